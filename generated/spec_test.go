@@ -1,0 +1,250 @@
+package generated_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// documented lists every operation of the API with the status codes the vendor documents (plus
+// the ones the mock's decisions add, marked in the spec) and whether it needs authentication.
+var documented = []struct {
+	method, path, operationID string
+	statuses                  []string
+	authenticated             bool
+}{
+	{"POST", "/v1/signature/create", "createSignature", []string{"200", "400", "401", "413", "415"}, true},
+	{"POST", "/v1/signature/validate", "validateSignature", []string{"200", "400", "401", "413", "415"}, true},
+	{"GET", "/v1/verification/get", "getVerification", []string{"200", "400", "401", "404"}, true},
+	{"GET", "/v1/verification/get-all", "getAllVerifications", []string{"200", "401"}, true},
+	{"POST", "/v1/verification/create", "createVerification", []string{"200", "400", "401", "409", "413", "415"}, true},
+	{"POST", "/v1/verification/create-or-update", "createOrUpdateVerification", []string{"200", "400", "401", "413", "415"}, true},
+	{"PUT", "/v1/verification/update", "updateVerification", []string{"200", "400", "401", "404", "409", "413", "415"}, true},
+	{"DELETE", "/v1/verification/delete", "deleteVerification", []string{"200", "400", "401", "404"}, true},
+	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "404", "413", "415"}, true},
+	{"GET", "/v1/verification/get-session-result", "getSessionResult", []string{"200", "400", "401", "404"}, true},
+	{"GET", "/v1/healthz", "getHealth", []string{"200"}, false},
+	// The Security API's token operation, served by the mock so Bearer flows work offline.
+	{"GET", "/v1/token/get", "getToken", []string{"200", "400", "401"}, true},
+}
+
+func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := generated.GetSwagger()
+	if err != nil {
+		t.Fatalf("decode embedded spec: %v", err)
+	}
+	return doc
+}
+
+func TestEmbeddedSpecIsValid(t *testing.T) {
+	doc := loadSpec(t)
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("embedded spec is invalid: %v", err)
+	}
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi version = %q, want 3.0.3", doc.OpenAPI)
+	}
+}
+
+// The embedded copy must be the file in the repository, so that nobody reads one spec while the
+// code was generated from another.
+func TestEmbeddedSpecMatchesFile(t *testing.T) {
+	loader := openapi3.NewLoader()
+	fromFile, err := loader.LoadFromFile("../openapi.yaml")
+	if err != nil {
+		t.Fatalf("load openapi.yaml: %v", err)
+	}
+	if err := fromFile.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.yaml is invalid: %v", err)
+	}
+	// oapi-codegen embeds the document with operation ids in Go's exported form.
+	for _, path := range fromFile.Paths.Keys() {
+		for _, op := range fromFile.Paths.Value(path).Operations() {
+			op.OperationID = strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:]
+		}
+	}
+	a, _ := fromFile.MarshalJSON()
+	b, _ := loadSpec(t).MarshalJSON()
+	if string(a) != string(b) {
+		t.Fatal("the embedded spec differs from openapi.yaml: run `go generate ./...`")
+	}
+}
+
+func TestServersAndSecuritySchemes(t *testing.T) {
+	doc := loadSpec(t)
+	var urls []string
+	for _, s := range doc.Servers {
+		urls = append(urls, s.URL)
+	}
+	for _, want := range []string{"https://verifeye-service-api-eu.realeyes.ai", "https://verifeye-service-api-us.realeyes.ai"} {
+		if !slices.Contains(urls, want) {
+			t.Errorf("servers %v lack %s", urls, want)
+		}
+	}
+	apiKey := doc.Components.SecuritySchemes["ApiKey"]
+	if apiKey == nil || apiKey.Value.Type != "apiKey" || apiKey.Value.In != "header" || apiKey.Value.Name != "Authorization" {
+		t.Errorf("ApiKey scheme = %+v, want an apiKey in the Authorization header", apiKey)
+	}
+	bearer := doc.Components.SecuritySchemes["BearerAuth"]
+	if bearer == nil || bearer.Value.Type != "http" || bearer.Value.Scheme != "bearer" || bearer.Value.BearerFormat != "JWT" {
+		t.Errorf("BearerAuth scheme = %+v, want http bearer JWT", bearer)
+	}
+}
+
+func TestEveryOperationWithItsStatusesAndSecurity(t *testing.T) {
+	doc := loadSpec(t)
+	seen := 0
+	for _, path := range doc.Paths.Keys() {
+		seen += len(doc.Paths.Value(path).Operations())
+	}
+	if seen != len(documented) {
+		t.Errorf("spec has %d operations, want %d", seen, len(documented))
+	}
+	for _, want := range documented {
+		t.Run(want.operationID, func(t *testing.T) {
+			item := doc.Paths.Value(want.path)
+			if item == nil {
+				t.Fatalf("path %s missing", want.path)
+			}
+			op := item.GetOperation(want.method)
+			if op == nil {
+				t.Fatalf("%s %s missing", want.method, want.path)
+			}
+			if !strings.EqualFold(op.OperationID, want.operationID) {
+				t.Errorf("operationId = %q, want %q", op.OperationID, want.operationID)
+			}
+			got := op.Responses.Map()
+			var codes []string
+			for code := range got {
+				codes = append(codes, code)
+			}
+			sort.Strings(codes)
+			if !slices.Equal(codes, want.statuses) {
+				t.Errorf("statuses = %v, want %v", codes, want.statuses)
+			}
+			for _, code := range codes {
+				if code[0] != '4' {
+					continue
+				}
+				mt := got[code].Value.Content.Get("application/problem+json")
+				if mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/ProblemDetails" {
+					t.Errorf("%s response is not application/problem+json ProblemDetails", code)
+				}
+			}
+			security := doc.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			if !want.authenticated {
+				if len(security) != 0 {
+					t.Errorf("security = %v, want none", security)
+				}
+				return
+			}
+			var schemes []string
+			for _, req := range security {
+				for name := range req {
+					schemes = append(schemes, name)
+				}
+			}
+			if !slices.Contains(schemes, "ApiKey") {
+				t.Errorf("security %v does not accept ApiKey", schemes)
+			}
+			if want.operationID != "getToken" && !slices.Contains(schemes, "BearerAuth") {
+				t.Errorf("security %v does not accept BearerAuth", schemes)
+			}
+		})
+	}
+}
+
+// Every operation carries an example for its request body and for its success response, and every
+// example in the document (operations, parameters, schemas) is valid against its own schema.
+func TestEveryExampleMatchesItsSchema(t *testing.T) {
+	doc := loadSpec(t)
+	checked := 0
+	check := func(where string, schema *openapi3.SchemaRef, example any) {
+		t.Helper()
+		if schema == nil || example == nil {
+			return
+		}
+		checked++
+		if err := schema.Value.VisitJSON(example); err != nil {
+			t.Errorf("%s: example does not match its schema: %v", where, err)
+		}
+	}
+	for _, path := range doc.Paths.Keys() {
+		for method, op := range doc.Paths.Value(path).Operations() {
+			name := fmt.Sprintf("%s %s", method, path)
+			if rb := op.RequestBody; rb != nil {
+				mt := rb.Value.Content.Get("application/json")
+				if mt == nil || mt.Example == nil {
+					t.Errorf("%s: request body has no example", name)
+				} else {
+					check(name+" request", mt.Schema, mt.Example)
+				}
+			}
+			for _, p := range op.Parameters {
+				check(name+" parameter "+p.Value.Name, p.Value.Schema, p.Value.Example)
+			}
+			ok := op.Responses.Status(http.StatusOK)
+			if ok == nil {
+				t.Errorf("%s: no 200 response", name)
+				continue
+			}
+			for ct, mt := range ok.Value.Content {
+				if mt.Example == nil {
+					t.Errorf("%s: 200 %s has no example", name, ct)
+				}
+			}
+			for code, resp := range op.Responses.Map() {
+				for ct, mt := range resp.Value.Content {
+					check(fmt.Sprintf("%s %s %s", name, code, ct), mt.Schema, mt.Example)
+				}
+			}
+		}
+	}
+	for name, p := range doc.Components.Parameters {
+		check("parameter "+name, p.Value.Schema, p.Value.Example)
+	}
+	for name, s := range doc.Components.Schemas {
+		check("schema "+name, s, s.Value.Example)
+		for prop, ps := range s.Value.Properties {
+			check("schema "+name+"."+prop, ps, ps.Value.Example)
+		}
+	}
+	if checked < 50 {
+		t.Errorf("checked only %d examples; the walk is missing parts of the document", checked)
+	}
+}
+
+// Each decision of ours (not confirmed by the vendor) is marked so readers and the contract suite
+// know which parts production must still confirm.
+func TestDecisionsAreMarked(t *testing.T) {
+	doc := loadSpec(t)
+	for _, name := range []string{"ProblemDetails", "ValidationResult", "SessionStatus", "VerifierResult", "FailedReason", "AgeConfig", "ResultParameterConfig", "SessionOverrideConfig", "VerificationName"} {
+		s := doc.Components.Schemas[name]
+		if s == nil {
+			t.Errorf("schema %s missing", name)
+			continue
+		}
+		if s.Value.Extensions["x-mock-assumption"] != true {
+			t.Errorf("schema %s is a decision but lacks x-mock-assumption: true", name)
+		}
+	}
+	for _, op := range []string{"/v1/verification/create-session", "/v1/verification/get-session-result", "/v1/token/get", "/v1/verification/delete"} {
+		for _, o := range doc.Paths.Value(op).Operations() {
+			if o.Extensions["x-mock-assumption"] != true {
+				t.Errorf("%s lacks x-mock-assumption: true", op)
+			}
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package signing
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits and default of [Settings.ExpirationInSeconds].
+const (
+	MinExpirationSeconds     = 1
+	MaxExpirationSeconds     = 604800 // 7 days
+	DefaultExpirationSeconds = 86400  // 1 day
+)
+
+// Settings are the security settings of a signature request. A nil field
+// means the field was omitted and takes its default.
+type Settings struct {
+	// ExpirationEnabled appends reExpiration to the signed query string.
+	// Default true.
+	ExpirationEnabled *bool
+	// ExpirationInSeconds is the lifetime of the link, between
+	// MinExpirationSeconds and MaxExpirationSeconds. It is checked even when
+	// expiration is disabled. Default DefaultExpirationSeconds.
+	ExpirationInSeconds *int
+	// EnableNonce appends a single-use reNonce to the signed query string.
+	// It requires expiration to be enabled. Default false.
+	EnableNonce *bool
+}
+
+// Signed is the outcome of [Create].
+type Signed struct {
+	// Signature is the signature, also appended as reSignature.
+	Signature string
+	// SignedQueryString is the input query string followed by the signing
+	// parameters, without a leading '?'.
+	SignedQueryString string
+	// Expiration is the reExpiration value in unix seconds, or nil when
+	// expiration is disabled.
+	Expiration *int64
+	// Nonce is the reNonce value, or nil when the nonce is disabled.
+	Nonce *string
+}
+
+// Signer creates and validates signed query strings with a chosen
+// [Algorithm]. The zero Signer uses [CanonicalSHA256], as do the
+// package-level functions.
+type Signer struct {
+	// Algorithm computes signatures; nil means CanonicalSHA256.
+	Algorithm Algorithm
+}
+
+func (s Signer) algorithm() Algorithm {
+	if s.Algorithm == nil {
+		return CanonicalSHA256{}
+	}
+	return s.Algorithm
+}
+
+// Create signs query with [CanonicalSHA256]; see [Signer.Create].
+func Create(query, secret string, settings Settings, now time.Time, newNonce func() string) (Signed, error) {
+	return Signer{}.Create(query, secret, settings, now, newNonce)
+}
+
+// reservedErrs maps the lowercased reserved parameter names to the error for
+// a query string that already contains them.
+var reservedErrs = map[string]*RuleError{
+	strings.ToLower(ParamSignature):  ErrReservedSignature,
+	strings.ToLower(ParamExpiration): ErrReservedExpiration,
+	strings.ToLower(ParamNonce):      ErrReservedNonce,
+}
+
+// Create signs query the way POST /v1/signature/create does.
+//
+// The returned SignedQueryString is query, less one leading '?', with its
+// parameters in their original order and encoding, followed by
+// "&reExpiration=<now+lifetime in unix seconds>" when expiration is enabled,
+// "&reNonce=<nonce>" when the nonce is enabled, and "&reSignature=<signature>"
+// last. The signature covers everything before reSignature.
+//
+// newNonce supplies the nonce and may be nil, meaning [RandomNonce]; it is
+// called only when the nonce is enabled and must return 32 lowercase
+// hexadecimal characters, or Create fails with [ErrMalformedNonce].
+//
+// Create returns one of the *[RuleError] values of this package when the
+// request breaks a rule: an empty query string, a query string already
+// holding reSignature, reExpiration or reNonce (keys compared
+// case-insensitively), an ExpirationInSeconds out of range, or the nonce
+// enabled without expiration.
+func (s Signer) Create(query, secret string, settings Settings, now time.Time, newNonce func() string) (Signed, error) {
+	if isBlank(query) {
+		return Signed{}, ErrEmptyQuery
+	}
+	body := strings.TrimPrefix(query, "?")
+	// Check the parameters as Validate will later read them from the signed
+	// string, which begins with body rather than query.
+	for _, p := range Parse(body) {
+		if err, ok := reservedErrs[strings.ToLower(p.Key)]; ok {
+			return Signed{}, err
+		}
+	}
+
+	expirationEnabled := settings.ExpirationEnabled == nil || *settings.ExpirationEnabled
+	lifetime := DefaultExpirationSeconds
+	if settings.ExpirationInSeconds != nil {
+		lifetime = *settings.ExpirationInSeconds
+		if lifetime < MinExpirationSeconds || lifetime > MaxExpirationSeconds {
+			return Signed{}, ErrExpirationOutOfRange
+		}
+	}
+	nonceEnabled := settings.EnableNonce != nil && *settings.EnableNonce
+	if nonceEnabled && !expirationEnabled {
+		return Signed{}, ErrNonceRequiresExpiration
+	}
+
+	var out Signed
+	var b strings.Builder
+	b.WriteString(body)
+	if expirationEnabled {
+		exp := now.Unix() + int64(lifetime)
+		out.Expiration = &exp
+		b.WriteString("&" + ParamExpiration + "=")
+		b.WriteString(strconv.FormatInt(exp, 10))
+	}
+	if nonceEnabled {
+		if newNonce == nil {
+			newNonce = RandomNonce
+		}
+		nonce := newNonce()
+		if !isNonce(nonce) {
+			return Signed{}, fmt.Errorf("%w: %q", ErrMalformedNonce, nonce)
+		}
+		out.Nonce = &nonce
+		b.WriteString("&" + ParamNonce + "=")
+		b.WriteString(nonce)
+	}
+	unsigned := b.String()
+	out.Signature = s.algorithm().Sign(unsigned, secret)
+	out.SignedQueryString = unsigned + "&" + ParamSignature + "=" + out.Signature
+	return out, nil
+}
+
+// RandomNonce returns a fresh random nonce from crypto/rand: a version 4 UUID
+// written as 32 lowercase hexadecimal characters without dashes.
+func RandomNonce() string {
+	var u [16]byte
+	// Since Go 1.24 rand.Read never returns an error; it crashes instead.
+	rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	return hex.EncodeToString(u[:])
+}
+
+// SignURLQuery signs rawQuery, a query string without its '?' as in
+// [url.URL.RawQuery], with [CanonicalSHA256] and returns it with
+// "&reSignature=<signature>" appended. rawQuery must not already contain
+// reSignature.
+func SignURLQuery(rawQuery, secret string) string {
+	return Signer{}.SignURLQuery(rawQuery, secret)
+}
+
+// SignURLQuery signs rawQuery, a query string without its '?' as in
+// [url.URL.RawQuery], and returns it with "&reSignature=<signature>" appended
+// (just "reSignature=<signature>" when rawQuery is empty). rawQuery must not
+// already contain reSignature.
+func (s Signer) SignURLQuery(rawQuery, secret string) string {
+	return Append(rawQuery, Param{Key: ParamSignature, Value: s.algorithm().Sign(rawQuery, secret)})
+}
+
+// isBlank reports whether query has nothing in it once surrounding spaces
+// and one leading '?' are removed.
+func isBlank(query string) bool {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(query), "?")) == ""
+}
+
+// isNonce reports whether s has the nonce shape: 32 lowercase hexadecimal
+// characters.
+func isNonce(s string) bool {
+	return len(s) == 32 && isHex(s, false)
+}
+
+// isHex reports whether s is non-empty and made only of hexadecimal digits,
+// accepting 'A'-'F' when upper is set.
+func isHex(s string, upper bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f':
+		case upper && 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}

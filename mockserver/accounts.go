@@ -1,0 +1,254 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// DevAPIKey is the API key of the development account that a mock started without accounts has.
+// It has the shape of the vendor's keys (base64 of `accountHash:secret`) so client code that
+// inspects keys treats it like a real one.
+const DevAPIKey = "ZGV2LWFjY291bnQ6dmVyaWZleWUtbW9jay1kZXYtc2VjcmV0"
+
+// Account is a tenant of the mock: its API keys, the secret its query strings are signed with,
+// and (inside the store) its own verifications, sessions, nonces and face collections. No account
+// can see another's data; a foreign id answers exactly like a missing one.
+type Account struct {
+	// ID names the account in logs and the request journal. Empty: derived from the first key.
+	ID string
+	// APIKeys authenticate as `Authorization: ApiKey <key>`; at least one is required.
+	APIKeys []string
+	// SigningSecret signs and validates query strings. Empty: the first API key, as in the
+	// vendor's documented algorithm.
+	SigningSecret string
+}
+
+func (a Account) withDefaults() (Account, error) {
+	if len(a.APIKeys) == 0 {
+		return a, errors.New("account has no API key")
+	}
+	for _, k := range a.APIKeys {
+		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t\r\n") {
+			return a, errors.New("an API key must be non-empty and contain no white space")
+		}
+	}
+	if a.ID == "" {
+		sum := sha256.Sum256([]byte(a.APIKeys[0]))
+		a.ID = "acct-" + hex.EncodeToString(sum[:6])
+	}
+	if a.SigningSecret == "" {
+		a.SigningSecret = a.APIKeys[0]
+	}
+	return a, nil
+}
+
+// keyEntry is an API key as the authenticator holds it: only its digest, compared in constant time.
+type keyEntry struct {
+	digest  [32]byte
+	account *Account
+}
+
+// authenticator resolves the Authorization header to an account.
+type authenticator struct {
+	keys     []keyEntry
+	byID     map[string]*Account
+	tokenKey []byte // HMAC key of Bearer and session tokens
+	clock    *Clock
+}
+
+const (
+	tokenIssuer   = "verifeye-mock"
+	bearerAud     = "verifeye-service-api"
+	sessionAud    = "verifeye-web-sdk"
+	sessionTTL    = 15 * time.Minute
+	minTokenTTL   = 60
+	maxTokenTTL   = 3600
+	defaultTokTTL = 900
+)
+
+func newAuthenticator(accounts []*Account, tokenKey []byte, clock *Clock) (*authenticator, error) {
+	a := &authenticator{byID: map[string]*Account{}, tokenKey: tokenKey, clock: clock}
+	seen := map[[32]byte]bool{}
+	for _, acc := range accounts {
+		if _, dup := a.byID[acc.ID]; dup {
+			return nil, fmt.Errorf("two accounts have the id %q", acc.ID)
+		}
+		a.byID[acc.ID] = acc
+		for _, k := range acc.APIKeys {
+			d := sha256.Sum256([]byte(k))
+			if seen[d] {
+				return nil, errors.New("an API key belongs to two accounts")
+			}
+			seen[d] = true
+			a.keys = append(a.keys, keyEntry{digest: d, account: acc})
+		}
+	}
+	return a, nil
+}
+
+// credential says how a request authenticated.
+type credential int
+
+const (
+	viaAPIKey credential = iota + 1
+	viaBearer
+)
+
+// authenticate checks the Authorization header. Keys are compared by digest in constant time
+// against every key, so neither the answer's timing nor the log reveals which part was wrong.
+func (a *authenticator) authenticate(h string) (*Account, credential, *apiError) {
+	if h == "" {
+		return nil, 0, unauthorized(`missing; send "ApiKey <key>" or "Bearer <token>"`)
+	}
+	scheme, value, ok := strings.Cut(h, " ")
+	value = strings.TrimSpace(value)
+	if !ok || value == "" {
+		return nil, 0, unauthorized(`malformed; send "ApiKey <key>" or "Bearer <token>"`)
+	}
+	switch {
+	case strings.EqualFold(scheme, "ApiKey"):
+		d := sha256.Sum256([]byte(value))
+		var found *Account
+		for i := range a.keys {
+			if subtle.ConstantTimeCompare(d[:], a.keys[i].digest[:]) == 1 {
+				found = a.keys[i].account
+			}
+		}
+		if found == nil {
+			return nil, 0, unauthorized("the API key is not valid")
+		}
+		return found, viaAPIKey, nil
+	case strings.EqualFold(scheme, "Bearer"):
+		acc, err := a.parseBearer(value)
+		if err != nil {
+			return nil, 0, unauthorized("the Bearer token is not valid: " + err.Error())
+		}
+		return acc, viaBearer, nil
+	default:
+		return nil, 0, unauthorized(fmt.Sprintf("unsupported scheme %q; send \"ApiKey <key>\" or \"Bearer <token>\"", scheme))
+	}
+}
+
+type tokenClaims struct {
+	Account string `json:"acc"`
+	jwt.RegisteredClaims
+}
+
+func (a *authenticator) sign(claims tokenClaims) (string, error) {
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(a.tokenKey)
+}
+
+// issueBearer makes a token that authenticates as acc for ttl.
+func (a *authenticator) issueBearer(acc *Account, ttl time.Duration) (string, time.Time, error) {
+	now := a.clock.Now().Truncate(time.Second)
+	exp := now.Add(ttl)
+	tok, err := a.sign(tokenClaims{Account: acc.ID, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: tokenIssuer, Audience: jwt.ClaimStrings{bearerAud}, Subject: acc.ID,
+		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
+	}})
+	return tok, exp, err
+}
+
+// issueSessionToken makes the short-lived token the Web SDK receives as its access token.
+func (a *authenticator) issueSessionToken(acc *Account, sessionID string) (string, error) {
+	now := a.clock.Now().Truncate(time.Second)
+	return a.sign(tokenClaims{Account: acc.ID, RegisteredClaims: jwt.RegisteredClaims{
+		Issuer: tokenIssuer, Audience: jwt.ClaimStrings{sessionAud}, Subject: sessionID,
+		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(sessionTTL)),
+	}})
+}
+
+func (a *authenticator) parseBearer(raw string) (*Account, error) {
+	var claims tokenClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return a.tokenKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(a.clock.Now),
+		jwt.WithIssuer(tokenIssuer),
+		jwt.WithAudience(bearerAud),
+		jwt.WithExpirationRequired(),
+	)
+	if err != nil {
+		switch {
+		case errors.Is(err, jwt.ErrTokenExpired):
+			return nil, errors.New("expired")
+		case errors.Is(err, jwt.ErrTokenMalformed):
+			return nil, errors.New("malformed")
+		default:
+			return nil, errors.New("signature or claims rejected")
+		}
+	}
+	acc, ok := a.byID[claims.Account]
+	if !ok {
+		return nil, errors.New("unknown account")
+	}
+	return acc, nil
+}
+
+type ctxKey int
+
+const (
+	accountKey ctxKey = iota
+	credentialKey
+	requestIDKey
+)
+
+func withAccount(ctx context.Context, acc *Account, cred credential) context.Context {
+	return context.WithValue(context.WithValue(ctx, accountKey, acc), credentialKey, cred)
+}
+
+// accountFrom returns the authenticated account; the auth middleware guarantees one on every
+// operation but healthz.
+func accountFrom(ctx context.Context) *Account {
+	acc, _ := ctx.Value(accountKey).(*Account)
+	return acc
+}
+
+func credentialFrom(ctx context.Context) credential {
+	c, _ := ctx.Value(credentialKey).(credential)
+	return c
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// unauthenticated lists the operations that need no Authorization header.
+var unauthenticated = map[string]bool{"GET /v1/healthz": true}
+
+// requireAuth answers 401 unless the request carries valid credentials.
+func (s *Server) requireAuth(pattern string, next http.Handler) http.Handler {
+	if unauthenticated[pattern] {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		acc, cred, err := s.auth.authenticate(r.Header.Get("Authorization"))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `ApiKey, Bearer`)
+			s.writeProblem(w, r, err)
+			return
+		}
+		setJournalAccount(r.Context(), acc.ID)
+		next.ServeHTTP(w, r.WithContext(withAccount(r.Context(), acc, cred)))
+	})
+}
+
+// tokenKeyFrom derives the token-signing key from the server's seeded randomness, so a seeded
+// mock issues the same tokens on every run.
+func tokenKeyFrom(r *ids) []byte {
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = byte(r.uint64())
+	}
+	return []byte(base64.RawStdEncoding.EncodeToString(b))
+}

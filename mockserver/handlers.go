@@ -1,0 +1,38 @@
+package mockserver
+
+import (
+	"context"
+	"time"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// handlers implements the generated strict server interface. Each method unpacks the typed
+// request, applies the rules, calls the store and returns a generated typed response; errors are
+// *apiError values that writeProblem turns into the API's error body.
+type handlers struct{ s *Server }
+
+var _ generated.StrictServerInterface = (*handlers)(nil)
+
+// healthzLayout is .NET's round-trip format with seven fractional digits, as the vendor's
+// healthz prints it.
+const healthzLayout = "2006-01-02T15:04:05.0000000Z"
+
+func (h *handlers) GetHealth(context.Context, generated.GetHealthRequestObject) (generated.GetHealthResponseObject, error) {
+	return generated.GetHealth200TextResponse(h.s.clock.Now().Format(healthzLayout)), nil
+}
+
+func (h *handlers) GetToken(ctx context.Context, req generated.GetTokenRequestObject) (generated.GetTokenResponseObject, error) {
+	if credentialFrom(ctx) != viaAPIKey {
+		return nil, unauthorized("a token can only be requested with an API key")
+	}
+	ttl := defaultTokTTL
+	if p := req.Params.ExpirationInSeconds; p != nil {
+		ttl = int(*p)
+	}
+	tok, exp, err := h.s.auth.issueBearer(accountFrom(ctx), time.Duration(ttl)*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return generated.GetToken200JSONResponse{Token: tok, ExpirationUtcTime: exp}, nil
+}

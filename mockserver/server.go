@@ -1,0 +1,287 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// DefaultMaxBodyBytes is the largest request body the mock reads (1 MiB); larger bodies answer 413.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Options configure a Server. The zero value gives a working mock: one development account with
+// DevAPIKey, the wall clock, seed 0, no logging.
+type Options struct {
+	// Accounts are the tenants and their API keys. Empty: one development account with DevAPIKey.
+	Accounts []Account
+	// Clock is the mock's time. Nil: a running clock that follows the wall clock.
+	Clock *Clock
+	// Seed makes ids, nonces and token keys reproducible: the same seed and the same requests
+	// give the same answers.
+	Seed uint64
+	// Logger receives a line per request and the mock's warnings. Nil: nothing is logged.
+	Logger *slog.Logger
+	// Version is reported in the X-Verifeye-Mock header of every response.
+	Version string
+	// MaxBodyBytes limits request bodies. Zero: DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// Server is the stateful mock of the VerifEye Service API. It is an http.Handler; create it with
+// New and serve it with any http.Server (or httptest.NewServer).
+type Server struct {
+	clock   *Clock
+	log     *slog.Logger
+	version string
+	ids     *ids
+	auth    *authenticator
+	store   *store
+	handler http.Handler
+	routes  map[string]*validator // by ServeMux pattern
+}
+
+// New builds a Server from opts.
+func New(opts Options) (*Server, error) {
+	s := &Server{clock: opts.Clock, log: opts.Logger, version: opts.Version, ids: newIDs(opts.Seed)}
+	if s.clock == nil {
+		s.clock = NewClock(nil)
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	maxBody := opts.MaxBodyBytes
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBodyBytes
+	}
+	accounts := opts.Accounts
+	if len(accounts) == 0 {
+		accounts = []Account{{ID: "dev", APIKeys: []string{DevAPIKey}}}
+	}
+	var accs []*Account
+	for i, a := range accounts {
+		a, err := a.withDefaults()
+		if err != nil {
+			return nil, fmt.Errorf("account %d: %w", i+1, err)
+		}
+		accs = append(accs, &a)
+	}
+	var err error
+	if s.auth, err = newAuthenticator(accs, tokenKeyFrom(s.ids), s.clock); err != nil {
+		return nil, err
+	}
+	s.store = newStore()
+	if s.handler, err = s.buildHandler(maxBody); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Clock returns the mock's clock, to read or move its time.
+func (s *Server) Clock() *Clock { return s.clock }
+
+// Accounts returns the mock's accounts with their defaults filled in.
+func (s *Server) Accounts() []Account {
+	out := make([]Account, 0, len(s.auth.byID))
+	seen := map[string]bool{}
+	for _, k := range s.auth.keys {
+		if !seen[k.account.ID] {
+			seen[k.account.ID] = true
+			out = append(out, *k.account)
+		}
+	}
+	return out
+}
+
+// operations is the route inventory of the Service API: every ServeMux pattern and the
+// operation of openapi.yaml it serves. New checks it against the spec, so the two cannot drift.
+var operations = map[string]string{
+	"POST /v1/signature/create":               "CreateSignature",
+	"POST /v1/signature/validate":             "ValidateSignature",
+	"GET /v1/verification/get":                "GetVerification",
+	"GET /v1/verification/get-all":            "GetAllVerifications",
+	"POST /v1/verification/create":            "CreateVerification",
+	"POST /v1/verification/create-or-update":  "CreateOrUpdateVerification",
+	"PUT /v1/verification/update":             "UpdateVerification",
+	"DELETE /v1/verification/delete":          "DeleteVerification",
+	"POST /v1/verification/create-session":    "CreateSession",
+	"GET /v1/verification/get-session-result": "GetSessionResult",
+	"GET /v1/token/get":                       "GetToken",
+	"GET /v1/healthz":                         "GetHealth",
+}
+
+// buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
+// guard) → route → authenticate → validate against openapi.yaml → the generated strict handler.
+func (s *Server) buildHandler(maxBody int64) (http.Handler, error) {
+	spec, err := generated.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("load embedded spec: %w", err)
+	}
+	spec.Servers = nil // the mock serves the spec's paths on its own address
+	api := generated.HandlerWithOptions(
+		generated.NewStrictHandlerWithOptions(&handlers{s: s}, nil, generated.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				s.writeProblem(w, r, badRequest("body", "could not be decoded: "+err.Error()))
+			},
+			ResponseErrorHandlerFunc: s.writeProblem,
+		}),
+		generated.StdHTTPServerOptions{
+			BaseRouter: http.NewServeMux(),
+			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				s.writeProblem(w, r, badRequest("request", err.Error()))
+			},
+		})
+
+	s.routes = map[string]*validator{}
+	mux := http.NewServeMux()
+	found := 0
+	for _, path := range spec.Paths.Keys() {
+		item := spec.Paths.Value(path)
+		for method, op := range item.Operations() {
+			pattern := method + " " + path
+			if operations[pattern] != op.OperationID {
+				return nil, fmt.Errorf("openapi.yaml operation %s (%s) is not in the route inventory", op.OperationID, pattern)
+			}
+			found++
+			v := &validator{
+				route:   &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
+				hasBody: op.RequestBody != nil,
+				maxBody: maxBody,
+			}
+			s.routes[pattern] = v
+			mux.Handle(pattern, s.requireAuth(pattern, s.validated(v, api)))
+		}
+	}
+	if found != len(operations) {
+		return nil, fmt.Errorf("route inventory lists %d operations, openapi.yaml has %d", len(operations), found)
+	}
+	mux.HandleFunc("/", s.notFound)
+	return s.observe(mux), nil
+}
+
+// validated runs v before next, answering the problem when the request breaks the spec.
+func (s *Server) validated(v *validator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2, unknown, perr := v.validate(r)
+		if perr != nil {
+			s.writeProblem(w, r, perr)
+			return
+		}
+		if len(unknown) > 0 {
+			msg := "ignored unknown fields: " + strings.Join(unknown, ", ")
+			w.Header().Set("X-Mock-Warning", msg)
+			s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
+		}
+		next.ServeHTTP(w, r2)
+	})
+}
+
+// notFound answers paths the API does not have (404) and known paths with another method (405),
+// in the API's error format rather than ServeMux's plain text.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var allowed []string
+	for pattern := range operations {
+		method, path, _ := strings.Cut(pattern, " ")
+		if path == r.URL.Path {
+			allowed = append(allowed, method)
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.writeProblem(w, r, &apiError{status: http.StatusMethodNotAllowed,
+			detail: fmt.Sprintf("method: %s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))})
+		return
+	}
+	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
+}
+
+// statusRecorder remembers the status a handler wrote, for the log line.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives every request an id, the X-Verifeye-Mock header and a log line (never with
+// credentials), and turns a panic into a logged 500 instead of a dropped connection.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newRequestID()
+		rec := &statusRecorder{ResponseWriter: w}
+		rec.Header().Set("X-Verifeye-Mock", "verifeye-mock/"+s.version)
+		rec.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx, entry := withJournalEntry(ctx)
+		r = r.WithContext(ctx)
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.writeProblem(rec, r, fmt.Errorf("panic: %v", p))
+			}
+			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+				slog.String("id", id),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("account", entry.account),
+			)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// journalEntry collects what the log line reports about a request as it passes the pipeline.
+type journalEntry struct{ account string }
+
+type journalKey struct{}
+
+func withJournalEntry(ctx context.Context) (context.Context, *journalEntry) {
+	e := &journalEntry{}
+	return context.WithValue(ctx, journalKey{}, e), e
+}
+
+func setJournalAccount(ctx context.Context, id string) {
+	if e, ok := ctx.Value(journalKey{}).(*journalEntry); ok {
+		e.account = id
+	}
+}

@@ -1,0 +1,50 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+
+	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/signing"
+)
+
+func (h *handlers) CreateSignature(ctx context.Context, req generated.CreateSignatureRequestObject) (generated.CreateSignatureResponseObject, error) {
+	acc := accountFrom(ctx)
+	var settings signing.Settings
+	if ss := req.Body.SecuritySettings; ss != nil {
+		settings.ExpirationEnabled = ss.ExpirationEnabled
+		settings.EnableNonce = ss.EnableNonce
+		if ss.ExpirationInSeconds != nil {
+			v := int(*ss.ExpirationInSeconds)
+			settings.ExpirationInSeconds = &v
+		}
+	}
+	signed, err := signing.Create(req.Body.QueryString, acc.SigningSecret, settings, h.s.clock.Now(), h.s.ids.nonce)
+	if err != nil {
+		return nil, ruleProblem(err)
+	}
+	return generated.CreateSignature200JSONResponse{
+		Signature: signed.Signature, SignedQueryString: signed.SignedQueryString,
+		Expiration: signed.Expiration, Nonce: signed.Nonce,
+	}, nil
+}
+
+func (h *handlers) ValidateSignature(ctx context.Context, req generated.ValidateSignatureRequestObject) (generated.ValidateSignatureResponseObject, error) {
+	acc := accountFrom(ctx)
+	// Read-only: the nonce is looked up, never consumed.
+	result, err := signing.Validate(req.Body.QueryString, acc.SigningSecret, h.s.clock.Now(),
+		func(nonce string) bool { return h.s.store.nonceUsed(acc.ID, nonce) })
+	if err != nil {
+		return nil, ruleProblem(err)
+	}
+	return generated.ValidateSignature200JSONResponse{Result: generated.ValidationResult(result)}, nil
+}
+
+// ruleProblem turns a signing rule error into a 400 naming its field; anything else is a fault.
+func ruleProblem(err error) error {
+	var re *signing.RuleError
+	if errors.As(err, &re) {
+		return badRequest(re.Field, re.Rule)
+	}
+	return err
+}

@@ -1,0 +1,229 @@
+package mockserver
+
+import (
+	"errors"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// SessionRetention is how long a session's result stays readable: get-session-result answers 404
+// for a session created longer ago than this.
+const SessionRetention = 7 * 24 * time.Hour
+
+var (
+	errNotFound  = errors.New("not found")
+	errNameTaken = errors.New("name taken")
+)
+
+// verificationRecord is a stored verification. Records are immutable once stored: an update
+// stores a new record, so readers may hold one without a lock.
+type verificationRecord struct {
+	id           uuid.UUID
+	name         string
+	config       generated.VerificationConfig
+	created      time.Time
+	lastModified time.Time
+	seq          uint64 // creation order, for a stable get-all
+}
+
+func (v *verificationRecord) wire() generated.Verification {
+	return generated.Verification{
+		VerificationId: v.id, Name: v.name, VerificationConfig: v.config,
+		Created: v.created, LastModified: v.lastModified,
+	}
+}
+
+// sessionRecord is a stored session. The result is nil while the session is pending; completion
+// sets it under the store's lock, and readers get copies.
+type sessionRecord struct {
+	id             uuid.UUID
+	account        string
+	verificationID *uuid.UUID // the verification it was started from, if any
+	config         generated.VerificationConfig
+	externalID     string
+	webhookURL     string
+	customInput    map[string]string
+	created        time.Time
+	result         *generated.SessionResult
+}
+
+// accountData is everything one account owns.
+type accountData struct {
+	verifications map[uuid.UUID]*verificationRecord
+	byName        map[string]uuid.UUID
+	sessions      map[uuid.UUID]*sessionRecord
+	nonces        map[string]time.Time // consumed nonce → when a session consumed it
+}
+
+// store holds the state of every account behind one lock. Methods take the account id first; an
+// id of another account is simply not found.
+type store struct {
+	mu       sync.RWMutex
+	accounts map[string]*accountData
+	seq      uint64
+}
+
+func newStore() *store { return &store{accounts: map[string]*accountData{}} }
+
+func (st *store) accountLocked(acc string) *accountData {
+	d := st.accounts[acc]
+	if d == nil {
+		d = &accountData{
+			verifications: map[uuid.UUID]*verificationRecord{},
+			byName:        map[string]uuid.UUID{},
+			sessions:      map[uuid.UUID]*sessionRecord{},
+			nonces:        map[string]time.Time{},
+		}
+		st.accounts[acc] = d
+	}
+	return d
+}
+
+func (st *store) getVerification(acc string, id uuid.UUID) (*verificationRecord, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	if d := st.accounts[acc]; d != nil {
+		if v := d.verifications[id]; v != nil {
+			return v, nil
+		}
+	}
+	return nil, errNotFound
+}
+
+func (st *store) verificationByName(acc, name string) (*verificationRecord, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	if d := st.accounts[acc]; d != nil {
+		if id, ok := d.byName[name]; ok {
+			return d.verifications[id], nil
+		}
+	}
+	return nil, errNotFound
+}
+
+// listVerifications returns the account's verifications in creation order.
+func (st *store) listVerifications(acc string) []*verificationRecord {
+	st.mu.RLock()
+	d := st.accounts[acc]
+	var out []*verificationRecord
+	if d != nil {
+		out = make([]*verificationRecord, 0, len(d.verifications))
+		for _, v := range d.verifications {
+			out = append(out, v)
+		}
+	}
+	st.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	return out
+}
+
+// createVerification stores a new verification named name, or fails with errNameTaken.
+func (st *store) createVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (*verificationRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.accountLocked(acc)
+	if _, taken := d.byName[name]; taken {
+		return nil, errNameTaken
+	}
+	return st.insertLocked(d, id, name, cfg, now), nil
+}
+
+func (st *store) insertLocked(d *accountData, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) *verificationRecord {
+	st.seq++
+	v := &verificationRecord{id: id, name: name, config: cfg, created: now, lastModified: now, seq: st.seq}
+	d.verifications[id] = v
+	d.byName[name] = id
+	return v
+}
+
+// upsertVerification replaces the configuration of the verification named name, or creates it
+// with id when there is none; created reports which.
+func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (v *verificationRecord, created bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.accountLocked(acc)
+	if existing, ok := d.byName[name]; ok {
+		old := d.verifications[existing]
+		v := &verificationRecord{id: old.id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
+		d.verifications[existing] = v
+		return v, false
+	}
+	return st.insertLocked(d, id, name, cfg, now), true
+}
+
+// updateVerification replaces the name and configuration of verification id. It fails with
+// errNotFound for an unknown id and errNameTaken when another verification has the new name.
+func (st *store) updateVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (*verificationRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.accountLocked(acc)
+	old := d.verifications[id]
+	if old == nil {
+		return nil, errNotFound
+	}
+	if other, taken := d.byName[name]; taken && other != id {
+		return nil, errNameTaken
+	}
+	v := &verificationRecord{id: id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
+	delete(d.byName, old.name)
+	d.byName[name] = id
+	d.verifications[id] = v
+	return v, nil
+}
+
+func (st *store) deleteVerification(acc string, id uuid.UUID) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.accounts[acc]
+	if d == nil || d.verifications[id] == nil {
+		return errNotFound
+	}
+	delete(d.byName, d.verifications[id].name)
+	delete(d.verifications, id)
+	return nil
+}
+
+func (st *store) addSession(s *sessionRecord) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.accountLocked(s.account).sessions[s.id] = s
+}
+
+// getSession returns a copy of the account's session id if it was created within
+// SessionRetention of now. Expiry is decided here, on read, against the mock's clock.
+func (st *store) getSession(acc string, id uuid.UUID, now time.Time) (sessionRecord, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	d := st.accounts[acc]
+	if d == nil {
+		return sessionRecord{}, errNotFound
+	}
+	s := d.sessions[id]
+	if s == nil || !sessionReadable(s.created, now) {
+		return sessionRecord{}, errNotFound
+	}
+	return *s, nil
+}
+
+// sessionReadable reports whether a session created at created is still within the retention
+// window at now.
+func sessionReadable(created, now time.Time) bool {
+	return now.Sub(created) <= SessionRetention
+}
+
+// nonceUsed reports whether a started session has consumed the account's nonce.
+func (st *store) nonceUsed(acc, nonce string) bool {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	d := st.accounts[acc]
+	if d == nil {
+		return false
+	}
+	_, used := d.nonces[nonce]
+	return used
+}

@@ -1,0 +1,96 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// verificationInput checks a name and configuration and returns their stored form.
+func verificationInput(name string, cfg generated.VerificationConfig) (string, generated.VerificationConfig, error) {
+	e := &apiError{status: http.StatusBadRequest}
+	n := normalizeName("name", name, e)
+	c := normalizeConfig("verificationConfig", cfg, e)
+	if len(e.fields) > 0 {
+		return "", c, e
+	}
+	return n, c, nil
+}
+
+func nameConflict(name string) error {
+	return conflict("name", "must be unique within the account", fmt.Sprintf("a verification named %q already exists", name))
+}
+
+func verificationNotFound(id uuid.UUID) error {
+	return notFound("verificationId", fmt.Sprintf("no verification %s", id))
+}
+
+func (h *handlers) GetVerification(ctx context.Context, req generated.GetVerificationRequestObject) (generated.GetVerificationResponseObject, error) {
+	v, err := h.s.store.getVerification(accountFrom(ctx).ID, req.Params.VerificationId)
+	if err != nil {
+		return nil, verificationNotFound(req.Params.VerificationId)
+	}
+	return generated.GetVerification200JSONResponse{Verification: v.wire()}, nil
+}
+
+func (h *handlers) GetAllVerifications(ctx context.Context, _ generated.GetAllVerificationsRequestObject) (generated.GetAllVerificationsResponseObject, error) {
+	list := h.s.store.listVerifications(accountFrom(ctx).ID)
+	out := make([]generated.VerificationSummary, 0, len(list))
+	for _, v := range list {
+		out = append(out, generated.VerificationSummary{VerificationId: v.id, Name: v.name, Created: v.created, LastModified: v.lastModified})
+	}
+	return generated.GetAllVerifications200JSONResponse{Verifications: out}, nil
+}
+
+func (h *handlers) CreateVerification(ctx context.Context, req generated.CreateVerificationRequestObject) (generated.CreateVerificationResponseObject, error) {
+	name, cfg, err := verificationInput(req.Body.Name, req.Body.VerificationConfig)
+	if err != nil {
+		return nil, err
+	}
+	v, err := h.s.store.createVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
+	if errors.Is(err, errNameTaken) {
+		return nil, nameConflict(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return generated.CreateVerification200JSONResponse{VerificationId: v.id}, nil
+}
+
+func (h *handlers) CreateOrUpdateVerification(ctx context.Context, req generated.CreateOrUpdateVerificationRequestObject) (generated.CreateOrUpdateVerificationResponseObject, error) {
+	name, cfg, err := verificationInput(req.Body.Name, req.Body.VerificationConfig)
+	if err != nil {
+		return nil, err
+	}
+	v, created := h.s.store.upsertVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
+	return generated.CreateOrUpdateVerification200JSONResponse{VerificationId: v.id, WasCreated: created}, nil
+}
+
+func (h *handlers) UpdateVerification(ctx context.Context, req generated.UpdateVerificationRequestObject) (generated.UpdateVerificationResponseObject, error) {
+	name, cfg, err := verificationInput(req.Body.Name, req.Body.VerificationConfig)
+	if err != nil {
+		return nil, err
+	}
+	v, err := h.s.store.updateVerification(accountFrom(ctx).ID, req.Body.VerificationId, name, cfg, h.s.clock.Now())
+	switch {
+	case errors.Is(err, errNotFound):
+		return nil, verificationNotFound(req.Body.VerificationId)
+	case errors.Is(err, errNameTaken):
+		return nil, nameConflict(name)
+	case err != nil:
+		return nil, err
+	}
+	return generated.UpdateVerification200JSONResponse{VerificationId: v.id}, nil
+}
+
+func (h *handlers) DeleteVerification(ctx context.Context, req generated.DeleteVerificationRequestObject) (generated.DeleteVerificationResponseObject, error) {
+	if err := h.s.store.deleteVerification(accountFrom(ctx).ID, req.Params.VerificationId); err != nil {
+		return nil, verificationNotFound(req.Params.VerificationId)
+	}
+	return generated.DeleteVerification200Response{}, nil
+}

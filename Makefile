@@ -34,7 +34,7 @@ lint-go:
 	go tool staticcheck $(GO_PACKAGES)
 
 lint-spec:
-	$(REDOCLY) lint --config redocly.yaml openapi.yaml
+	$(REDOCLY) lint --config redocly.yaml openapi.yaml mockserver/control-openapi.yaml
 
 ## run: start the mock on 127.0.0.1:8080
 run:

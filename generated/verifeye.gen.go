@@ -268,7 +268,10 @@ func (e VerifierResult) Valid() bool {
 // AgeConfig The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
 // (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
 type AgeConfig struct {
-	// Direction On which side of the threshold the estimated age must be to pass.
+	// Direction On which side of the threshold the estimated age must be to pass; `Above` when omitted
+	// (`x-mock-assumption`). `Above` passes an age at or above the threshold, `Below` an age
+	// below it.
+	//
 	//
 	// Example: Above
 	Direction *AgeDirection `json:"direction,omitempty"`
@@ -286,7 +289,9 @@ type AgeConfig struct {
 	Type AgeType `json:"type"`
 }
 
-// AgeDirection On which side of the threshold the estimated age must be to pass.
+// AgeDirection On which side of the threshold the estimated age must be to pass; `Above` when omitted
+// (`x-mock-assumption`). `Above` passes an age at or above the threshold, `Below` an age
+// below it.
 //
 // Example: Above
 type AgeDirection string
@@ -297,7 +302,7 @@ type AgeDirection string
 // Example: ThresholdVerification
 type AgeType string
 
-// ChallengeType The liveness challenge the person is given.
+// ChallengeType The liveness challenge the person is given; `Balanced` when omitted (`x-mock-assumption`).
 //
 // Example: Balanced
 type ChallengeType string
@@ -390,7 +395,8 @@ type GenderType string
 
 // LivenessConfig The liveness verifier.
 type LivenessConfig struct {
-	// ChallengeType The liveness challenge the person is given.
+	// ChallengeType The liveness challenge the person is given; `Balanced` when omitted (`x-mock-assumption`).
+	//
 	//
 	// Example: Balanced
 	ChallengeType *ChallengeType `json:"challengeType,omitempty"`
@@ -685,8 +691,8 @@ type Token struct {
 
 // UpdateVerificationRequest The new name and configuration of an existing verification.
 type UpdateVerificationRequest struct {
-	// Name The verification's name, unique within the account; 1 to 200 characters after trimming
-	// surrounding white space (`x-mock-assumption`).
+	// Name The verification's name, unique within the account (compared exactly, after trimming);
+	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
 	//
 	//
 	// Example: Test Verification
@@ -729,8 +735,8 @@ type Verification struct {
 	// Example: 2025-11-07T00:00:00Z
 	LastModified time.Time `json:"lastModified"`
 
-	// Name The verification's name, unique within the account; 1 to 200 characters after trimming
-	// surrounding white space (`x-mock-assumption`).
+	// Name The verification's name, unique within the account (compared exactly, after trimming);
+	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
 	//
 	//
 	// Example: Test Verification
@@ -786,8 +792,8 @@ type VerificationEnvelope struct {
 
 // VerificationInput A verification configuration to create, or to create or update by name.
 type VerificationInput struct {
-	// Name The verification's name, unique within the account; 1 to 200 characters after trimming
-	// surrounding white space (`x-mock-assumption`).
+	// Name The verification's name, unique within the account (compared exactly, after trimming);
+	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
 	//
 	//
 	// Example: Test Verification
@@ -803,8 +809,8 @@ type VerificationList struct {
 	Verifications []VerificationSummary `json:"verifications"`
 }
 
-// VerificationName The verification's name, unique within the account; 1 to 200 characters after trimming
-// surrounding white space (`x-mock-assumption`).
+// VerificationName The verification's name, unique within the account (compared exactly, after trimming);
+// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
 //
 // Example: Test Verification
 type VerificationName = string
@@ -821,8 +827,8 @@ type VerificationSummary struct {
 	// Example: 2026-02-01T00:00:00Z
 	LastModified time.Time `json:"lastModified"`
 
-	// Name The verification's name, unique within the account; 1 to 200 characters after trimming
-	// surrounding white space (`x-mock-assumption`).
+	// Name The verification's name, unique within the account (compared exactly, after trimming);
+	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
 	//
 	//
 	// Example: Test Verification
@@ -5846,157 +5852,158 @@ func (sh *strictHandler) UpdateVerification(w http.ResponseWriter, r *http.Reque
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rbhu31uirEPNtIDaOJEuy5CuCD26adDtfbjt2mq+tcjDUzJLEekSqJMeO2mPg/DoPcB7iPNh+kgNe",
-	"5sIZzkhy0uwUO0CLWBIvi4uLi+vOP4KILVeMApUiOPsjWGGOlyCB608/AiczEmFJGL2M/5ECX6uvYxAR",
-	"Jyv1bXAWXC8AkRixGZILQLelLihidEbmKdefekEngI94uUogOAsOT6Hfj06Pukejw0F3NB1C9+S4f9wd",
-	"zqYnfRgfDWbTWdAJiJrhNz1xJ6B4qbreOlAFnYDDbynhEAdnkqfQCUS0gCVWkM4YX2IZnAVpSlRLuV6p",
-	"EYTkhM6D+/t71VmsGBWgF/wdjt/CbykIqT5FjEqg+k+8WiV2yoMVZ9MElv/jV6HW/0exKIUZiUmiZoAo",
-	"5USur0BKQueiBx9XxODhkl5BxGgsztAyFRJNAU1B3gFQNECYxuioPzrp9xW2OGdmI7YZLjj7JWgd8MN9",
-	"JxASy1QEZ6N+vxNIIvVevKaAGEdLxgHd4oTEZvfM9IhFUco5xL0CfwspV+Ls4EAylogeATnrMT4/WMhl",
-	"csBn0elg0P8PAZEapTsY98a9QXBf3pa/cZgFZ8F/HBTEd2B+FQdvDHa/15gUZo/qBMfNLiEiEKEa5h4K",
-	"DcAhWuKVQICjBWKzGdCY0DmaEUhiJJkmUp4mIBCRaMrZDfQmVIH3hNFZQqJP3XlFpGcIuwdBfRmjSXCt",
-	"YC6fqkmAcMIBx2sEH4mQwtl2Q/DFtqaU/JYCuiNyQaheCY4illJZ2dvTYm/zVX3C5vU/5+5dUCYXwFsY",
-	"RcZK7NpyBC2wQHJBhMZmT8H0islnLKXxJ26Zy1DOEGUudFvyqgL/owL/r5hEBsaHb8D4858ewVIeAYoZ",
-	"CESZNMTXUVxgCgmjc6GOCrZbZTdCo/wNXicMx9eMvcB8Dp+I+SmL15YNGigigBgN+qOT8fERmq4liDJi",
-	"B4cFYi0g6JoxZED5BAof/Vn8SS1QMalEQciRXGDFlF+S79Be+LG7ZNFNFwuRLnXf8AytOItTDdkjgRKy",
-	"JJrFUSYnNGZRugQqId5XHKsT1Pqb++++E7yjOJULxsnv8Kln48IOpHucoSURgtD5ORJAFUO7WJH/gjWa",
-	"pP3+YXQDa/0HTAJFSZPgO8AcuP1Vshug2e/OcRkUu+pA/vANHX5WjpXKBVCZcQMiMiyoRWa3T6DRLtLV",
-	"inEJ8UuICb7W0H8S+p+Yrl01VCEvlEdRvTtoziSS8FEerBJMqHNmxmXs5gAiDSHSIH7CwTn6sw+OYgth",
-	"db1hw+lRt4ZZOMIUXVy96b16ej2hAvgtiQDNyS2IDYcnX46+gC/m8ERfTX6xF88zgRd4D4VywUEsWBKH",
-	"WuwKY8INskKEuVmaElP1/Y3C66x1WR4IJ9S/NCO/qJtP6ME5pnP1Jwe9atXhkTh35oxhhtNEalYeXkzZ",
-	"LYR28SvOVsAlMUJv3mXTDl7M4fu87X0nyNfbjB3NwjqIULQGzIWjAwxOOoWATqg8HAadYIk/kmW6DM4G",
-	"w34nWBJqP+U0SqiEOXA9vz1fG2DWNG5E/UxP+MX0/ZCPyqa/ghaSmpmqs/ragl9TdLcg0QIJEkMmweQI",
-	"0p9ASLLE6uwpzGRnWTK0wsJghqql/hLovQo6wXeQsDsFZKE2ZT9VFBkNXcZuXMDCJziJ0kRT12uarMMc",
-	"DmGkrLkRKFkqjdQak0ieN5GnhhUEulsAndDyqtRhZUYozaQ5iHNslM6GIcFsrd8TgaeJZvYVQINO4IXB",
-	"RYi/iQdBTxY4SYA2oUkRbEJugYIQKMra6uWsgAvD9xUDoeWd+g4nmEYa+ov41vzpgFdqUIeILZeMZipd",
-	"HaTsFyQWWOFyukY4SXKGo0nGPckzTJLX9GWaSLJK4BmOQHwPEiIJ9ohqhhCczXAioMp9n2GSGA4KQqiL",
-	"Tu2xUQq12MIooBmO9EYLAHqOtHR4R4RBU8yWhGIq80apcJTGKWMJYKpPonvqFC44YAlXZuaSCu6C+H6B",
-	"FZFSuMuB5Cn1IAI+SuAUJ5cNrClS+8sfCURiNGO8vM32E5YSlit5jiBaMHVkBQojxjkkVk0wPF6tUW2M",
-	"5sFYRgu0ZDEIRfIaDRwiNqekbv9Ys5R3SwN2tX1iiT++ADqXi+Bs2Df8L/s88FCQ0Q99C1S/KCAwNaK9",
-	"klYcneZuwQRU9K7y5qcCXG6dU8/OUGYEa25SsYlj/1hpft8J7mC6YOymuIrb+r93GrdRG5lTLFMOjfR2",
-	"gbTpCZm1KFYtyJz20AVKAGuzQvifoSL1mLPVCuJzY10AJXBo5jenqlFhVJvQkBfzhh0Ucniam3Ks2MDh",
-	"FaMRhGiJ11r+wasVYCVqIiK9ko/3WtegX5ld8NKIb20dFN7AevD4FicpDJS0Pjy6gfXQfDEMXZJIBfDL",
-	"+PE7AXwwPDSt8RweD8fm7znQGPjjlzhRd9YGMqnauDbt81W1ffWKLyNgp5teMc63xcFtkwDVIe+WDnnO",
-	"nfVWStsCRSxJjOSgtlCfLcVOsi8VNyEiFxAnNKWJuodCBbP+KczuyXB7AiiP3wx9GbaK4UUqdqvaGDlT",
-	"8zctvWBChdQrJDSGj6D+lcyljeW6W4y8O9PYRrar7NNnkvN8o24hVRlMiGLPtZQOStsSiKj/43MUfp8a",
-	"TQZcqUpd3GWhKrtCM9MXyQSrDKHnKHynjYEv1aa4g2kmUv9+QiUBhM3Y1hCa34PZhakuxD3NlLILNMyk",
-	"ugUTSnZ99/aFuiNDcFpMaKR5atfeH/s7SHlenARKnfYuMOgE9e8coatpwBqRKZEH4reAhU+kf79YI5xf",
-	"iDPd1nv6zhGjyRqFlCnaMRdCyVhTwoNpoU5DWUYLOkEmehqIgk6A5w70+feGpXp/mrmEm38fZ+iwc6t2",
-	"L4nQx9lFXA6ei6m20/KDhsdzddKSvmOALiPCXgnPYKn+cICwP9U2y8zUxozNNNm8jNflwm24iplnB2aS",
-	"w+ZnFe8XoK2osoCQiAI5ve2OiYOi+hmqYeuFJag2fOX6Tm7DqN8hVa2pDXOuirUlE88A3Q3hTq9WlOeL",
-	"3MNUkq5YMTYjdL6PogVEN7n+4NmCZgazia9UTF2+w/H22RN0OhofI2sFRMbkJ7Thq2PsBZwzjoyFRF3N",
-	"cKvktdHHjwhTcQe8yVRk3LA0Zryw72f8SN9EZmA10blxqBBzbVkJH7GZuYWsAQ0JiaMbqx0YS5qRSLVl",
-	"iadKNdzvodCsILRGKn2NaaNVJgnxNIHzCVX6VsnLqPhqykFU3Xd6sR7/nVqAdttR48bzWrSs+dSrP94p",
-	"NNxxRufGEKcxYM2OHQW8Foe90LsSjvH05c6LKSClMXpPY+HSw3GsuTNO3jggEwnLEouqSUIB5hyvg5rN",
-	"9BnjflfnHkYxk4r7Pr96/QqtsFzsd3zez/KaKi5HZ1kffJqUEgQxjRq00MyYqyY30mSEtcas9W1D+C5O",
-	"D24HB2U99cCIFT6cZhZu38R/v75+k1mCIxa7i9S+72bD4/j0tGR4NI7yuunRWNTrCqNYMC47aJEuMe0q",
-	"4U1xEyTS5RJretZLvyFUB0x4UbCzN75EKhxH4BP2LygiMVBpVBMLRU7z6kQmbF7R9/v97nB6FB3GIxjP",
-	"jvrHg5Ph6SEeTcfRUXwMJ7PT/qA7wMPpYTSKx3A0O+6fDLo6bqFRmK8i693bS8RhBhxoBIZAcjDFZkw9",
-	"IAyhHgJSuXD0vubEtZPi8BaMJb3pyn2/AGutt6L0Cs9BO9JE2QClzW5lU4xq0EMXU8GSVAJSq94T+0oQ",
-	"F/4rwKsNGvn1HU+ajqoBHuGZVNprJu+WD6Mf+/abXsSW/8lBpIl8PMtF0jz+hhMfYWhr8g5AmfYPA8r0",
-	"3QjU/W5broZ+k9l3mneeRAtk4ChZg+wptGtUilWEOScgeuipvv5mCZ47bhxtuNVu8pWc0JDQKEljx6Bk",
-	"nBDlPgrUBn9Z3kyp934ns0tEdsKLOWy2J1+sVmDMWRdzBVndBUK0GTKBwjdUNRV3SjOWhS6D9x1hqA8Q",
-	"ts75pGzu3WUup+OGOVIh2fKSrtKCisTmud5gIVwFnt1RtEcZ7YYcwn1r23NIjbN0vmgF5lnp9thupaZH",
-	"uHHUklq6+9Z5B9g0Z1Wx33aqol/7DGW9d7uxTY+wgxJ2BzzCAraY4NOIvmmM9qXlqqNSkHafNOu+zVTW",
-	"4bMb0ZXXkw+wYZ6MQzrzmGjRpmnKXDXBSk4Sxmg2xdGNahNha+5dO4y8FZBrJnGiCPqJDtvbYdVuz/bl",
-	"fhrVbEkvO12UmbG+6Yb8O7tDCaE3IrNMlkUkdTutODOOTI/Xk/FI7xbEmpFu3OO3oOC1U3RXJk5BzV3y",
-	"gyvB26WCbV2ZVx4/Rn2xWsDTMLt+GCLalgpUqRPaPbT1jmIkCJ0n0E0FlJxLe4fDghOhBXzc76ELRNWP",
-	"CoiIUZEuITbiaGEGJWKiVD4dQjTjbGltLPTmXGmUFCAWqAhOVrupFEgNdmwkijrVFu2fmoY7nNKy92wv",
-	"peQjEiYcet8KjUYgyqDUpjfVBeIeek2RdbTIlKudYLNZbwOEpXDrEownR1pPdIF8QWYgyTKPBjHz0wzA",
-	"DsISLZmQ6BjFeK3ln2at1MRwt0fE+KlR75vxeMZejdXupt3hOtHZH67ZDdBGlbebkFuI0fP317lD/T1M",
-	"0dX3//VIoBBHEQihRwjPkcAz7YFYaNuKZaqc3QlrI86leVg/X0x/iMhr8vzy3e+Xg1fkUlzSt+PoyeXR",
-	"5c3qv3988vy0B+vnv8fvL1Wjxcv3l+uffn918+rJIHn1/qfhi+to9Pr6Qv70/vmvPz8ZJD//+nT98vd/",
-	"DF79qr8ns3/0RH41NLquK1eNX1exWNIxBR0fDkR+VWmbkmoxB5k5TLpGO3DXjwfToVLAu0oD7x6fnPa7",
-	"eBrFXZgNhoej8ZH6xlFo/FkOrorrX1PH3eYPzaT0+hY4JzG0KzsrzJVekfONJV4jZnueI+1NFhoHWDc1",
-	"yn/m8J5C1jZWzIfDhAqSAJXJGpE5Zfr0tqpIW6vFOEnYXaa5Z0vbQgK/UP2y1XUTuIXEUeUa1Bk7naM1",
-	"fvKsrlqJRJYk0gxBFmPxiVPnzu5sSrRHaEIooLAS9GFCHaxx/Z//+/+F6AbWYv8zyBU2YqgQcspAGxqx",
-	"GGKzgh6Voowl3FonQflMqLPKfXp9qG4OJvwmZ9ykoG4T6mJb33eCqK5zNsYulX229oop8fBNoUY1Xhc1",
-	"qaJNJuvaCC2wKvW0ppPm8kNVEqvYpE2YiY03GQwPA99Fl5sWcuNEFZia8UGbHTpWwpkbscd61qxfLoPh",
-	"sN8bl/hszNJp2UlJ0+XU2IXzOQr9cLOvUXWcNVhu3ew6ExdQDQaoy3JZG3Vs9iuJd7MhPo368WgwPRnB",
-	"0ewUH8fDaDDtw3h2gk8PfaQxa1LhdyPueYtKu9tImVPvc4wlPSpZVVpfYrq2kTB3wEHHP7qxzD7ZLRPV",
-	"vB6E25oL35gdhD8QoWwQNubVc+OXMeRLpLWNKqhyX1J78EzJROJxM93ujFrLi6+M6fzh0tO/UAbyLLpF",
-	"Erpq8UAp+QUnCWKpjJiNxcxWeYbCN1iI0Gyd8XTCR4hSmdu2gdv97BRRthMaqk0Lz1H4xrj61AgkAYc4",
-	"Fth4fGeEErFoiFiphOcoaAITDhN0Aju46/K2TbYPDMkV5x9zH1YDpsoYKhxedT2Eb3fA8xGyI17Ze96y",
-	"r1ohb8hzvvDq6zoITgoj7/oCkTPF0esPooViaLRSoXMlynrsOVpxENpnraml0K2VKmsVa4cVHY+OT8bq",
-	"bLg86WgU+PgQZY3u25LdQLeqgJLbCnxQBNPZODqejeAEH5+OYDTA4xPon8Sz+OhwNDsZHClUYakkmOAs",
-	"+J+/9LunuDv78Mfh8P5vXm+va8Grg2p/7iCcCKYDFGhs47arVpxSTHN8OhjDyeERHpwe9o+mRxBPZzEe",
-	"9ONpND48nI76o5MTmB4fH5/gMR4fHQ2GozE+Hhz14fD4EEdNkFoiaou+JUrQcmlpxpSMbQLKXdNGp2S4",
-	"wTRuW5IvJrc81uOCPrIf86Eef358VA5fWduuI8p3JhvNDja5UKcV5sdQH4912zl8J6NrsoSW42hGtOcR",
-	"7b27flIRoYb94VG3P+z2T64Hg7PR6dl49HP5CoqxhK5Uk/h84f71KJJ4/v66g/T5UlRbybxsyqUMH2Yy",
-	"Wfw0fKka3fz83z9tMINUtrCOymxRvu17t4orgZiN0fY6bwHuTO6C2tBaVnhTNkN9v7PMiM2ioBnhlWpf",
-	"EVm2Szf4sd6jMk6TzOPkY0iGUo2qB5XJeLj0o8UejS3v4n1bam/YrfInfFemZCb2rveJKQsmjbLMCdGe",
-	"Ihu2Mtpq0sJF9xGhglQCgxp452dlj61h77skMBQb0WL/aJOvUKj7h2fly7MkXihUmisec9CZZ3PG4t6E",
-	"hpcm5zlLuM16lzKjO2iJE0WUECPGTbRdD4VPjeU9PKta7nUZDxN0uMJC9lCot+nChL+/E5BNZgC6wyUH",
-	"xVRHaVeM2E2xkSZQ2yzcjdM2uTta2K6m1ZqIxt6+IzPrMYJOYJERdAK7uqATVIGvRI/a9tvL0k68qdeE",
-	"z3glLKZee6cS2NvkEMivQTddTGHcdGm4EcfdwaDbP77u98/0f9vfiAkW8iWLldazEzyqH4oWmM7/BKD+",
-	"aheIR3P+ondHRk+V7dz+UvHizWPNlQutdvmJHYRPbayG5bXtRiWIzxSI8sd4tQ/j61TKcttumIrb/D73",
-	"0tSdMFtYZiqdvsrUTIcOmniUaxRVMmO7NLjNYaqO8i86UJvOxlN6CwnzhdO+prDTDXBbuVS25VGtK9gI",
-	"fylCw73DWupBKYFRk4IuUJR/Uh+MzKxkAFMU6uvSAyqI2lHMLjV7QZoUJpur+Ui0IFC0b76v9ICOVycg",
-	"OoglMQiJZoQLubVx2QnRMrHvdRtzCxmJjRh51Zj6XjnECumd5spp52igKGrY7ytRguNIe6ZM6IjkZLkk",
-	"dD6hIuWcpSa94m5BJCCxwlGrm7lUoqJa9G3HbNhtJcMM0ZsOF6EIo8So0Z085olI8cVlRmNFGXxdMuPD",
-	"gfoczOYvLOttOrLGFLTxOjcsPf4MV/pf4Dp/txLAt0CKQ8hKM78rpThGSjnPThqRXzGyOsEdFs1iHVcs",
-	"2sQbVsWxMjfp2CAf07RkE2TU2AYsCTVEl7SSeAm+5r1zBOYmVOp7xK1Tgy4oYksiHT/fA6s74Pk2ta8K",
-	"UT+qVRtqTeV1W9djAHaszVDAMd8hMKLolTn8t80mblQxNl+meWzAJmsao8VWn6PwFZNPrRM3zJ3yRKDY",
-	"7q0SV7X5KY8xEa0ZvCZEzmbmoFpijt93WwLiE/2376uKXVMyW5YTvGJCChS6crCaXSMEbtU+eRwz6vsn",
-	"OEmmOLrxJoJdUIQ9uW8mYpBDBORW4Qm9eX11XY1Wtk5w4U8S04FRulYP75USxg6sTrt7qth9uYyNokiz",
-	"RlMkc5P8fvHmEt3AuoiKisGoelzbOlkCzc4hfxlO7RrSFbQXgNWhy0toO92LhWED6H3HVu5UzRTYU/3p",
-	"WYaM5++vg1p4oHWbaejDH55eo4PbwYH+7mAOMnygY0ufa83AdSu3VKWpIUnojGVVNrEp32xXqUnx6Vod",
-	"1pmOSpR3hKIlJlRiQoGrA5EqksspYk7kIp1qItAnG9bQVZ3yT/4wt3yiK3sW1F4Sgd4CTmAN4hEyVNbV",
-	"5fDUjzPGTTCXI+Wg90QuFNvAWZJJVldFIA6p5iNteh7ay/hkB+E5dLJ6EzreuFKObL8zoYLMqSknaf0C",
-	"Nuu27GYR5qAJk0pgc1TdJA0HopWa2OYIVJRSeypFNTralsrBJg+WcDRLkyyuVfQmdEKvFyVbfVauwIQn",
-	"IFvKWAlKPJWLTGIq77nhqD8wFCUEqOzkfAv4hBIqgWvs2J6KI+Zp/4qqlFaIRKrUPsWO50CB4zwBgkjF",
-	"2bVHq1QciUgN+BuNBTvwFBb4lrCU51xdgJRJUUHOVG14JNAqnSYkyldsqeMpjhZIpDa6WqdiLDG/ySuK",
-	"1pj5mU7+NCED8FGXhjUZHRw0lZkqDue+hdrKRROqOKqOky1KE+srbc4Bss3JCX4JugAg4w7BpwL0zXem",
-	"JVWd5SIN7nAW94/uWJrENsBWw2PZobnsEhIBFaUCBcHFCkcL6A57/dohvru762H9s04Ht33FwYvLJ09f",
-	"XT3VfYoU/sB3eI2VRpgTPuj1TQ+2AopXREnDvX7v0ESwLDSLV8xuATiRi9/Vxzl4xIdXOjmGMoSdgsJK",
-	"KhR3Sloc9vtZSYr8Wn0kkE74pxK9u36CdD4JFkjvpa7425lQ3UeomxTN1BZq7yeKyVzp9HtqMF3GQ1sw",
-	"upKTlS0qYiUJdcXkqkHwA8i/64UElbcRhv1+pZhxqeBwuXxxJT7icHQ2HvUO+4PxaKyV6aJccCkAaDKJ",
-	"/xjdd9U/w+yfa/PPmfPPZNJTfxzf//w3/4MOdfZsidPsz7rnXNPB2S8fOoHITCeBTnrMCPBR1knNhOf6",
-	"iQWLnA9qELXrufszK1Wh1sV85rorzW11GSDFpetxZBxkyqkuzVGQQa2GYB7b1DFRvooNMB4Dr3lV95oj",
-	"xvbLEUV73nCufQVTpWChtp/0kBNxhSKmzoqNYyzSEEyWeiVUyUNwlWKM9j0PEPI7Fq9bymd7ymY78QNB",
-	"WyHDwF9v0MmvM4lnnuS06g+lnLDDo37/fuuS2A11KO9dLdUK5BsO4wbUlAMRyxGCNvxvm3C9UgheMI7H",
-	"08NojIezUzidDmYj3J8eR8fxEZzMTnF/OoiG8SGMZmN8ND2OTuJT6M/KxUK84V/tW7ZVKJveusebFlOP",
-	"7Pjk9Wy95+UY0wZ+5Qma0fXlR2bTfaPnxHFQesJGdxls7uIU3VedBoebO1UfgtD9xttM5imSr49MwYON",
-	"ewf7EFHixPnuCR83ziTaZn6sWb1hyC6TM6FBNUlYi420vWSrKeFow2Q7WRqGZs8ljvnP//N/y2xZfbQB",
-	"tqbuFBdSB/krxm/KlMUQkdhI5xNqUwVRlmFjaofiuGuELJ2He2vVxlQXjDfD6wx27OSvK9GMSCXPx7pQ",
-	"9ISq3+NOliSrRFtbhLKrKzfpWOUpzBgvMt6zglmpAO7j8LWAsS/D4/+Vp7wxRu7P4O1ZYLyNLNqJFVVD",
-	"9BtYUsnsZY1TeZj+vxFjynb1Qawpt4U0KgjXReE+rT7Z547yw5TpmwJlcSFKSJ3QvTBTfTKZpotXpPsH",
-	"pP8rFfc9bq0QPUzC/U5JtMRLLeV2b2Bd0UnODaPRmrAFRam5VE/O7ijCccxBCMVQrP1mlrA7ge4Yv8lU",
-	"7x56TZO1fonDmrYUx8HiRqkfitFojBg2ZoxHRLGq5++vjckh0wJxpARJsZPtCKVUkgQROaF5IHejqdUs",
-	"U0vnRCcR3wA1xSDQ36+G46OOq5zbkzehqQCB3l6NB8MmTcoEr3ecZ/V++WNDnQCLi7xQgGO8PO33/a/i",
-	"+cTRMiPIs3tP28vfKQm2lLt25Eleu//w+aTRPBy/Karexst/hsD2rfmi2bUGTljkG2Q2fktgX5ATuvpr",
-	"YWD+5YPaGmN68VFamW100NN3iMPcelddE4rDRyAts5DgvtM+7Lur7YZNxYZhr0tWPHVE3fHODg4Gw+Ne",
-	"v9fvDc5O+if94N5R5C+FSDWjLlWnKKeMlLi13m8dctLyKlBTZcpm8dIabrUvs7ON/baHXpn3fXj+1N+q",
-	"eH7tHGEksWJx1GZIGKvRqH/aQ88Yt97RriLLbh6HbVyh5ssse0vAEitWr5/omNBQe04a1tdlvGvGaFHe",
-	"K8EtD5btLCvzBcz4A7LqsZ2lModbVSgsVSDconhgWzhouTaesRC0165z2lRqzbm/+RPznTZZ6bbal560",
-	"7UqbcqU056cshd3zpW89tmpEWxExZ6RSRrD7fWFmcL6vls5yfmxCsDfitl4wKm/aEFzbVCXErnlDVY9y",
-	"K0/lDTu5JxbX+vjt/Vut+u13yruvPtSeYbBj+UvkO+755lnLzvhKgXDPg0e12NFayHDdB7y1i/Z+e2Nb",
-	"PQr1z9DFqqE22wXOPGgRWZxKg6DSHCBdjfP7khpc/3Rzp/zN2q/JFtWMwJIk8aMbw9oiNxT36mYJov1d",
-	"7SwZ221SecrFeTtXaYxFnJN1Eu6XKg0gDqtEV7soP+fmDMyoLdisRlZqljukZnlhx+iYJO6g0MZuhegG",
-	"VtrzNKFPFpjO9StKFT7Wc5/G0VEzMUgcLSxIKw63hOni3lnDs+ylGmOtmtDsaRohcf6ACkvict0UneIG",
-	"d7bnnGV+bfUdo9As8Lzm9bzWb4LPN8Hnm+DzTfD5JvjsIPi4AcEZNe68rDyMeqMs1BhITWQ5xPjf0d9W",
-	"pFO1STtZrtXDpB7LaFqCJKQtHOmLHGsIHMuiJvRzntps65p9bO8J1YafM1N3dMrkIrvvbYVOvY51xqhC",
-	"lONTm54r9TudmqY9EwWVW7GzCqdzcguVCqfn5egm66gjJpDKa6AOFbJD80yGfZW/4UnPisinX/icUHfz",
-	"bOjcFAuo1Aw8R02lG/O6ncYHkKxNBNmEKoyH3quj52f5IdLfC7TnPB271hYvW9hz/9wENLFUZmuXulyO",
-	"Bs5djZCYxkrkU8IauqAopTeU3dGsY2EiG2k3w4RmhFT4G6ix8Wu3w14o0mmIHhfVjpXkiqNIfWfx2kEh",
-	"wTLsoBA+rkI0GKMloakO5k6wBL7fEuNiif8TBMXyw7YNhR2tLFk81/qQ+7WeLdD6trBl3N9u5V1Df9wH",
-	"j/+Me9mt3vzFSyo31ADcrqzf9p5st8p1gxRQejfaPP1s6k/fwJe2gYw2d3rF5DOW0vjrtYGInJvlXm8b",
-	"372rJyWGBKTN5i3+Ku/e9/p70SqY9NClFPXndu37d3qA2IYupvrq1oE0GgvaiKHuVV1Qc8ridYu3WADE",
-	"eWS2judVHbxs34BdUegrvmDf7hRNXOE9Cxtr8L9uKDGlxFuLByOE6IUSYZb9NR8BhxoNUh9okduNMNuC",
-	"Nd5asZO1ll3IhbIivALiXESbrq3U2vMFD3wxunmYkudkhDcV23HztJtafTN/fTN/fTN/fTN/7SZoP9DV",
-	"9iADU152p0G0/Grcaw+/V38A+TndXHOQXZwkG+9PXH4c1eSQPPA6tUYYE2xNhLpd9f2k9X2yBBu/rS7d",
-	"uEG+K3LcHoliIP/LiLX7+iJJXMR8ztvWXPrOfesrVFK/b32ttrxvdzhUHx50qnRZo4YTtWVho4cH0OWE",
-	"r6Bom+QzSpOV1342Hg5zHvAtJomOHfO+ZMJhjnms37HyGLkfCZ3D5XvPxGpD2Qs9qZBoCgkzJVqbpVal",
-	"NavGE7rAt4CmADSvPlIqsKRL7Zinrc6RY++zdjl1tEb9UbPps8jjzz3NTmX7teJYldzJCQ3rRfzPUF4w",
-	"31Q1NfBk6NQPZouGU+2+MLMhlNf6GoxJ2uT1uoZvnSqsH3nNk34tEO/evnjQwwe+WOCm5w1c01L5xG4q",
-	"cvPJmkPD+zhZXYrKuzf6c1fB0l2AtiM1vk4T4eUKk7nthper0fgo6HjfjHGfiDFvutQebAleYv20S/Yg",
-	"i/7DAaXhNZRsKc2vnGQt2l4vyQt1VKTeQeuLIb8ElKnGiiXdtoz6Ra1x+fsL/iS33BCXJfr/lQQlnadV",
-	"VCmwxZX/HPNYKUwo9d4VpVidB9ROR2+B4qUpn5TFv2CdjTChmBpG2eZnKsch/1Wjer5F83wzZ3wzZ3xN",
-	"5ozMXmGLZ/17mSi2vWibH9f4i4c2Z6UiN4bz+ItFftXOvL9aBPS7zTFBbaahlly1zh9OnbFN2WtvcuNM",
-	"a+5aXrjLVtDZLoetPHiRwYYuSln7SxzrxxcZBfs7ihkYnTSrNpCLJEps2hK2nRPh0F6YD6Q+h/sm6olI",
-	"kT2FmyXobpMzZ7fOH33uVAfzZT2bal6+t9trZcF6hYZaSpCur/ftFqXOOrnJwTxRQmOk6xMoYPRrjVmx",
-	"sdKkLm3W5/1x62JlpkxZrrgUy8pEfE+SZEMeoq3QJBZ4VaTXZ6nG5czK/dI8NmPRl4ppaliZskWlHrZs",
-	"0f2H+/8fAAD//w==",
+	"7H3rbhu31uirEPNtIDbOSJZkyVcEH1w36Xa+3HbsNF9b5WComSWJ9YhUSY4VtcfA+XUe4DzEebD9JAe8",
+	"zIVzk2Sn2Sl2gBaxJF4WFxcX151/eCFbLBkFKoV39oe3xBwvQALXn34ETqYkxJIwehX9IwG+Vl9HIEJO",
+	"lupb78y7mQMiEWJTJOeA7gpdUMjolMwSrj91Pd+DT3ixjME78w5PodcLT486R8PDfmc4GUDn5Lh33BlM",
+	"Jyc9GB31p5Op53tEzfCbntj3KF6orncOVJ7vcfgtIRwi70zyBHxPhHNYYAXplPEFlt6ZlyREtZTrpRpB",
+	"SE7ozLu/v1edxZJRAXrB3+HoHfyWgJDqU8ioBKr/xMtlbKc8WHI2iWHxP34Vav1/5ItSmJGYxGoGCBNO",
+	"5PoapCR0JrrwaUkMHq7oNYSMRuIMLRIh0QTQBOQKgKI+wjRCR73hSa+nsMU5MxuxzXDe2S9e64Af731P",
+	"SCwT4Z0Nez3fk0TqvXhDATGOFowDusMxiczumekRC8OEc4i6Of7mUi7F2cGBZCwWXQJy2mV8djCXi/iA",
+	"T8PTfr/3HwJCNUqnP+qOun3vvrgtf+Mw9c68/zjIie/A/CoO3hrsfq8xKcweVQmOm11CRCBCNcxdFBiA",
+	"A7TAS4EAh3PEplOgEaEzNCUQR0gyTaQ8iUEgItGEs1vojqkC75LRaUzCx+68ItIzhN2DoL6M0Ni7UTAX",
+	"T9XYQzjmgKM1gk9ESOFsuyH4fFsTSn5LAK2InBOqV4LDkCVUlvb2NN/bbFWP2Lze59y9C8rkHHgLo0hZ",
+	"iV1bhqA5FkjOidDY7CqYXjP5nCU0euSWuQzlDFHmQrclr8rxP8zx/5pJZGB8+AaMPv/pESzhIaCIgUCU",
+	"SUN8vuICE4gZnQl1VLDdKrsRGuVv8TpmOLph7CXmM3gk5icsWls2aKAIASLU7w1PRsdHaLKWIIqI7R/m",
+	"iLWAoBvGkAHlERQ+/LP4k1qgYlKxgpAjOceKKb8i36G94FNnwcLbDhYiWei+wRlachYlGrInAsVkQTSL",
+	"o0yOacTCZAFUQrSvOJbvVfqb++/e995TnMg54+R3eOzZuLAD6R5naEGEIHR2jgRQxdAuluS/YI3GSa93",
+	"GN7CWv8BY09R0tj7DjAHbn+V7BZo+rtzXPr5rjqQP3xDB5+VYyVyDlSm3ICIFAtqkent42m0i2S5ZFxC",
+	"9Aoigm809I9C/6Xp2lFD5fJCcRTV20czJpGET/JgGWNCnTMzKmI3AxBpCJEG8REH5+jPPjiKLQTl9QYN",
+	"p0fdGmbhCFN0cf22+/rZzZgK4HckBDQjdyA2HJ5sOfoCvpjBpb6a6sVePEsFXuBdFMg5BzFncRRosSuI",
+	"CDfIChDmZmlKTNX3Nwpu0tZFeSAY0/qlGflF3XxCD84xnak/OehVqw5PxLkzZwRTnMRSs/LgYsLuILCL",
+	"X3K2BC6JEXqzLpt28GIG32dt730vW28zdjQL8xGhaA2YC0cH6J/4uYBOqDwceL63wJ/IIll4Z/1Bz/cW",
+	"hNpPGY0SKmEGXM9vz9cGmDWNG1E/1RN+MX0/ZqOyya+ghaRmpuqsXi9Yo1cxCIVbr0zNbyhazUk4R4JE",
+	"kMo0Gcr0JxCSLLA6jQpX6emWDC2xUJtpNg2t5kARWxApIaqnj/1u1lh11TSix8RSMSmsfnLn91HwHcRs",
+	"FdiWY6ou/hUi0pAIUIX2X7K16cYKYbkKl/7kKlUbUJjyRBdXwSWOwyTWR+ANjddBhhphRMGZkXpZIo1o",
+	"HZFQnjedoRQHCm9jWkS04ijMSM6pyAlRtkGFA+wi4Xsi8CTWN1IJUM/3amFwMVXfpKKO+t7lHMcx0CKa",
+	"UiL7DseYhhqG6lGLyR1QEAKF6QB6jUvgwtxYivXRcxSko7hEheppysFBYf6L6M786Syy0GB7irhkiwWj",
+	"qVpbJYz0FyTmWG3VZI1wHGdMVzMUl5tNMYnf0FdJLMkyhuc4BPE9SAglRA5CpzgWUMblc0xic4uAEOqy",
+	"11jSirEW3RgFNMWhpiMBCqNaQl4RYRAesQWhmMqsUSIcxXnCWAyYam7kch6FCw5YwrWZuWCGcEH8MMfq",
+	"DFBYZUDyhNYgAj5J4BTHVw3sOVSUwp8IRCI0ZbxIMPYTlhIWS3mOIJwzxaQECkLGOcRWVTL3nFqj2hh9",
+	"D2EZztGCRSDUidJo4BCyGSVVG9CaJbxTGLCjbTQL/Okl0Jmce2eDnrkD0s/9miNjdOS6BapfFBCYGvVG",
+	"SWyOXreaMwEl3bO4+YkA98bKqGdnKFOCNdKE2HRr/Vhqfu97K5jMGbvNxZG2/h+cxm3URmYUy4RDI71d",
+	"IG1+Q2Yt6nISZEa76ALFgLVpJfjPQJF6xNlyCdG5sbCAEro0b51R1Sg3LI5pwPN5Ax8FHJ5l5iwrOnF4",
+	"zWgIAVrgtZYB8XIJWInbiMg2duWeAQ36tdmFWhqpW5uPgltY95/e4TiBvtJYBke3sB6YLwaBSxKJAH4V",
+	"PX0vgPcHh6Y1nsHTwcj8PQMaAX/6CsfqrtxAJmU736Z9vi63L4s5RQTsJO0oxvkuP7htUrA65J3CIc+4",
+	"s95KaVugkMWxkZ7UFuqzpdhJ+qXiJkRkQvKYJjRWN1qgYNY/Bek1HGxPAMXxm6EvwlYyPknFblUbI2tr",
+	"/qblNUyokHqFhEbwCdS/krm0sVh38pF3ZxrbyLelffpMsm7dqFsIbQYTIt9zramA0jgFIur/6BwF3ydG",
+	"mwNXaFMXd1FmS6/Q1PxHUrktReg5Ct5rg+grtSnuYJqJVL8fU0kAYTO2NQZn92B6YaoLcU8zpfQCDVKh",
+	"cc6EEpfev3up7sgAnBZjGmqe2rH3x/4OQmQtTjzfa1ig53vV7xxprGnACpEpkQeid4BFqta40sYa4exC",
+	"nOq2tafvHDEar1FAmaIdcyEUDFYFPJgW6jQUZTTP91Ih1kDk+R6eOdBn3xuWWvvT1CXc7PsoRYedW7V7",
+	"RYQ+zi7iMvC2F2J/0PDUXJ20oOEZoIuIsFfCc1ioPxwg7E+VzTIztTFjM006L+NVuXAbrmLm2YGZZLDV",
+	"s4oPc9CWZJlDSESOnO52x8RBUfUMVbD10hJUG74yzSmz41TvkLJS1oY5V4PbkomngO6GcKdXK8qzRe5h",
+	"KklHLBmbEjrbR+EcwttMf6jZgmYGs4mvlMx9dYfj3fNLdDocHSNrCUXG7Cm08c83FhLOGUfGSqSuZrhT",
+	"8trw0yeEqVgBbzKXGVc0jRjPfRwpP9I3kRlYTXRunErEXFtWwkdsam4ha0REQuLw1moHxppoJFJtXeOJ",
+	"Ug33uygwKwisoU5fY9pwl0pCPInhfEyVvlXwtCq+mnAQZRemXmyND1MtQLsuqXFl1lr1rAm5Vn9cKTSs",
+	"OKMzY4zUGLCmV18Br8XhWuhdCcd4OzMHzgSQ0hhrT2Pu1sRRpLkzjt86IBMJiwKLqkhCHuYcr72K3fg5",
+	"4/Xu3j2MIqYNHC+u37xGSyzn+36dB7i4ppLb1VnWxzpNSgmCmIYNWmhq0FaTG2kyxFpj1vq2IXwXpwd3",
+	"/YOinnpgxIo6nKZW/rqJ/35z8za1hocschep/f/NxtfR6WnB+GqCBarmV+NVqCqMYs649NE8WWDaUcKb",
+	"4iZIJIsF1vSsl35LqA4aqUXBzhEJBVLhOIQ6Yf+CIhIBlUY1sVBkNK9OZMxmJX2/1+sMJkfhYTSE0fSo",
+	"d9w/GZwe4uFkFB5Fx3AyPe31O308mByGw2gER9Pj3km/o2M3GoX5MrLev7tCHKbAgYZgCCQDU2zG1ANC",
+	"MaphMKULR+9rRlw7KQ7vwHgTmq7cD3OwHgsrSi/xDLQzURQNUNrsVjTFqAZddDERLE4kILXqPbGvBHHR",
+	"ZBGv4YlGfn3P46ajaoBHeCqV9prKu8XDWI99+003ZIv/5CCSWD6dZiJpFoPESR1haGP1DkCZ9g8DyvTd",
+	"CNT9bluuhn6b2nead56Ec2TgKFiD7Cm0a1SKVYg5JyC66Jm+/qYxnjmuLG241aECSzmmAaFhnESOQcm4",
+	"XYp9FKgNPsOsmVLv6x3tLhHZCS9msNmefLFcgjFnXcwUZFWnD9FmyBhy/1jZVOwXZiwKXQbvO8JQHSBo",
+	"nfOyaO7dZS6n44Y5EiHZ4oouk5yKxOa53mIhXAWerSjao4x2Ag7BvrXtOaTGWTKbtwLzvHB7bLdS0yPY",
+	"OGpBLd1962oH2DRnWbHfdqq8X/sMRb13u7FNj8BHMVsBD7GALSZ4HNE3jdG+tEx1VArS7pOm3beZyjp8",
+	"diO64nqyATbMk3JIZx4TMds0TZGrxljJScIYzSY4vFVtQmzNvWuHkbcCcsMkjhVBX+rQxR1W7fZsX+7j",
+	"qGZLetnpokyN9U035N/ZCsWE3orUMlkUkdTttOTMODJrvJ6Mh3q3INKMdOMevwMFr52iszSxGmrugptd",
+	"Cd4uFWzryryu8WNUF6sFPA2z64chom2pQJU6od1DW+8oRoLQWQydREDBubR3OMg5EZrDp/0uukBU/aiA",
+	"CBkVyQIiI47mZlAixkrl02FUU84W1sZCb8+VRkkBIoHyAG21m0qB1GBHRqKoUm3e/plpuMMpLXrP9hJK",
+	"PiFhQsL3rdBoBKIUSm16U10g6qI3FFlHi0y42gk2nXY3QFgIOS/AeHKk9UQXyJdkCpIssvgXMz9NAfQR",
+	"lmjBhETHKMJrLf80a6Umjr09KqieGvW+GY9nVKux2t20O1wlOvvDDbsF2qjydmJyBxF68eEmc6h/gAm6",
+	"/v6/nggU4DAEIfQIwTkSeKo9EHNtW7FMlbOVsDbiTJqH9Yv55IeQvCEvrt7/ftV/Ta7EFX03Ci+vjq5u",
+	"l//94+WL0y6sX/wefbhSjeavPlytf/r99e3ry378+sNPg5c34fDNzYX86cOLX3++7Mc///ps/er3f/Rf",
+	"/6q/J9N/dEV2NTS6rktXTb2uYrGkYwr8OhyI7KrSNiXVYgYydZh0jHbgrh/3JwOlgHeUBt45PjntdfAk",
+	"jDow7Q8Oh6Mj9Y2j0NRnergqbv2afHebPzaT0ps74JxE0K7sLDFXekXGNxZ4jZjteY60N1loHGDd1Cj/",
+	"qcN7AmnbSDEfDmMqSAxUxmtEZpTp09uqIm2tFuM4ZqtUc0+XtoUEfqH6pavrxHAHsaPKNagzdjpHa3z0",
+	"rK5aiUSaKNMMQRpj8cipM2d3OiXaIzQmFFBQCvowoQ7WuP7P//3/AnQLa7H/GeQKGzGUCzlFoA2NWAyx",
+	"aU6PSlHGEu6sk6B4JtRZ5XV6faBuDibqTc64SUHdJtTFtr73vbCqczbGLhV9tvaKKfDwTaFGFV4XNqmi",
+	"TSbryggtsCr1tKKTZvJDWRIr2aRNmImNN+kPDr26iy4zLWTGiTIwFeODNjv4VsKZGbHHetasXy6F4bDX",
+	"HRX4bMSSSdFJSZPFxNiFszly/XCzr1F1nDZYbt0MQxMXUA4GqMpyaRt1bPZLyYfTAT4Ne9GwPzkZwtH0",
+	"FB9Hg7A/6cFoeoJPD+tIY9qkwu9G3LMWlXa3kVKn3ucYS9aoZGVpfYHp2kbCrICDjn9047nrZLdUVKv1",
+	"INxVXPjG7CDqAxGKBmFjXj03fhlDvkRa26iCKvMltQfPFEwkNW6mu51Ra3nxtTGdP1x6+hfKQDWLbpGE",
+	"rls8UEp+wXGMWCJDZmMx01WeoeAtFsLGIRtPJ3yCMJGZbRu43U8/j7Id00BtWnCOgrfG1adGIDE4xDHH",
+	"xuM7JZSI+XbxzQoaz4TDeL5nB3dd3rbJ9oEhmeL8Y+bDasBUEUO5w6uqh/DtDng2QnrES3vPW/ZVK+QN",
+	"ud4Xtfq6DoKTwsi7dYHIqeJY6w+iuWJotFKh80WKeuw5WnIQ2metqSXXrZUqaxVrhxUdD49PRupsuDzp",
+	"aOjV8SHKGt23BbuBblUCJbMV1EHhTaaj8Hg6hBN8fDqEYR+PTqB3Ek2jo8Ph9KR/pFCFpZJgvDPvf/7S",
+	"65zizvTjH4eD+7/VentdC14VVPuzj3AsmA5QoJGN2y5bcQoxzdFpfwQnh0e4f3rYO5ocQTSZRrjfiybh",
+	"6PBwMuwNT05gcnx8fIJHeHR01B8MR/i4f9SDw+NDHDZBaomoLfqWKEHLpaUpUzK2CSh3TRt+wXCDadS2",
+	"pLqY3OJYT3P6SH/Mhnr6+fFROnxFbbuKqLoz2Wh2sAmWOrUyO4b6eKzbzuF7Gd6QBbQcRzOiPY9o7/3N",
+	"ZUmEGvQGR53eoNM7uen3z4anZ6Phz8UrKMISOlJNUucLr1+PIokXH258pM+XotpS9mlTPmnwMJPJ/KfB",
+	"K9Xo9uf//mmDGaS0hVVUpouq2773y6gUiNkYba/zFmBlchfUhlYy45uyGar7nWZGbBYFzQivVfuSyLJd",
+	"usGP1R6lcZpkHicfQzKUaFQ9qFTIw6UfLfZobNUuvm5L7Q27Vf5E3ZUpmYm96z4yZcGkkhY5IdpTZMOW",
+	"RluNW7joPiJUkFJgUAPv/KzssTXsfZcEhnwjWuwfbfIVCnT/4Kx4eRbEC4VKc8VjDjrzbMZY1B3T4Mrk",
+	"fadJx2nvQna4jxY4VkQJEWLcRNt1UfDMWN6Ds7LlXpcyMUGHSyxkFwV6my5M+Pt7AelkBqAVLjgoJjpK",
+	"u2TEboqNNIHaZuFunLbJ3dHCdjm12EQ0dvcdmVmP4fmeRYbne3Z1nu+VgS9Fj9r228vSTrxprQmf8VJY",
+	"TLX+UCmwt8khkF2DbrqYwrjp0nAjjjr9fqd3fNPrnen/tr8RYyzkKxYprWcneFQ/FM4xnf0JQP3VLpAa",
+	"zfmL3h0pPZW2c/tLpRZvNdZcOddqVz2xg6hTG8theW27UQriM0Wy6mO82oep61TIcttumJLb/D7z0lSd",
+	"MFtYZkqdvsrUTIcOmniUaxRVMmO7NLjNYSqP8i86UJvOxjN6BzGrC6d9Q2GnG+CudKlsy6NaV7AR/kKE",
+	"hnuHtdTEUgKjJgVdpCn7pD4YmVnJAKYw1telB5QQtaOYXWj2kjQpTDZX84loQaBo3/y60gM6Xp2A8BGL",
+	"IxASTQkXcmvjshOiZWLfqzbmFjISGzHyujH1vXSIFdL95upxaE+Br+srwCccynjt28ARycliQehs/3xM",
+	"+4rqBr2eEjc4DrX3ym2FRMI5S0wGxmpOJCCxxGGrJ7pQJKNcG2/HhNlthcd0LzadP0IRRrHRtP0sLIpI",
+	"8cXFSmNo6X9dYuXDgfoc/OgvLA5uOtXGWrTxxjdcP/oMt/5f4MZ/vxTAt0CKQ8hKeV8VsiBDpb+nJ43I",
+	"rxhZvrfColny44qLm5DEssRW5Ca+jQMyTQtmQ0aN+cCSUEMASiuJF+Br3jtHpm5Cpb5G3FI26CKvTJS5",
+	"Ah9YAALPtikRlmsDYaUgUWu2r9u6GiawY/mGHI7ZDrETea80JmDbhONGLWTzZZqFD2wyuDGab/U5Cl4z",
+	"+cz6eYPMb08EiuzeKolWW6iyMBTRmuRrouhs8g6q5O7Uu3cLQDzSxfuhrPs15bulacNLJqRAgSsqq9k1",
+	"QuBO7VON70Z9f4njeILD29pcsQuKcE16nAkq5BACuVN4Qm/fXN+UA5qtn1zU55Hp2Cldzod3CzllB1bt",
+	"3T2b7L5Y6UZRpFmjqSW6ScS/eHuFbmGdB05FYLRBrs2hLIZm/1F9tVLtPdKFxueA1aHLKo073fOFYQPo",
+	"vW8LnKpmCuyJ/vQ8RcaLDzeVYm0X1rOmoQ9+eHaDDu76B/q7gxnI4IG+L32uNQPXrdyKnqbUJqFTlhYj",
+	"xabKtV2lJsVna3VYpzpwUa4IRQtMqMSEAlcHIlEkl1HEjMh5MtFEoE82rKGjOmWf6iPhsomu7VlQe0kE",
+	"egc4hjWIJ8hQWUcX5FM/Thk38V6OlIM+EDlXbAOneShp6RWBOCSaj7Spgmgv5ZM+wjPw05IUOiS5VLFs",
+	"3x9TQWbUVN20rgObmFv0xAhz0ITJNrBprG4ehwPRUk1s0whKeqs9laIcQG2r6WCTKks4miZxGvoqumM6",
+	"pjfzgjk/rWhgIhiQrfisBCWeyHkqMRX33HDUHxgKYwJU+hnfAj6mhErgGju2p+KIWWUARVVKKUQiUWqf",
+	"YsczoMBxliNBdCVK7fQq1E/S5SbH9K3Ggh14AnN8R1jCM64uQMo4LzJnCjs8EWiZTGISZiu21PEMh3Mk",
+	"EhuArbM1FpjfZoVXK8z8TOeHmqgC+KQr6JqkDw6aykyhh/O6hdriRmOqOKoOpc0rOOsrbcYB0s3JCH4B",
+	"ukYg4w7BJwL0zXemJVWdCCMN7nCaGoBWLIkjG4Or4bHs0Fx2MQmBikINA+9iicM5dAbdXuUQr1arLtY/",
+	"64xx21ccvLy6fPb6+pnuk2f5e3WH1xhyhDnh/W7P9GBLoHhJlDTc7XUPTZDLXLN4xezmgGM5/119nEGN",
+	"+PBa589QhrBTd1lJhWKlpMVBr5dWrciu1ScC6ZoAVKL3N5dIp5xggfRe6sLI/pjqPkLdpGiqtlA7SFFE",
+	"Zkqn31OD6Uof2oLRkZwsbd0RK0moKyZTDbwfQP5dL8QrPSEx6PVKNZ8LdZmLVZ5LIRSHw7PRsHvY64+G",
+	"I61M51WVCzFC43H0x/C+o/4ZpP/cmH/OnH/G46764/j+57/Vv3tRZc+WOM3+rLvONe2d/fLR90RqOvF0",
+	"XmRKgE/STmomPNMvUVjkfFSDqF3PPKRpNQu1LlZn0bvW3FZXClJcuhpqxkEmnOrqHTkZVMoMZuFPvgkE",
+	"VmyA8Qh4xfG61xxUtl8MOtqrjfjaVzCVahpq+0kXOUFZKGTqrNhQxzxTwSSyl6KZagiuVK/RPnsCQn7H",
+	"onVLlfGa6uJOiIHXVuvQqy9J6KTgmdy0mvy18g+FtLHDo17vfuvK4Q2lKu9dLdUK5BsO4wbUFGMVi0GE",
+	"NkJwm4i+QpSeN4pGk8NwhAfTUzid9KdD3Jsch8fREZxMT3Fv0g8H0SEMpyN8NDkOT6JT6E2L9URqI8Ta",
+	"t2yraDe9dU83LaYa/PHo9Wy958Uw1AZ+VRNXo8vwD82m142eEcdB4aUf3aW/uYvzNoHq1D/c3Kn8Xobu",
+	"N9pmspq3BPSRyXmw8QDhOkQUOHG2e6KOG6cSbTM/1qzeMGSXyZnooYokrMVG2l7V1VR5tJG0fpqpodlz",
+	"gWP+8//83yJbVh9tDK4pTcWF1HkAivGbSmYRhCQy0vmY2mxClCbhmPKiOOoYIUun6t5ZtTHRdfXN8DrJ",
+	"HTsp7ko0I1LJ85GuJT2m6vfIT/NodZF1E+vS0cWddDjzBKaM50nxaU2tRACv4/CVmLIvw+P/lae8MYzu",
+	"z+Dtaey8DT7aiRWVo/gbWFLB7GWNU1kk/78RY0p39UGsKbOFNCoIN3ltP60+2VehssOU6psCpaEjSkgd",
+	"070gVX1SmaaDl6TzByT/KxH3XW6tEF1Mgn2/IFrihZZyO7ewLukk54bRaE3YgqLUXKonZyuKcBRxEEIx",
+	"FGu/mcZsJdCK8dtU9e6iNzRe6wdLrGlLcRwsbpX6oRiNxohhY8Z4RBSrevHhxpgcUi0Qh0qQFDvZjlBC",
+	"JYkRkWOaxXo3mlrNMrV0TnSe8S1QUy8C/f16MDryXeXcnrwxTQQI9O561B80aVImvt13Xh/85Y8NpQQs",
+	"LrJaAo7x8rTXq388sE4cLTKCLAH4tL1CnpJgC+ltRzX5bfcfP580mkXsNwXe25D6zxD7vjVfNLvWwAnz",
+	"lITUxm8J7AtyQld/zQ3Mv3xUW2NML3WUVmQbPnr2HnGYWe+qa0Jx+AgkRRbi3fvtw76/3m7YRGwY9qZg",
+	"xVNH1B3v7OCgPzju9rq9bv/spHfS8+4dRf5KiEQz6kIBi2JWSYFb6/3WUSktjyc1Fa9sFi+t4Vb7Mv1t",
+	"7Ldd9No8g8SzFxGX+St15wgjiRWLozaJwliNhr3TLnrOuPWOdhRZdrJQbeMKNV+mCV4CFlixev2Kx5gG",
+	"2nPSsL4O4x0zRovyXgpuebBsZ1lZXcBMfcxWNfyzUAlxqyKGhSKFW9QXbIsYLZbPMxaC9vJ2TptSOTr3",
+	"t/rcfadNWt2t8mVNZnepTbGYmvNTmuVe82XdemxhibY6Y85IhaRh9/vczOB8X66u5fzYhODaoNxqTams",
+	"aUP8bVMhEbvmDYU/iq1qinPYyWvCda2P396/5cLg9U5592GIyksNdqz6KvqOe7551qIzvlRDvOaxpEp4",
+	"aSWquOoD3tpFe7+9sa0aqPpn6GLlUJvtAmcetIg0TqVBUGmOoS7H+X1JDa53urlT9rTv12SLakZgQZL4",
+	"0Q1zbZEb8nt1swTR/vx4mq/tNim99uI8Maw0xjzOyToJ9wvFCBCHZawLYhQflHMGZtTWdFYjKzXLHVKz",
+	"vMA3OiaJfBTY2K0A3cJSe57G9HKO6Uw/tFTiY1339RwdNROBxOHcgrTkcEeYrv+dNjxLH7Mx1qoxTV+v",
+	"ERJnb6ywOCqWVtFZcLCyPWcs9Wur7xiFZoHnDa+mvn4TfL4JPt8En2+CzzfBZwfBxw0ITqlx52VlYdQb",
+	"ZaHGQGoiiyHG/47+tjzjqk3aSdOxHib1WEbTEiQhbW3JusixhsCxNGpCv/ipzbau2cf2HlNt+DkzpUkn",
+	"TM7T+94W8dTrWKeMKkAZPrXpuVTi0yl72jVRUJkVOy2COiN3UCqCel6MbrKOOmICqWoN1IFCdmBe0tA1",
+	"MBtf/SyJfPoR0DF1N8+Gzk2wgFJZwXPUVN0xK+1pfADx2kSQjanCeFB7dXTrWX6A9PcC7Tmvy661xcvW",
+	"/tw/NwFNLJHp2qWuqKOBc1cjJKaREvmUsIYuKEroLWUrmnbMTWRD7WYY05SQcn8DNTZ+7XbYC0QyCdDT",
+	"vCCyklxxGKrvLF59FBAsAx8F8GkZoP4ILQhNdDB3jCXw/ZYYF0v8jxAUi2/fNtR+tLJk/qLrQ+7XarZA",
+	"6/PDlnF/u5V3Df1x30T+M+5lt8DzF6+63FAmcLvKf9t7st1C2A1SQOFpafM6tClRfQtf2gYy3NzpNZPP",
+	"WUKjr9cGIjJulnm9bXz3rp6UCGKQNuE3/6u4e9/r70WrYNJFV1JUX+S1T+TpASIbupjoq1sH0mgsaCOG",
+	"uld1zc0Ji9Yt3mIBEGWR2TqeV3WoZfsG7JJCX/IF1+1O3sQV3tOwsQb/64YqVEq8tXgwQoheKBFm2V/z",
+	"EXCo0SD1gRa53QizLVjjnRU7WWtlhkwoy8MrIMpEtMnaSq3duuCBL0Y3D1PynIzwpno8bp52U6tv5q9v",
+	"5q9v5q9v5q/dBO0HutoeZGDKKvM0iJZfjXvt4ffqDyA/p5trBrKD43jj/YmL76eaHJIHXqfWCGOCrYlQ",
+	"t6u+n7S+TxZg47fVpRs1yHd5jtsTkQ9U/3hi5b6+iGMXMZ/ztjWXvnPf1hUqqd63da22vG93OFQfH3Sq",
+	"dOWjhhO1Ze2jhwfQZYSvoGib5DNKk6UHgTYeDnMe8B0msY4dq33shMMM80g/dVVj5H4idA5X3ZMnVhtK",
+	"H/FJhEQTiJmp4tostSqtWTUe0zm+AzQBoFn1kUINJl1qx7x+dY4ce5+1y6mjNewNm02feR5/5ml2it+v",
+	"Fccq5U6OaVCt83+Gspr6pvCpgSdFp35TWzScavcRmg2hvNbXYEzSJq/XNXzrVGH9DmyW9GuBeP/u5YPe",
+	"RqiLBW56AcE1LRVP7KYiN4/WHBqe0EnrUpSextGfOwqWzhy0HanxAZsQL5aYzGw3vFgOR0eeX/usjPuK",
+	"jHn2pfKmi/cK69df0jdb9B8OKA0PpqRLaX4IJW3R9sBJVqijJPX2Wx8V+cWjTDVWLOmuZdQvao3Lnmio",
+	"T3LLDHFpov9fSVDSeVp5lQJbf/nPMY8VwoSS2ruiEKvzgPLq6B1QvDDlk9L4F6yzEcYUU8Mo2/xMxTjk",
+	"v2pUz7donm/mjG/mjK/JnJHaK2zxrH8vE8W2F23z+xt/8dDmtFTkxnCe+mKRX7Uz768WAf1+c0xQm2mo",
+	"JVfN/8OpM7Ype+1tZpxpzV3LCnfZCjrb5bAVB88z2NBFIWt/gSP9PiOjYH9HEQOjk6bVBjKRRIlNW8K2",
+	"cyIc2guygdTnYN9EPREp0tdy0wTdbXLm7NbVR5871cHqsp5NNa+6590rZcG6uYZaSJCurvfdFqXO/Mzk",
+	"YF4xoRHS9QkUMPpBx7TYWGFSlzar8/64dbEyU6YsU1zyZaUifk2SZEMeoq3QJOZ4mafXp6nGxczK/cI8",
+	"NmOxLhXT1LAyZYsKPWzZovuP9/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -35,24 +35,54 @@ type Options struct {
 	Version string
 	// MaxBodyBytes limits request bodies. Zero: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+
+	// AutoComplete names a subject preset that completes every hosted session at once (when no
+	// subject is queued), so a browser or HTTP client is redirected straight through. Empty: the
+	// hosted page shows its camera stand-in and waits.
+	AutoComplete string
+	// WebhookTimeout limits each webhook attempt. Zero: DefaultWebhookTimeout (5 s).
+	WebhookTimeout time.Duration
+	// ControlToken, when set, must be sent in the X-Mock-Control-Token header of every control
+	// API call.
+	ControlToken string
+	// SeparateControl leaves the control API off the main handler; serve ControlHandler on a
+	// listener of its own.
+	SeparateControl bool
 }
 
 // Server is the stateful mock of the VerifEye Service API. It is an http.Handler; create it with
 // New and serve it with any http.Server (or httptest.NewServer).
 type Server struct {
-	clock   *Clock
-	log     *slog.Logger
-	version string
-	ids     *ids
-	auth    *authenticator
-	store   *store
-	handler http.Handler
-	routes  map[string]*validator // by ServeMux pattern
+	clock        *Clock
+	log          *slog.Logger
+	version      string
+	ids          *ids
+	faker        *subjectFaker
+	auth         *authenticator
+	store        *store
+	webhooks     *webhooks
+	journal      *journal
+	faults       *faults
+	subjects     subjectQueue
+	autoComplete string
+	controlToken string
+	handler      http.Handler
+	control      http.Handler
+	routes       map[string]*validator // by ServeMux pattern
 }
 
 // New builds a Server from opts.
 func New(opts Options) (*Server, error) {
-	s := &Server{clock: opts.Clock, log: opts.Logger, version: opts.Version, ids: newIDs(opts.Seed)}
+	s := &Server{
+		clock: opts.Clock, log: opts.Logger, version: opts.Version,
+		ids: newIDs(opts.Seed), faker: newSubjectFaker(opts.Seed), faults: newFaults(opts.Seed),
+		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
+	}
+	if s.autoComplete != "" {
+		if _, ok := Presets[s.autoComplete]; !ok {
+			return nil, fmt.Errorf("auto-complete: %q is not a preset; use one of %s", s.autoComplete, strings.Join(PresetNames(), ", "))
+		}
+	}
 	if s.clock == nil {
 		s.clock = NewClock(nil)
 	}
@@ -83,11 +113,16 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.store = newStore()
-	if s.handler, err = s.buildHandler(maxBody); err != nil {
+	if s.handler, err = s.buildHandler(maxBody, !opts.SeparateControl); err != nil {
 		return nil, err
 	}
+	s.webhooks = newWebhooks(opts.WebhookTimeout, s.clock.Now, s.log)
 	return s, nil
 }
+
+// Close stops the webhook workers after the queued deliveries are made. The Server must not be
+// used afterwards.
+func (s *Server) Close() { s.webhooks.close() }
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -127,7 +162,7 @@ var operations = map[string]string{
 
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
 // guard) → route → authenticate → validate against openapi.yaml → the generated strict handler.
-func (s *Server) buildHandler(maxBody int64) (http.Handler, error) {
+func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
 	spec, err := generated.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
@@ -164,12 +199,25 @@ func (s *Server) buildHandler(maxBody int64) (http.Handler, error) {
 				maxBody: maxBody,
 			}
 			s.routes[pattern] = v
-			mux.Handle(pattern, s.requireAuth(pattern, s.validated(v, api)))
+			mux.Handle(pattern, s.withFaults(op.OperationID, s.requireAuth(pattern, s.validated(v, api))))
 		}
 	}
 	if found != len(operations) {
 		return nil, fmt.Errorf("route inventory lists %d operations, openapi.yaml has %d", len(operations), found)
 	}
+
+	// The hosted verification page (production serves it on its own host).
+	mux.HandleFunc("GET /verification/{verificationId}", s.startHosted)
+	mux.HandleFunc("POST /verification/{verificationId}/sessions/{sessionId}/complete", s.completeHosted)
+
+	// The control API (see control.go), on this listener unless it has its own.
+	controlMux := http.NewServeMux()
+	s.controlRoutes(controlMux)
+	s.control = s.observe(s.requireControlToken(controlMux))
+	if mountControl {
+		mux.Handle("/_mock/", s.requireControlToken(controlMux))
+	}
+
 	mux.HandleFunc("/", s.notFound)
 	return s.observe(mux), nil
 }
@@ -244,6 +292,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
 		ctx, entry := withJournalEntry(ctx)
 		r = r.WithContext(ctx)
+		arrived := s.clock.Now()
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -251,12 +300,19 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.writeProblem(rec, r, fmt.Errorf("panic: %v", p))
 			}
+			elapsed := time.Since(start)
+			if !strings.HasPrefix(r.URL.Path, "/_mock/") {
+				s.journal.add(RequestRecord{
+					Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operations[r.Pattern],
+					Status: rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: entry.account,
+				})
+			}
 			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("id", id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", rec.status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", elapsed),
 				slog.String("account", entry.account),
 			)
 		}()

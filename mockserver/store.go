@@ -16,8 +16,10 @@ import (
 const SessionRetention = 7 * 24 * time.Hour
 
 var (
-	errNotFound  = errors.New("not found")
-	errNameTaken = errors.New("name taken")
+	errNotFound         = errors.New("not found")
+	errNameTaken        = errors.New("name taken")
+	errNonceUsed        = errors.New("nonce already used")
+	errAlreadyCompleted = errors.New("session already completed")
 )
 
 // verificationRecord is a stored verification. Records are immutable once stored: an update
@@ -48,7 +50,9 @@ type sessionRecord struct {
 	externalID     string
 	webhookURL     string
 	customInput    map[string]string
+	hosted         bool // started from the hosted page, which redirects when it completes
 	created        time.Time
+	completed      time.Time
 	result         *generated.SessionResult
 }
 
@@ -58,6 +62,7 @@ type accountData struct {
 	byName        map[string]uuid.UUID
 	sessions      map[uuid.UUID]*sessionRecord
 	nonces        map[string]time.Time // consumed nonce → when a session consumed it
+	collections   map[string]*collection
 }
 
 // store holds the state of every account behind one lock. Methods take the account id first; an
@@ -65,10 +70,29 @@ type accountData struct {
 type store struct {
 	mu       sync.RWMutex
 	accounts map[string]*accountData
-	seq      uint64
+	// The hosted page and the control API know a verification or session only by its id, so the
+	// store also maps ids to their owners.
+	verificationOwner map[uuid.UUID]string
+	sessionOwner      map[uuid.UUID]string
+	seq               uint64
 }
 
-func newStore() *store { return &store{accounts: map[string]*accountData{}} }
+func newStore() *store {
+	return &store{
+		accounts:          map[string]*accountData{},
+		verificationOwner: map[uuid.UUID]string{},
+		sessionOwner:      map[uuid.UUID]string{},
+	}
+}
+
+// reset forgets every account's data: back to the state of a new mock.
+func (st *store) reset() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.accounts = map[string]*accountData{}
+	st.verificationOwner = map[uuid.UUID]string{}
+	st.sessionOwner = map[uuid.UUID]string{}
+}
 
 func (st *store) accountLocked(acc string) *accountData {
 	d := st.accounts[acc]
@@ -78,6 +102,7 @@ func (st *store) accountLocked(acc string) *accountData {
 			byName:        map[string]uuid.UUID{},
 			sessions:      map[uuid.UUID]*sessionRecord{},
 			nonces:        map[string]time.Time{},
+			collections:   map[string]*collection{},
 		}
 		st.accounts[acc] = d
 	}
@@ -130,14 +155,15 @@ func (st *store) createVerification(acc string, id uuid.UUID, name string, cfg g
 	if _, taken := d.byName[name]; taken {
 		return nil, errNameTaken
 	}
-	return st.insertLocked(d, id, name, cfg, now), nil
+	return st.insertLocked(acc, d, id, name, cfg, now), nil
 }
 
-func (st *store) insertLocked(d *accountData, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) *verificationRecord {
+func (st *store) insertLocked(acc string, d *accountData, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) *verificationRecord {
 	st.seq++
 	v := &verificationRecord{id: id, name: name, config: cfg, created: now, lastModified: now, seq: st.seq}
 	d.verifications[id] = v
 	d.byName[name] = id
+	st.verificationOwner[id] = acc
 	return v
 }
 
@@ -153,7 +179,7 @@ func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg g
 		d.verifications[existing] = v
 		return v, false
 	}
-	return st.insertLocked(d, id, name, cfg, now), true
+	return st.insertLocked(acc, d, id, name, cfg, now), true
 }
 
 // updateVerification replaces the name and configuration of verification id. It fails with
@@ -185,13 +211,110 @@ func (st *store) deleteVerification(acc string, id uuid.UUID) error {
 	}
 	delete(d.byName, d.verifications[id].name)
 	delete(d.verifications, id)
+	delete(st.verificationOwner, id)
 	return nil
+}
+
+// verificationAnyAccount finds a verification by id alone, for the hosted page.
+func (st *store) verificationAnyAccount(id uuid.UUID) (string, *verificationRecord, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	acc, ok := st.verificationOwner[id]
+	if !ok {
+		return "", nil, errNotFound
+	}
+	return acc, st.accounts[acc].verifications[id], nil
 }
 
 func (st *store) addSession(s *sessionRecord) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.addSessionLocked(s)
+}
+
+func (st *store) addSessionLocked(s *sessionRecord) {
 	st.accountLocked(s.account).sessions[s.id] = s
+	st.sessionOwner[s.id] = s.account
+}
+
+// startSession stores a session started from a hosted-page link, consuming its nonce (when it
+// has one) in the same step: of any number of concurrent starts with one nonce, exactly one
+// succeeds and the others get errNonceUsed.
+func (st *store) startSession(s *sessionRecord, nonce string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.accountLocked(s.account)
+	if nonce != "" {
+		if _, used := d.nonces[nonce]; used {
+			return errNonceUsed
+		}
+		d.nonces[nonce] = s.created
+	}
+	st.addSessionLocked(s)
+	return nil
+}
+
+// completeSession gives session id its result, computed by compute while the lock is held so
+// that the face collections and the result change together. A session completes once; a second
+// completion fails with errAlreadyCompleted and changes nothing.
+func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessionRecord, faceIndex) generated.SessionResult) (sessionRecord, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	acc, ok := st.sessionOwner[id]
+	if !ok {
+		return sessionRecord{}, errNotFound
+	}
+	d := st.accounts[acc]
+	s := d.sessions[id]
+	if !sessionReadable(s.created, now) {
+		return sessionRecord{}, errNotFound
+	}
+	if s.result != nil {
+		return *s, errAlreadyCompleted
+	}
+	res := compute(*s, &accountFaces{account: acc, collections: d.collections})
+	done := *s
+	done.result = &res
+	done.completed = now
+	d.sessions[id] = &done
+	return done, nil
+}
+
+// sessionAnyAccount finds a session by id alone, for the hosted page and the control API.
+func (st *store) sessionAnyAccount(id uuid.UUID, now time.Time) (sessionRecord, error) {
+	st.mu.RLock()
+	acc, ok := st.sessionOwner[id]
+	st.mu.RUnlock()
+	if !ok {
+		return sessionRecord{}, errNotFound
+	}
+	return st.getSession(acc, id, now)
+}
+
+// faceCollections returns a snapshot of every account's face collections, sorted.
+func (st *store) faceCollections() []FaceCollection {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	var out []FaceCollection
+	for acc, d := range st.accounts {
+		for name, c := range d.collections {
+			fc := FaceCollection{Account: acc, CollectionID: name, Faces: map[string]string{}, Enrolled: map[string]string{}}
+			for k, v := range c.faces {
+				fc.Faces[k] = v
+			}
+			for k, v := range c.enrolled {
+				fc.Enrolled[k] = v
+			}
+			out = append(out, fc)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Account != out[j].Account {
+			return out[i].Account < out[j].Account
+		}
+		return out[i].CollectionID < out[j].CollectionID
+	})
+	return out
 }
 
 // getSession returns a copy of the account's session id if it was created within

@@ -1,0 +1,168 @@
+package mockserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault makes an operation misbehave on purpose, so users can test their retries and timeouts:
+// it adds latency and/or answers a forced status (in the API's error format, with no effect on
+// state) for the next Count calls, or for a Fraction of calls, or both (the next Count calls
+// that the fraction picks).
+type Fault struct {
+	// Operation is the operationId from openapi.yaml (createSession, getSessionResult, ...), or
+	// "*" for every operation.
+	Operation string `json:"operation"`
+	// Status, when set (400..599), is answered instead of calling the operation.
+	Status int `json:"status,omitempty"`
+	// Latency is waited before answering, e.g. "250ms" or "2s".
+	Latency Duration `json:"latency,omitempty"`
+	// Count limits the fault to the next Count calls; zero means no limit.
+	Count int `json:"count,omitempty"`
+	// Fraction, between 0 and 1, applies the fault to that share of calls (seeded, so
+	// reproducible); zero means every call.
+	Fraction float64 `json:"fraction,omitempty"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("1.5s") in JSON.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("must be a duration string such as \"250ms\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("must be a duration string such as \"250ms\" (got %q)", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (f Fault) check() error {
+	switch {
+	case f.Operation == "":
+		return fmt.Errorf(`operation: is required (an operationId such as "createSession", or "*")`)
+	case f.Operation != "*" && !knownOperation(f.Operation):
+		return fmt.Errorf("operation: %q is not an operation of the API", f.Operation)
+	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
+		return fmt.Errorf("status: must be between 400 and 599")
+	case f.Latency < 0 || time.Duration(f.Latency) > 5*time.Minute:
+		return fmt.Errorf("latency: must be between 0 and 5m")
+	case f.Count < 0:
+		return fmt.Errorf("count: must not be negative")
+	case f.Fraction < 0 || f.Fraction > 1:
+		return fmt.Errorf("fraction: must be between 0 and 1")
+	case f.Status == 0 && f.Latency == 0:
+		return fmt.Errorf("status or latency: give at least one")
+	}
+	return nil
+}
+
+func knownOperation(op string) bool {
+	for _, id := range operations {
+		if strings.EqualFold(id, op) {
+			return true
+		}
+	}
+	return false
+}
+
+// faults holds the active faults.
+type faults struct {
+	mu     sync.Mutex
+	active []*Fault
+	rng    *rand.Rand
+}
+
+func newFaults(seed uint64) *faults {
+	return &faults{rng: rand.New(rand.NewPCG(seed, 0x6661756c7473))}
+}
+
+func (fs *faults) add(f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.active = append(fs.active, &f)
+}
+
+func (fs *faults) list() []Fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make([]Fault, 0, len(fs.active))
+	for _, f := range fs.active {
+		out = append(out, *f)
+	}
+	return out
+}
+
+func (fs *faults) clear() {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	fs.active = nil
+}
+
+// take returns the fault that applies to this call of operation, if any, using up one of its
+// calls.
+func (fs *faults) take(operation string) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, f := range fs.active {
+		if f.Operation != "*" && !strings.EqualFold(f.Operation, operation) {
+			continue
+		}
+		if f.Fraction > 0 && fs.rng.Float64() >= f.Fraction {
+			continue
+		}
+		applied := *f
+		if f.Count > 0 {
+			f.Count--
+			if f.Count == 0 {
+				fs.active = append(fs.active[:i], fs.active[i+1:]...)
+			}
+		}
+		return applied, true
+	}
+	return Fault{}, false
+}
+
+// withFaults applies an injected fault before the operation runs.
+func (s *Server) withFaults(operation string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := s.faults.take(operation)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if f.Latency > 0 && !sleepCtx(r.Context(), time.Duration(f.Latency)) {
+			return // the client gave up
+		}
+		if f.Status != 0 {
+			s.writeProblem(w, r, &apiError{status: f.Status,
+				detail: fmt.Sprintf("fault injected by the control API for %s", operation)})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

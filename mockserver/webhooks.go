@@ -1,0 +1,200 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// DefaultWebhookTimeout is how long one webhook attempt may take, as the vendor documents.
+const DefaultWebhookTimeout = 5 * time.Second
+
+// WebhookAttempt records one delivery attempt of a VerificationCompleted event.
+type WebhookAttempt struct {
+	// Time is the mock clock's time when the attempt started.
+	Time      time.Time `json:"time"`
+	URL       string    `json:"url"`
+	SessionID string    `json:"verificationSessionId"`
+	// Attempt is 1 for the first try and 2 for the one retry.
+	Attempt int `json:"attempt"`
+	// Status is the receiver's HTTP status; zero when the attempt failed before a response.
+	Status int `json:"status,omitempty"`
+	// Error says why the attempt failed (timeout, refused, non-2xx); empty when it succeeded.
+	Error string `json:"error,omitempty"`
+	// DurationMS is how long the attempt took, in wall-clock milliseconds.
+	DurationMS float64 `json:"durationMs"`
+	Delivered  bool    `json:"delivered"`
+}
+
+type webhookJob struct {
+	url, apiKey, sessionID string
+}
+
+// webhooks delivers VerificationCompleted events in the background, so a slow or dead receiver
+// never slows the API or the redirect: one attempt, a timeout per attempt, one retry on a non-2xx
+// status or a failure, then the event is dropped. Every attempt is recorded in a bounded log.
+type webhooks struct {
+	client *http.Client
+	now    func() time.Time
+	log    *slog.Logger
+	jobs   chan webhookJob
+
+	mu       sync.Mutex
+	idle     *sync.Cond
+	pending  int // queued or being delivered
+	attempts *ring[WebhookAttempt]
+	closed   bool
+	done     sync.WaitGroup
+}
+
+const (
+	webhookWorkers  = 4
+	webhookQueue    = 1024
+	webhookLogLimit = 1000
+)
+
+func newWebhooks(timeout time.Duration, now func() time.Time, log *slog.Logger) *webhooks {
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	w := &webhooks{
+		client:   &http.Client{Timeout: timeout},
+		now:      now,
+		log:      log,
+		jobs:     make(chan webhookJob, webhookQueue),
+		attempts: newRing[WebhookAttempt](webhookLogLimit),
+	}
+	w.idle = sync.NewCond(&w.mu)
+	for range webhookWorkers {
+		w.done.Add(1)
+		go w.work()
+	}
+	return w
+}
+
+// send queues an event for url. When the queue is full the event is dropped and the drop is
+// recorded, rather than blocking the request that completed the session.
+func (w *webhooks) send(url, apiKey, sessionID string) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.pending++
+	w.mu.Unlock()
+	select {
+	case w.jobs <- webhookJob{url: url, apiKey: apiKey, sessionID: sessionID}:
+	default:
+		w.record(WebhookAttempt{Time: w.now(), URL: url, SessionID: sessionID, Attempt: 1, Error: "dropped: delivery queue full"})
+		w.finish()
+	}
+}
+
+func (w *webhooks) finish() {
+	w.mu.Lock()
+	w.pending--
+	if w.pending == 0 {
+		w.idle.Broadcast()
+	}
+	w.mu.Unlock()
+}
+
+func (w *webhooks) work() {
+	defer w.done.Done()
+	for job := range w.jobs {
+		for attempt := 1; attempt <= 2; attempt++ {
+			if w.deliver(job, attempt) {
+				break
+			}
+		}
+		w.finish()
+	}
+}
+
+// deliver makes one attempt and reports whether the receiver accepted the event.
+func (w *webhooks) deliver(job webhookJob, attempt int) bool {
+	body, _ := json.Marshal(map[string]string{"event": "VerificationCompleted", "verificationSessionId": job.sessionID})
+	rec := WebhookAttempt{Time: w.now(), URL: job.url, SessionID: job.sessionID, Attempt: attempt}
+	start := time.Now()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, job.url, bytes.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", job.apiKey)
+		var resp *http.Response
+		if resp, err = w.client.Do(req); err == nil {
+			resp.Body.Close()
+			rec.Status = resp.StatusCode
+			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+				err = fmt.Errorf("receiver answered %d", resp.StatusCode)
+			}
+		}
+	}
+	rec.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		rec.Error = err.Error()
+		w.log.Warn("webhook attempt failed", slog.String("url", job.url), slog.Int("attempt", attempt), slog.String("error", rec.Error))
+	} else {
+		rec.Delivered = true
+	}
+	w.record(rec)
+	return err == nil
+}
+
+func (w *webhooks) record(a WebhookAttempt) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.attempts.add(a)
+}
+
+// list returns the recorded attempts, oldest first.
+func (w *webhooks) list() []WebhookAttempt {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.attempts.items()
+}
+
+func (w *webhooks) clear() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.attempts = newRing[WebhookAttempt](webhookLogLimit)
+}
+
+// wait blocks until every queued event has been delivered or dropped, or ctx ends.
+func (w *webhooks) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		w.mu.Lock()
+		for w.pending > 0 && ctx.Err() == nil {
+			w.idle.Wait()
+		}
+		w.mu.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		w.mu.Lock()
+		w.idle.Broadcast() // let the waiter see ctx is done
+		w.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+// close stops the workers after the queued events are handled.
+func (w *webhooks) close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.jobs)
+	w.done.Wait()
+}

@@ -20,6 +20,9 @@ import (
 // inspects keys treats it like a real one.
 const DevAPIKey = "ZGV2LWFjY291bnQ6dmVyaWZleWUtbW9jay1kZXYtc2VjcmV0"
 
+// DevAccountID is the id of the development account.
+const DevAccountID = "dev"
+
 // Account is a tenant of the mock: its API keys, the secret its query strings are signed with,
 // and (inside the store) its own verifications, sessions, nonces and face collections. No account
 // can see another's data; a foreign id answers exactly like a missing one.

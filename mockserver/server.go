@@ -98,7 +98,7 @@ func New(opts Options) (*Server, error) {
 	}
 	accounts := opts.Accounts
 	if len(accounts) == 0 {
-		accounts = []Account{{ID: "dev", APIKeys: []string{DevAPIKey}}}
+		accounts = []Account{{ID: DevAccountID, APIKeys: []string{DevAPIKey}}}
 	}
 	var accs []*Account
 	for i, a := range accounts {

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/verifeye-twin/verifeye/mockserver"
+)
+
+// version is the mock's version, set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Timeouts of the HTTP server against slow or idle clients.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	var usage *usageError
+	switch {
+	case errors.As(err, &usage):
+		os.Exit(2) // run has reported it, with a hint to --help
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "%s: %s\n", cmdName, err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole command: it parses args and the environment, serves the mock until ctx is
+// cancelled, then shuts down gracefully and returns nil. The banner, --help and --version go to
+// stdout, the log to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cfg.help:
+		printHelp(stdout)
+		return nil
+	case cfg.version:
+		_, err := fmt.Fprintf(stdout, "%s %s\n", cmdName, version)
+		return err
+	}
+
+	logger := newLogger(cfg, stderr)
+	srv, err := mockserver.New(mockserver.Options{
+		Accounts:        cfg.accounts(),
+		Seed:            cfg.seed,
+		Logger:          logger,
+		Version:         version,
+		AutoComplete:    cfg.autoComplete,
+		WebhookTimeout:  cfg.webhookTimeout,
+		ControlToken:    cfg.controlToken,
+		SeparateControl: cfg.controlAddr != "",
+	})
+	if err != nil {
+		return fmt.Errorf("build the mock: %w", err)
+	}
+	defer srv.Close() // after shutdown: queued webhooks are delivered (or time out) first
+
+	// Listen before printing anything, so port 0 is resolved and the banner is true.
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("%s: cannot listen on %q: %w", cfg.source["addr"], cfg.addr, err)
+	}
+	servers := []listener{{newHTTPServer(srv, logger), ln}}
+	controlURL := baseURL(ln.Addr()) + "/_mock/"
+	if cfg.controlAddr != "" {
+		cln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.controlAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("%s: cannot listen on %q: %w", cfg.source["control-addr"], cfg.controlAddr, err)
+		}
+		servers = append(servers, listener{newHTTPServer(srv.ControlHandler(), logger), cln})
+		controlURL = baseURL(cln.Addr()) + "/_mock/"
+	}
+	if err := printBanner(stdout, ln.Addr(), controlURL, srv.Accounts(), cfg); err != nil {
+		for _, l := range servers {
+			l.ln.Close()
+		}
+		return fmt.Errorf("print the banner: %w", err)
+	}
+	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("control", controlURL),
+		slog.String("version", version), slog.Int("accounts", len(srv.Accounts())), slog.Uint64("seed", cfg.seed))
+	return serve(ctx, servers, cfg.shutdownTimeout, logger)
+}
+
+// listener is an HTTP server with the listener it serves.
+type listener struct {
+	hs *http.Server
+	ln net.Listener
+}
+
+func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	if cfg.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serve serves every listener until ctx is cancelled (or one fails), then stops accepting and
+// lets in-flight requests finish for up to timeout before closing their connections.
+func serve(ctx context.Context, servers []listener, timeout time.Duration, logger *slog.Logger) error {
+	served := make(chan error, len(servers))
+	for _, l := range servers {
+		go func() { served <- l.hs.Serve(l.ln) }()
+	}
+	var failed error
+	select {
+	case err := <-served:
+		failed = fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("timeout", timeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	for _, l := range servers {
+		if err := l.hs.Shutdown(sctx); err != nil {
+			logger.Warn("in-flight requests did not finish in time; closing their connections",
+				slog.Duration("timeout", timeout), slog.Any("err", err))
+			_ = l.hs.Close()
+		}
+	}
+	remaining := len(servers)
+	if failed != nil {
+		remaining--
+	}
+	for range remaining {
+		<-served // http.ErrServerClosed
+	}
+	logger.Info("stopped")
+	return failed
+}
+
+// baseURL is the URL clients reach the listener at. An unspecified address (":0", "0.0.0.0",
+// "[::]") listens on every interface, loopback included, so the URL names loopback.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// printBanner tells the developer how to reach the mock. It is the one place an API key is
+// shown: on stdout, for the person who started the mock, never in the log.
+func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mockserver.Account, cfg *config) error {
+	url := baseURL(addr)
+	b := fmt.Appendf(nil, "%s %s\nlistening on %s\n", cmdName, version, url)
+	if ip, ok := addr.(*net.TCPAddr); ok && ip.IP.IsUnspecified() {
+		b = fmt.Appendf(b, "  (bound to %s: every interface)\n", addr)
+	}
+	b = fmt.Appendf(b, "accounts (send \"Authorization: ApiKey <key>\"):\n")
+	for _, a := range accounts {
+		for _, k := range a.APIKeys {
+			b = fmt.Appendf(b, "  %-20s %s\n", a.ID, k)
+		}
+	}
+	seed := strconv.FormatUint(cfg.seed, 10)
+	if src := cfg.source["seed"]; src == sourceDefault {
+		b = fmt.Appendf(b, "seed %s (random; repeat this run with --seed %s)\n", seed, seed)
+	} else {
+		b = fmt.Appendf(b, "seed %s (from %s)\n", seed, src)
+	}
+	if cfg.autoComplete != "" {
+		b = fmt.Appendf(b, "hosted sessions complete at once as %q\n", cfg.autoComplete)
+	}
+	b = fmt.Appendf(b, "control API %s (see GET %sopenapi.yaml)\n", controlURL, controlURL)
+	b = fmt.Appendf(b, "try: curl -i %s/v1/healthz\n", url)
+	_, err := w.Write(b)
+	return err
+}

@@ -38,7 +38,7 @@ var documented = []struct {
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := generated.GetSwagger()
+	doc, err := generated.GetSpec()
 	if err != nil {
 		t.Fatalf("decode embedded spec: %v", err)
 	}

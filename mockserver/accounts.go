@@ -237,7 +237,6 @@ func (s *Server) requireAuth(pattern string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		acc, cred, err := s.auth.authenticate(r.Header.Get("Authorization"))
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `ApiKey, Bearer`)
 			s.writeProblem(w, r, err)
 			return
 		}

@@ -143,9 +143,7 @@ func redirectURL(rec sessionRecord, secret string) string {
 		put("reFailedReason", strings.Join(reasons, ","))
 	}
 	if on(p.IncludeCustomInputParameters) {
-		for _, kv := range sortedPairs(rec.customInput) {
-			add = append(add, kv)
-		}
+		add = append(add, sortedPairs(rec.customInput)...)
 	}
 	query := signing.Append(u.RawQuery, add...)
 	if on(p.IncludeSignature) {

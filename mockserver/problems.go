@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,10 +39,13 @@ func (e *apiError) detailText() string {
 	return strings.Join(parts, "; ")
 }
 
-// add records that field broke rule.
+// add records that field broke rule (once, however often the rule is checked).
 func (e *apiError) add(field, rule string) {
 	if e.fields == nil {
 		e.fields = map[string][]string{}
+	}
+	if slices.Contains(e.fields[field], rule) {
+		return
 	}
 	e.fields[field] = append(e.fields[field], rule)
 }
@@ -119,6 +123,9 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	body, mErr := json.Marshal(problem(e, r))
 	if mErr != nil {
 		body = []byte(fmt.Sprintf(`{"title":%q,"status":%d}`, http.StatusText(e.status), e.status))
+	}
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", "ApiKey, Bearer")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(e.status)

@@ -163,7 +163,7 @@ var operations = map[string]string{
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
 // guard) → route → authenticate → validate against openapi.yaml → the generated strict handler.
 func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
-	spec, err := generated.GetSwagger()
+	spec, err := generated.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
 	}

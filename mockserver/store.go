@@ -280,17 +280,6 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 	return done, nil
 }
 
-// sessionAnyAccount finds a session by id alone, for the hosted page and the control API.
-func (st *store) sessionAnyAccount(id uuid.UUID, now time.Time) (sessionRecord, error) {
-	st.mu.RLock()
-	acc, ok := st.sessionOwner[id]
-	st.mu.RUnlock()
-	if !ok {
-		return sessionRecord{}, errNotFound
-	}
-	return st.getSession(acc, id, now)
-}
-
 // faceCollections returns a snapshot of every account's face collections, sorted.
 func (st *store) faceCollections() []FaceCollection {
 	st.mu.RLock()

@@ -1,0 +1,209 @@
+// Command verifeye-contract runs the VerifEye contract suite against the in-process mock, a
+// running server, or the live EU or US Service API, and reports where they disagree with
+// openapi.yaml and with each other.
+//
+//	verifeye-contract --target mock
+//	verifeye-contract --target http://127.0.0.1:8080
+//	VERIFEYE_API_KEY=... verifeye-contract --target eu --junit contract.xml --report contract.json
+//
+// Against production only read-only scenarios run unless --allow-writes (verification
+// configurations, created under unique names and deleted again) and --allow-sessions (sessions,
+// which may be billable) say otherwise; requests are rate-limited and the run has a deadline. The
+// API key comes from --api-key or VERIFEYE_API_KEY, never from a file, and no output shows it.
+//
+// The exit status is 0 when every scenario that ran passed, 1 when one failed, 2 for a usage
+// error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/verifeye-twin/verifeye/contract"
+	"github.com/verifeye-twin/verifeye/mockserver"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type options struct {
+	target, apiKey, controlToken, runPattern, junit, report string
+	allowWrites, allowSessions, list, version               bool
+	rate                                                    float64
+	timeout                                                 time.Duration
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) func() {
+	return func() {
+		fmt.Fprint(w, `verifeye-contract runs the VerifEye contract suite.
+
+Usage:
+  verifeye-contract --target mock|eu|us|URL [flags]
+
+Target:
+`)
+		for _, group := range [][]string{
+			{"target", "api-key", "control-token"},
+			{"allow-writes", "allow-sessions", "rate", "timeout"},
+			{"run", "list"},
+			{"junit", "report"},
+			{"version"},
+		} {
+			for _, name := range group {
+				f := fs.Lookup(name)
+				arg, text := flag.UnquoteUsage(f)
+				fmt.Fprintf(w, "  --%s %s\n        %s", f.Name, arg, text)
+				if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+					fmt.Fprintf(w, " (default %s)", f.DefValue)
+				}
+				fmt.Fprintln(w)
+			}
+			next := map[string]string{"control-token": "\nSafety (live targets):\n", "timeout": "\nSelection:\n", "list": "\nOutput:\n", "report": "\nGeneral:\n"}
+			fmt.Fprint(w, next[group[len(group)-1]])
+		}
+	}
+}
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("verifeye-contract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.target, "target", "", "`TARGET` to run against: mock (an in-process mock), eu or us (the live API), or the URL of a running server")
+	fs.StringVar(&o.apiKey, "api-key", "", "the `KEY` to authenticate with (env VERIFEYE_API_KEY); not needed for --target mock; never read from a file")
+	fs.StringVar(&o.controlToken, "control-token", "", "the mock's control `TOKEN`, when it runs with --control-token (env VERIFEYE_CONTROL_TOKEN)")
+	fs.BoolVar(&o.allowWrites, "allow-writes", false, "on a live target, run scenarios that create (and delete again) their own verification configurations")
+	fs.BoolVar(&o.allowSessions, "allow-sessions", false, "on a live target, run scenarios that create sessions (possibly billable)")
+	fs.Float64Var(&o.rate, "rate", 0, "at most `N` requests per second; 0 means 5 on a live target and no limit otherwise")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "the longest the whole `DURATION` of the run may be")
+	fs.StringVar(&o.runPattern, "run", "", "run only the scenarios whose name matches this `regexp`")
+	fs.BoolVar(&o.list, "list", false, "list the scenarios with what they need, and exit")
+	fs.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`")
+	fs.StringVar(&o.report, "report", "", "write the JSON report (per-operation statuses and latencies, every schema violation) to `FILE`")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.Usage = usage(fs, stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)()
+			return 0
+		}
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "verifeye-contract: "+format+"\n", a...)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "verifeye-contract %s\n", version)
+		return 0
+	}
+	if o.list {
+		for _, s := range contract.Scenarios() {
+			needs := make([]string, len(s.Needs))
+			for i, n := range s.Needs {
+				needs[i] = string(n)
+			}
+			fmt.Fprintf(stdout, "%-60s %s\n", s.Name, strings.Join(needs, ","))
+		}
+		return 0
+	}
+	var filter *regexp.Regexp
+	if o.runPattern != "" {
+		re, err := regexp.Compile(o.runPattern)
+		if err != nil {
+			return fail("--run: not a regexp: %v", err)
+		}
+		filter = re
+	}
+	if o.apiKey == "" {
+		o.apiKey = getenv("VERIFEYE_API_KEY")
+	}
+	if o.controlToken == "" {
+		o.controlToken = getenv("VERIFEYE_CONTROL_TOKEN")
+	}
+	if o.rate < 0 {
+		return fail("--rate: must not be negative")
+	}
+	if o.timeout <= 0 {
+		return fail("--timeout: must be positive")
+	}
+
+	var target contract.Target
+	switch t := strings.ToLower(o.target); {
+	case t == "":
+		return fail("--target: required (mock, eu, us or a URL)")
+	case t == "mock":
+		m, err := mockserver.New(mockserver.Options{})
+		if err != nil {
+			return fail("start the in-process mock: %v", err)
+		}
+		srv := httptest.NewServer(m)
+		defer func() { srv.Close(); m.Close() }()
+		target = contract.Target{Name: "mock (in-process)", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey, Control: &contract.Control{BaseURL: srv.URL}}
+	case t == "eu" || t == "us":
+		if o.apiKey == "" {
+			return fail("--api-key or VERIFEYE_API_KEY: required for the live %s API", strings.ToUpper(t))
+		}
+		target, _ = contract.LiveTarget(t, o.apiKey)
+		if o.rate == 0 {
+			o.rate = 5
+		}
+	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
+		if o.apiKey == "" {
+			o.apiKey = mockserver.DevAPIKey // a mock started without keys
+		}
+		target = contract.URLTarget(ctx, o.target, o.apiKey, o.controlToken)
+	default:
+		return fail("--target: must be mock, eu, us or an http(s) URL (got %q)", o.target)
+	}
+
+	rep := contract.Run(ctx, target, contract.Options{
+		AllowWrites: o.allowWrites, AllowSessions: o.allowSessions, Run: filter,
+		RequestsPerSecond: o.rate, Timeout: o.timeout,
+	})
+	if err := rep.WriteText(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+	}
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{{o.junit, rep.WriteJUnit}, {o.report, rep.WriteJSON}} {
+		if out.path == "" {
+			continue
+		}
+		f, err := os.Create(out.path)
+		if err == nil {
+			err = out.write(f)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "verifeye-contract: write %s: %v\n", out.path, err)
+			return 1
+		}
+	}
+	if !rep.Ok() {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunAgainstInProcessMock(t *testing.T) {
+	dir := t.TempDir()
+	junit, report := filepath.Join(dir, "contract.xml"), filepath.Join(dir, "contract.json")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--target", "mock", "--junit", junit, "--report", report}, func(string) string { return "" }, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), " passed, 0 failed, 0 skipped") {
+		t.Errorf("summary:\n%s", stdout.String())
+	}
+	var suites struct {
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Tests int    `xml:"tests,attr"`
+		} `xml:"testsuite"`
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil || xml.Unmarshal(data, &suites) != nil || len(suites.Suites) < 5 {
+		t.Errorf("JUnit file: %v, %d suites", err, len(suites.Suites))
+	}
+	var rep struct {
+		Passed     int                        `json:"passed"`
+		Operations map[string]json.RawMessage `json:"operations"`
+	}
+	data, err = os.ReadFile(report)
+	if err != nil || json.Unmarshal(data, &rep) != nil || rep.Passed < 40 {
+		t.Errorf("JSON report: %v, %d passed", err, rep.Passed)
+	}
+	for _, op := range []string{"createSignature", "validateSignature", "getVerification", "getAllVerifications", "createVerification",
+		"createOrUpdateVerification", "updateVerification", "deleteVerification", "createSession", "getSessionResult", "getHealth"} {
+		if _, ok := rep.Operations[op]; !ok {
+			t.Errorf("the report has no statistics for %s", op)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "--target: required"},
+		{[]string{"--target", "eu"}, "--api-key or VERIFEYE_API_KEY: required"},
+		{[]string{"--target", "mars"}, `--target: must be mock, eu, us or an http(s) URL (got "mars")`},
+		{[]string{"--target", "mock", "--run", "("}, "--run: not a regexp"},
+		{[]string{"--target", "mock", "--rate", "-1"}, "--rate: must not be negative"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+func TestListShowsNeeds(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"--list"}, func(string) string { return "" }, &stdout, io.Discard); code != 0 {
+		t.Fatal(code)
+	}
+	for _, want := range []string{"auth/missing-credentials", "read-only", "writes-config", "creates-sessions", "mock-control"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("--list lacks %q", want)
+		}
+	}
+}
+
+// TestSuitePassesAgainstTheMockBinary builds both binaries, starts verifeye-mock as a separate
+// process and runs verifeye-contract against it: the setup CI users have.
+func TestSuitePassesAgainstTheMockBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two binaries")
+	}
+	dir := t.TempDir()
+	for _, cmd := range []string{"verifeye-mock", "verifeye-contract"} {
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), "../"+cmd)
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", cmd, err, out)
+		}
+	}
+	mock := exec.Command(filepath.Join(dir, "verifeye-mock"), "--addr", "127.0.0.1:0", "--control-token", "ci-token")
+	stdout, err := mock.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mock.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mock.Process.Kill(); _ = mock.Wait() })
+	base := ""
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() {
+		if after, ok := strings.CutPrefix(scanner.Text(), "listening on "); ok {
+			base = after
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("the mock printed no address")
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/v1/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mock never answered healthz: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	junit := filepath.Join(dir, "contract.xml")
+	cmd := exec.Command(filepath.Join(dir, "verifeye-contract"), "--target", base, "--junit", junit)
+	cmd.Env = append(os.Environ(), "VERIFEYE_CONTROL_TOKEN=ci-token")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("verifeye-contract against the binary: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), " 0 failed, 0 skipped") {
+		t.Errorf("summary:\n%s", out)
+	}
+	if _, err := os.Stat(junit); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,106 @@
+package contract_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/verifeye-twin/verifeye/contract"
+	"github.com/verifeye-twin/verifeye/mockserver"
+)
+
+// inProcessTarget starts a mock (with its control API) on an httptest server.
+func inProcessTarget(t *testing.T, wrap func(*mockserver.Server) httpHandler) contract.Target {
+	t.Helper()
+	m, err := mockserver.New(mockserver.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h httpHandler = m
+	if wrap != nil {
+		h = wrap(m)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); m.Close() })
+	return contract.Target{
+		Name: "mock", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey,
+		Control: &contract.Control{BaseURL: srv.URL},
+	}
+}
+
+// TestSuite runs every scenario against the in-process mock, or against the server named by
+// VERIFEYE_CONTRACT_TARGET (a URL; its key from VERIFEYE_API_KEY, the mock's development key by
+// default), and reports each scenario as a subtest.
+func TestSuite(t *testing.T) {
+	var target contract.Target
+	if url := os.Getenv("VERIFEYE_CONTRACT_TARGET"); url != "" {
+		key := os.Getenv("VERIFEYE_API_KEY")
+		if key == "" {
+			key = mockserver.DevAPIKey
+		}
+		target = contract.URLTarget(context.Background(), url, key, os.Getenv("VERIFEYE_CONTROL_TOKEN"))
+	} else {
+		target = inProcessTarget(t, nil)
+	}
+	rep := contract.Run(context.Background(), target, contract.Options{Timeout: 5 * time.Minute})
+	if rep.Error != "" {
+		t.Fatal(rep.Error)
+	}
+	if len(rep.Scenarios) < 40 {
+		t.Errorf("the suite has %d scenarios; expected every operation and status covered", len(rep.Scenarios))
+	}
+	for _, s := range rep.Scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			switch s.Status {
+			case contract.StatusSkip:
+				t.Skip(s.Reason)
+			case contract.StatusFail:
+				t.Error(strings.Join(s.Failures, "\n"))
+			}
+		})
+	}
+	if target.Control != nil && rep.Skipped > 0 {
+		t.Errorf("%d scenarios skipped against a mock with its control API", rep.Skipped)
+	}
+}
+
+// TestLiveTargetsAreReadOnlyByDefault: against production only read-only scenarios run unless
+// writes and sessions are allowed, and each skip says why.
+func TestLiveTargetsAreReadOnlyByDefault(t *testing.T) {
+	target := inProcessTarget(t, nil)
+	target.Live, target.Control = true, nil // a stand-in for production
+	rep := contract.Run(context.Background(), target, contract.Options{})
+	ran := map[contract.Need]int{}
+	for _, s := range rep.Scenarios {
+		for _, n := range s.Needs {
+			if s.Status != contract.StatusSkip {
+				ran[n]++
+			} else if s.Reason == "" {
+				t.Errorf("%s skipped without a reason", s.Name)
+			}
+		}
+	}
+	if ran[contract.WritesConfig] != 0 || ran[contract.CreatesSessions] != 0 || ran[contract.MockControl] != 0 {
+		t.Errorf("scenarios that ran on a live target by need: %v; want read-only ones only", ran)
+	}
+	if ran[contract.ReadOnly] == 0 || rep.Failed != 0 {
+		t.Errorf("read-only scenarios ran %d, failed %d", ran[contract.ReadOnly], rep.Failed)
+	}
+	res, _ := rep.Result("verifications/lifecycle")
+	if res.Status != contract.StatusSkip || !strings.Contains(res.Reason, "--allow-writes") {
+		t.Errorf("verifications/lifecycle: %s %q", res.Status, res.Reason)
+	}
+
+	allowed := contract.Run(context.Background(), target, contract.Options{AllowWrites: true, AllowSessions: true})
+	res, _ = allowed.Result("verifications/lifecycle")
+	if res.Status != contract.StatusPass {
+		t.Errorf("with --allow-writes, verifications/lifecycle = %s %v", res.Status, res.Failures)
+	}
+	res, _ = allowed.Result("sessions/create-inline-and-read-pending-result")
+	if res.Status != contract.StatusPass {
+		t.Errorf("with --allow-sessions, sessions/create-inline-and-read-pending-result = %s %v", res.Status, res.Failures)
+	}
+}

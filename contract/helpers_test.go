@@ -1,0 +1,5 @@
+package contract_test
+
+import "net/http"
+
+type httpHandler = http.Handler

@@ -1,0 +1,325 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// apiSessionClaims are the claims the contract gives a session token.
+type apiSessionClaims struct {
+	Account string `json:"acc"`
+	jwt.RegisteredClaims
+}
+
+func TestCreateSessionByName(t *testing.T) {
+	m := newMock(t)
+	m.createVerification(m.A, generated.VerificationInput{Name: "default", VerificationConfig: apiFullConfig()})
+	s := m.createSession(m.A, generated.CreateSessionRequest{Name: apiPtr("default"), ExternalId: apiPtr("your-correlation-id")})
+	if s.VerificationSessionId == uuid.Nil {
+		t.Fatal("the session id is the nil UUID")
+	}
+
+	var claims apiSessionClaims
+	tok, _, err := jwt.NewParser().ParseUnverified(s.SessionToken, &claims)
+	if err != nil {
+		t.Fatalf("the session token is not a JWT: %v", err)
+	}
+	if alg := tok.Method.Alg(); alg != "HS256" {
+		t.Errorf("alg = %s, want HS256", alg)
+	}
+	if claims.Subject != s.VerificationSessionId.String() {
+		t.Errorf("sub = %q, want the session id %s", claims.Subject, s.VerificationSessionId)
+	}
+	if claims.Account != apiAccountA {
+		t.Errorf("acc = %q, want %q", claims.Account, apiAccountA)
+	}
+	if claims.IssuedAt == nil || !claims.IssuedAt.Equal(frozenAt) {
+		t.Errorf("iat = %v, want %s (the mock clock)", claims.IssuedAt, frozenAt)
+	}
+	if claims.ExpiresAt == nil || claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) != 15*time.Minute {
+		t.Errorf("iat %v, exp %v: want exp 15 minutes after iat", claims.IssuedAt, claims.ExpiresAt)
+	}
+
+	// Every session is a new one.
+	again := m.createSession(m.A, generated.CreateSessionRequest{Name: apiPtr("default")})
+	if again.VerificationSessionId == s.VerificationSessionId {
+		t.Error("two sessions got the same id")
+	}
+	// The name is trimmed like a verification's.
+	m.createSession(m.A, generated.CreateSessionRequest{Name: apiPtr("  default ")})
+	if vs := m.requestViolations(); len(vs) != 0 {
+		t.Errorf("the test sent requests that break the spec: %v", vs)
+	}
+}
+
+func TestSessionTokenIsNotAnAPICredential(t *testing.T) {
+	m := newMock(t)
+	s := m.createSession(m.A, generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{
+		Liveness: &generated.LivenessConfig{Type: generated.LivenessTypeVerification}}})
+	resp, err := m.A.GetAllVerificationsWithResponse(m.ctx, apiAuth("Bearer "+s.SessionToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiProblemOf(t, http.StatusUnauthorized, resp, resp.HTTPResponse, resp.Body)
+}
+
+func TestCreateSessionInline(t *testing.T) {
+	tests := []struct {
+		name string
+		req  generated.CreateSessionRequest
+	}{
+		{"liveness only", generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{
+			Liveness: &generated.LivenessConfig{Type: generated.LivenessTypeVerification}}}},
+		{"empty verifier configs", generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{}}},
+		{"every verifier, webhook and external id", generated.CreateSessionRequest{
+			ExternalId:      apiPtr("person-1"),
+			VerifierConfigs: apiFullConfig().VerifierConfigs,
+			WebhookConfig:   &generated.WebhookConfig{EventCallbackUrl: apiPtr("https://example.com/hook")},
+		}},
+		{"match verification with external id", generated.CreateSessionRequest{
+			ExternalId: apiPtr("person-2"),
+			VerifierConfigs: &generated.VerifierConfigs{FaceRecognition: &generated.FaceRecognitionConfig{
+				Type: generated.FaceRecognitionTypeMatchVerification, CollectionId: apiPtr("c")}},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			s := m.createSession(m.A, tc.req)
+			res, err := m.A.GetSessionResultWithResponse(m.ctx, &generated.GetSessionResultParams{VerificationSessionId: s.VerificationSessionId})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.JSON200 == nil || res.JSON200.VerificationSessionId != s.VerificationSessionId {
+				t.Errorf("result: status %d, body %s", res.StatusCode(), res.Body)
+			}
+		})
+	}
+}
+
+func TestCreateSessionRejects(t *testing.T) {
+	match := func(t generated.FaceRecognitionType) *generated.VerifierConfigs {
+		return &generated.VerifierConfigs{FaceRecognition: &generated.FaceRecognitionConfig{Type: t, CollectionId: apiPtr("c")}}
+	}
+	tests := []struct {
+		name   string
+		req    generated.CreateSessionRequest
+		status int
+		field  string // a key of errors, or for a 404 a word of the detail
+	}{
+		{"unknown name", generated.CreateSessionRequest{Name: apiPtr("no such verification")}, http.StatusNotFound, "name"},
+		{"unknown name with inline configs", generated.CreateSessionRequest{Name: apiPtr("nope"), VerifierConfigs: &generated.VerifierConfigs{}}, http.StatusNotFound, "name"},
+		{"neither name nor verifier configs", generated.CreateSessionRequest{ExternalId: apiPtr("x")}, http.StatusBadRequest, "verifierConfigs"},
+		{"empty request", generated.CreateSessionRequest{}, http.StatusBadRequest, "verifierConfigs"},
+		{"blank name", generated.CreateSessionRequest{Name: apiPtr("   ")}, http.StatusBadRequest, "name"},
+		{"match without external id", generated.CreateSessionRequest{VerifierConfigs: match(generated.FaceRecognitionTypeMatchVerification)}, http.StatusBadRequest, "externalId"},
+		{"unique match without external id", generated.CreateSessionRequest{VerifierConfigs: match(generated.FaceRecognitionTypeUniqueMatchVerification)}, http.StatusBadRequest, "externalId"},
+		{"inline threshold without threshold", generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{
+			Age: &generated.AgeConfig{Type: generated.AgeTypeThresholdVerification}}}, http.StatusBadRequest, "verifierConfigs.age.threshold"},
+		{"inline face recognition without collection", generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{
+			FaceRecognition: &generated.FaceRecognitionConfig{Type: generated.FaceRecognitionTypeDuplicateVerification}}}, http.StatusBadRequest, "verifierConfigs.faceRecognition.collectionId"},
+		{"webhook not http", generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{},
+			WebhookConfig: &generated.WebhookConfig{EventCallbackUrl: apiPtr("ftp://example.com")}}, http.StatusBadRequest, "webhookConfig.eventCallbackUrl"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			resp, err := m.A.CreateSessionWithResponse(m.ctx, tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.status == http.StatusNotFound {
+				p := apiProblemOf(t, tc.status, resp, resp.HTTPResponse, resp.Body)
+				if resp.ApplicationproblemJSON404 == nil || !strings.HasPrefix(apiDetailOf(p), tc.field+":") {
+					t.Errorf("the 404 detail %q does not name %s", apiDetailOf(p), tc.field)
+				}
+				return
+			}
+			p := apiProblemOf(t, tc.status, resp, resp.HTTPResponse, resp.Body, tc.field)
+			for f, rules := range apiErrorsOf(p) {
+				if len(slices.Compact(slices.Clone(rules))) != len(rules) {
+					t.Errorf("errors[%s] repeats a rule: %q", f, rules)
+				}
+			}
+		})
+	}
+}
+
+// TestCreateSessionOverrides checks that inline verifier configs are applied over the named
+// verification's only where its sessionOverrideConfig allows, and silently ignored otherwise.
+// The effective configuration is not readable through the API, so the test watches the rules
+// that depend on it: a match mode needs an external id, a threshold verification a threshold.
+func TestCreateSessionOverrides(t *testing.T) {
+	matchOverride := &generated.VerifierConfigs{FaceRecognition: &generated.FaceRecognitionConfig{
+		Type: generated.FaceRecognitionTypeMatchVerification, CollectionId: apiPtr("c")}}
+	brokenAge := &generated.VerifierConfigs{Age: &generated.AgeConfig{Type: generated.AgeTypeThresholdVerification}}
+	validOverride := &generated.VerifierConfigs{Liveness: &generated.LivenessConfig{Type: generated.LivenessTypeDisabled},
+		CommonSettings: &generated.CommonSettings{FailOnMultipleFacesDetected: apiPtr(false)}}
+	tests := []struct {
+		name      string
+		allow     *bool
+		overrides *generated.VerifierConfigs
+		field     string // "" when the session starts
+	}{
+		{"valid override allowed", apiPtr(true), validOverride, ""},
+		{"valid override not allowed", apiPtr(false), validOverride, ""},
+		{"valid override, flag omitted", nil, validOverride, ""},
+		{"match mode allowed: needs external id", apiPtr(true), matchOverride, "externalId"},
+		{"match mode not allowed: ignored", apiPtr(false), matchOverride, ""},
+		{"match mode, flag omitted: ignored", nil, matchOverride, ""},
+		{"broken age allowed: checked", apiPtr(true), brokenAge, "verifierConfigs.age.threshold"},
+		{"broken age not allowed: ignored", apiPtr(false), brokenAge, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			cfg := generated.VerificationConfig{VerifierConfigs: &generated.VerifierConfigs{
+				Liveness: &generated.LivenessConfig{Type: generated.LivenessTypeVerification}}}
+			if tc.allow != nil {
+				cfg.SessionOverrideConfig = &generated.SessionOverrideConfig{AllowVerifierOverrides: tc.allow}
+			}
+			id := m.createVerification(m.A, generated.VerificationInput{Name: "base", VerificationConfig: cfg}).VerificationId
+			before := m.getVerification(m.A, id)
+
+			resp, err := m.A.CreateSessionWithResponse(m.ctx, generated.CreateSessionRequest{Name: apiPtr("base"), VerifierConfigs: tc.overrides})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.field == "" {
+				if resp.JSON200 == nil {
+					t.Errorf("status %d, body %s; want 200", resp.StatusCode(), resp.Body)
+				}
+			} else {
+				p := apiProblemOf(t, http.StatusBadRequest, resp, resp.HTTPResponse, resp.Body, tc.field)
+				for f, rules := range apiErrorsOf(p) {
+					if len(slices.Compact(slices.Clone(rules))) != len(rules) {
+						t.Errorf("errors[%s] repeats a rule: %q", f, rules)
+					}
+				}
+			}
+			// A session never changes the verification it starts from.
+			if after := m.getVerification(m.A, id); string(apiMustJSON(t, after)) != string(apiMustJSON(t, before)) {
+				t.Errorf("the session changed the verification:\n%s\n%s", apiMustJSON(t, before), apiMustJSON(t, after))
+			}
+		})
+	}
+}
+
+func TestCreateSessionByNameNeedsExternalIDForMatchModes(t *testing.T) {
+	m := newMock(t)
+	m.createVerification(m.A, generated.VerificationInput{Name: "match", VerificationConfig: generated.VerificationConfig{
+		VerifierConfigs: &generated.VerifierConfigs{FaceRecognition: &generated.FaceRecognitionConfig{
+			Type: generated.FaceRecognitionTypeUniqueMatchVerification, CollectionId: apiPtr("people")}}}})
+	resp, err := m.A.CreateSessionWithResponse(m.ctx, generated.CreateSessionRequest{Name: apiPtr("match")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiProblemOf(t, http.StatusBadRequest, resp, resp.HTTPResponse, resp.Body, "externalId")
+	m.createSession(m.A, generated.CreateSessionRequest{Name: apiPtr("match"), ExternalId: apiPtr("person-1")})
+}
+
+func TestGetSessionResultPending(t *testing.T) {
+	m := newMock(t)
+	s := m.createSession(m.A, generated.CreateSessionRequest{ExternalId: apiPtr("corr"), VerifierConfigs: apiFullConfig().VerifierConfigs})
+	resp, err := m.A.GetSessionResultWithResponse(m.ctx, &generated.GetSessionResultParams{VerificationSessionId: s.VerificationSessionId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.JSON200 == nil {
+		t.Fatalf("status %d, body %s", resp.StatusCode(), resp.Body)
+	}
+	if resp.JSON200.VerificationResult != generated.SessionStatusPending || resp.JSON200.VerificationSessionId != s.VerificationSessionId {
+		t.Errorf("result = %s, want Pending for %s", resp.Body, s.VerificationSessionId)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(resp.Body, &fields); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := []string{"verificationResult", "verificationSessionId"}; !slices.Equal(keys, want) {
+		t.Errorf("a pending result has fields %v, want only %v", keys, want)
+	}
+}
+
+func TestGetSessionResultNotFound(t *testing.T) {
+	m := newMock(t)
+	sa := m.createSession(m.A, generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{}})
+
+	get := func(c *generated.ClientWithResponses, id uuid.UUID) *generated.GetSessionResultResponse {
+		t.Helper()
+		resp, err := c.GetSessionResultWithResponse(m.ctx, &generated.GetSessionResultParams{VerificationSessionId: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	t.Run("unknown id", func(t *testing.T) {
+		resp := get(m.A, apiMissingID)
+		p := apiProblemOf(t, http.StatusNotFound, resp, resp.HTTPResponse, resp.Body)
+		if resp.ApplicationproblemJSON404 == nil || !strings.Contains(apiDetailOf(p), "verificationSessionId") {
+			t.Errorf("the 404 does not name verificationSessionId: %s", resp.Body)
+		}
+	})
+	t.Run("a verification id is not a session id", func(t *testing.T) {
+		vid := m.createVerification(m.A, apiMinimalInput("v")).VerificationId
+		resp := get(m.A, vid)
+		apiProblemOf(t, http.StatusNotFound, resp, resp.HTTPResponse, resp.Body)
+	})
+	t.Run("another account's session", func(t *testing.T) {
+		resp := get(m.B, sa.VerificationSessionId)
+		apiProblemOf(t, http.StatusNotFound, resp, resp.HTTPResponse, resp.Body)
+	})
+	t.Run("malformed id", func(t *testing.T) {
+		for _, bad := range []string{"nope", "a1b2c3d4e5f67890abcdef1234567890", "{a1b2c3d4-e5f6-7890-abcd-ef1234567890}"} {
+			r := m.send(http.MethodGet, "/v1/verification/get-session-result?verificationSessionId="+bad, nil)
+			r.problem(t, http.StatusBadRequest, "verificationSessionId")
+		}
+	})
+	t.Run("missing id", func(t *testing.T) {
+		r := m.send(http.MethodGet, "/v1/verification/get-session-result", nil)
+		r.problem(t, http.StatusBadRequest, "verificationSessionId")
+	})
+}
+
+func TestGetSessionResultRetention(t *testing.T) {
+	m := newMock(t)
+	s := m.createSession(m.A, generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{}})
+	get := func() *generated.GetSessionResultResponse {
+		t.Helper()
+		resp, err := m.A.GetSessionResultWithResponse(m.ctx, &generated.GetSessionResultParams{VerificationSessionId: s.VerificationSessionId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	m.clock().Advance(7 * 24 * time.Hour)
+	if resp := get(); resp.StatusCode() != http.StatusOK {
+		t.Errorf("exactly 7 days after creation: status %d, want 200", resp.StatusCode())
+	}
+	m.clock().Advance(time.Second)
+	resp := get()
+	apiProblemOf(t, http.StatusNotFound, resp, resp.HTTPResponse, resp.Body)
+
+	// A session created later is still readable: the window is per session.
+	later := m.createSession(m.A, generated.CreateSessionRequest{VerifierConfigs: &generated.VerifierConfigs{}})
+	r2, err := m.A.GetSessionResultWithResponse(m.ctx, &generated.GetSessionResultParams{VerificationSessionId: later.VerificationSessionId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.StatusCode() != http.StatusOK {
+		t.Errorf("a fresh session: status %d, want 200", r2.StatusCode())
+	}
+}

@@ -1,0 +1,167 @@
+package mockserver_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// TestEveryDocumentedStatusIsReachable walks openapi.yaml and, for every operation and every
+// status it declares, makes the mock answer that status; an operation or status the spec gains
+// without a way to reach it here fails the test. The detailed behaviour behind each status is
+// tested elsewhere; this is the map that nothing is left out.
+func TestEveryDocumentedStatusIsReachable(t *testing.T) {
+	m := newMock(t)
+	id := m.createVerification(m.A, apiMinimalInput("existing")).VerificationId
+	m.createVerification(m.A, apiMinimalInput("other"))
+	sid := m.createSession(m.A, generated.CreateSessionRequest{Name: apiPtr("existing")}).VerificationSessionId
+	vid, sessID := "verificationId="+id.String(), "verificationSessionId="+sid.String()
+	missing := "verificationId=" + apiMissingID.String()
+
+	// A trigger is sent to its operation's method and path, with path as the query suffix.
+	type trigger struct {
+		path    string
+		body    string
+		headers []string
+	}
+	noAuth := []string{"Authorization", ""}
+	textPlain := []string{"Content-Type", "text/plain"}
+	big := string(apiOversized())
+	triggers := map[string]map[int]trigger{
+		"POST /v1/signature/create": {
+			200: {body: `{"queryString":"a=1"}`},
+			400: {body: `{"queryString":"a=1","securitySettings":{"enableNonce":true,"expirationEnabled":false}}`},
+			401: {body: `{"queryString":"a=1"}`, headers: noAuth},
+			413: {body: big},
+			415: {body: `{"queryString":"a=1"}`, headers: textPlain},
+		},
+		"POST /v1/signature/validate": {
+			200: {body: `{"queryString":"a=1&reSignature=00"}`},
+			400: {body: `{"queryString":""}`},
+			401: {body: `{"queryString":"a=1"}`, headers: noAuth},
+			413: {body: big},
+			415: {body: `{"queryString":"a=1"}`, headers: textPlain},
+		},
+		"GET /v1/verification/get": {
+			200: {path: "?" + vid},
+			400: {path: "?verificationId=x"},
+			401: {path: "?" + vid, headers: noAuth},
+			404: {path: "?" + missing},
+		},
+		"GET /v1/verification/get-all": {
+			200: {},
+			401: {headers: noAuth},
+		},
+		"POST /v1/verification/create": {
+			200: {body: `{"name":"new","verificationConfig":{}}`},
+			400: {body: `{"name":"","verificationConfig":{}}`},
+			401: {body: `{"name":"n","verificationConfig":{}}`, headers: noAuth},
+			409: {body: `{"name":"existing","verificationConfig":{}}`},
+			413: {body: big},
+			415: {body: `{"name":"n","verificationConfig":{}}`, headers: textPlain},
+		},
+		"POST /v1/verification/create-or-update": {
+			200: {body: `{"name":"existing","verificationConfig":{}}`},
+			400: {body: `{"name":"existing"}`},
+			401: {body: `{"name":"n","verificationConfig":{}}`, headers: noAuth},
+			413: {body: big},
+			415: {body: `{"name":"n","verificationConfig":{}}`, headers: textPlain},
+		},
+		"PUT /v1/verification/update": {
+			200: {body: `{"verificationId":"` + id.String() + `","name":"existing","verificationConfig":{}}`},
+			400: {body: `{"verificationId":"x","name":"existing","verificationConfig":{}}`},
+			401: {body: `{}`, headers: noAuth},
+			404: {body: `{"verificationId":"` + apiMissingID.String() + `","name":"n","verificationConfig":{}}`},
+			409: {body: `{"verificationId":"` + id.String() + `","name":"other","verificationConfig":{}}`},
+			413: {body: big},
+			415: {body: `{}`, headers: textPlain},
+		},
+		"DELETE /v1/verification/delete": {
+			200: {path: "?verificationId=<new>"},
+			400: {path: "?verificationId=x"},
+			401: {path: "?" + vid, headers: noAuth},
+			404: {path: "?" + missing},
+		},
+		"POST /v1/verification/create-session": {
+			200: {body: `{"name":"existing"}`},
+			400: {body: `{}`},
+			401: {body: `{}`, headers: noAuth},
+			404: {body: `{"name":"nothing"}`},
+			413: {body: big},
+			415: {body: `{}`, headers: textPlain},
+		},
+		"GET /v1/verification/get-session-result": {
+			200: {path: "?" + sessID},
+			400: {path: "?verificationSessionId=x"},
+			401: {path: "?" + sessID, headers: noAuth},
+			404: {path: "?verificationSessionId=" + apiMissingID.String()},
+		},
+		"GET /v1/token/get": {
+			200: {},
+			400: {path: "?expirationInSeconds=59"},
+			401: {headers: noAuth},
+		},
+		"GET /v1/healthz": {
+			200: {headers: noAuth},
+		},
+	}
+
+	spec, err := generated.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := 0
+	for _, path := range spec.Paths.Keys() {
+		for method, op := range spec.Paths.Value(path).Operations() {
+			key := method + " " + path
+			mine := triggers[key]
+			if mine == nil {
+				t.Errorf("%s (%s) has no triggers", key, op.OperationID)
+				continue
+			}
+			declared := op.Responses.Keys()
+			for status := range mine {
+				if !slices.Contains(declared, strconv.Itoa(status)) {
+					t.Errorf("%s: the test triggers %d, which the spec does not declare", key, status)
+				}
+			}
+			for _, code := range declared {
+				status, err := strconv.Atoi(code)
+				if err != nil {
+					t.Errorf("%s: response %q is not a status code", key, code)
+					continue
+				}
+				tr, ok := mine[status]
+				if !ok {
+					t.Errorf("%s declares %d, but nothing here triggers it", key, status)
+					continue
+				}
+				t.Run(op.OperationID+"/"+code, func(t *testing.T) {
+					p := tr.path
+					if strings.Contains(p, "<new>") {
+						fresh := m.createVerification(m.A, apiMinimalInput(m.uniqueName("fresh"))).VerificationId
+						p = strings.ReplaceAll(p, "<new>", fresh.String())
+					}
+					var body []byte
+					if tr.body != "" {
+						body = []byte(tr.body)
+					}
+					r := m.send(method, path+p, body, tr.headers...)
+					if r.status != status {
+						t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+					}
+					if status >= 400 {
+						r.problem(t, status)
+					}
+				})
+				covered++
+			}
+		}
+	}
+	if covered < 50 {
+		t.Errorf("only %d operation statuses covered", covered)
+	}
+}

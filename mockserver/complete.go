@@ -35,11 +35,13 @@ type Completion struct {
 // subject spec describes: it computes and stores every result field, indexes faces, sends the
 // webhook in the background and returns the result with the redirect URL.
 func (s *Server) CompleteSession(id uuid.UUID, spec SubjectSpec) (Completion, error) {
-	if err := spec.check(); err != nil {
-		return Completion{}, fmt.Errorf("%w: %s", ErrBadSubject, err)
+	if fe := spec.check(); fe != nil {
+		return Completion{}, fmt.Errorf("%w: %w", ErrBadSubject, fe)
 	}
-	subj := s.faker.resolve(spec)
 	rec, err := s.store.completeSession(id, s.clock.Now(), func(rec sessionRecord, faces faceIndex) generated.SessionResult {
+		// The faker draws only for a session that completes, so a refused completion does not
+		// shift the values a seed gives later sessions.
+		subj := s.faker.resolve(spec)
 		return computeResult(sessionInput{id: rec.id, config: rec.config, externalID: rec.externalID, customInput: rec.customInput}, subj, faces)
 	})
 	switch {
@@ -72,7 +74,7 @@ func urlValue(v *generated.VerifierResult) string {
 	}
 }
 
-// redirectURL builds the URL the hosted page redirects to when the session completes: passedUrl
+// redirectURL builds the URL the hosted page redirects to when a session it started completes: passedUrl
 // or failedUrl with the result parameters resultParameterConfig enables, in the order of the
 // vendor's example, the caller's own parameters, and reSignature last, signed with the account's
 // secret over the whole query (the URL's own parameters included). Empty when the configuration
@@ -80,7 +82,7 @@ func urlValue(v *generated.VerifierResult) string {
 func redirectURL(rec sessionRecord, secret string) string {
 	res, cfg := rec.result, rec.config
 	rc := cfg.RedirectConfig
-	if rc == nil {
+	if rc == nil || !rec.hosted { // a Web SDK session (create-session) ends in the caller's page
 		return ""
 	}
 	base := rc.FailedUrl
@@ -121,7 +123,7 @@ func redirectURL(rec sessionRecord, secret string) string {
 		put("reAgeVerificationResult", urlValue(res.AgeVerificationResult))
 	}
 	if on(p.IncludeAge) && res.EstimatedAge != nil {
-		put("reAge", strconv.Itoa(int(math.Round(*res.EstimatedAge))))
+		put("reAge", strconv.Itoa(int(math.Floor(*res.EstimatedAge)))) // whole years, as age is told
 	}
 	if on(p.IncludeGenderVerificationResult) {
 		put("reGenderVerificationResult", urlValue(res.GenderVerificationResult))

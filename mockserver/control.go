@@ -44,7 +44,20 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_mock/faults", s.ctlAddFault)
 	mux.HandleFunc("DELETE /_mock/faults", s.ctlClearFaults)
 	mux.HandleFunc("GET /_mock/collections", s.ctlCollections)
-	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
+	// A known path with another method is a 405 naming the allowed ones, anything else a 404,
+	// both in the API's error format.
+	for path, allowed := range map[string]string{
+		"/_mock/openapi.yaml": "GET", "/_mock/reset": "POST", "/_mock/clock": "GET, POST",
+		"/_mock/sessions/{verificationSessionId}/complete": "POST", "/_mock/subjects": "GET, POST, DELETE",
+		"/_mock/webhooks": "GET", "/_mock/requests": "GET", "/_mock/faults": "GET, POST, DELETE", "/_mock/collections": "GET",
+	} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allowed)
+			s.writeProblem(w, r, &apiError{status: http.StatusMethodNotAllowed,
+				detail: fmt.Sprintf("method: %s is not allowed on %s; use %s", r.Method, r.URL.Path, allowed)})
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.Method + " " + r.URL.Path + " is not a control API endpoint; see GET /_mock/openapi.yaml"})
 	})
 }
@@ -77,31 +90,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decodeControl reads a control request body into v, strictly: unknown fields are errors here,
-// since the control API is the mock's own and a typo should not pass silently.
-func decodeControl(r *http.Request, v any) *apiError {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return badRequest("body", "is required")
-		}
-		return badRequest("body", err.Error())
-	}
-	return nil
-}
-
 // --- reset
 
 // Reset brings the mock back to its start state: no verifications, sessions, nonces, face
-// collections, queued subjects, faults, recorded webhooks or journal entries. Accounts, the clock
-// and the seeded randomness carry on.
-func (s *Server) Reset() {
+// collections, queued subjects, faults, recorded webhooks or journal entries, then the
+// Options.StartState data (fixtures) again. Accounts, the clock and the seeded randomness carry
+// on.
+func (s *Server) Reset() error {
 	s.store.reset()
 	s.subjects.clear()
 	s.faults.clear()
 	s.webhooks.clear()
 	s.journal.clear()
+	if s.startState != nil {
+		return s.startState(s)
+	}
+	return nil
 }
 
 func (s *Server) ctlSpec(w http.ResponseWriter, _ *http.Request) {
@@ -109,8 +113,11 @@ func (s *Server) ctlSpec(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(controlSpec)
 }
 
-func (s *Server) ctlReset(w http.ResponseWriter, _ *http.Request) {
-	s.Reset()
+func (s *Server) ctlReset(w http.ResponseWriter, r *http.Request) {
+	if err := s.Reset(); err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]bool{"reset": true})
 }
 
@@ -122,23 +129,27 @@ type ClockState struct {
 	Frozen bool      `json:"frozen"`
 }
 
-// ClockChange moves the clock: Set first, then Advance, then Freeze, each when given.
+// ClockChange moves the clock; see ChangeClock for the order.
 type ClockChange struct {
 	Set     *time.Time `json:"set,omitempty"`
 	Advance *Duration  `json:"advance,omitempty"`
 	Freeze  *bool      `json:"freeze,omitempty"`
 }
 
-// ChangeClock applies c to the mock's clock and returns the new state.
+// ChangeClock applies c to the mock's clock and returns the new state. A freeze happens before
+// set and advance, an unfreeze after them, so {"set": T, "freeze": true} stops at exactly T.
 func (s *Server) ChangeClock(c ClockChange) ClockState {
+	if c.Freeze != nil && *c.Freeze {
+		s.clock.Freeze(true)
+	}
 	if c.Set != nil {
 		s.clock.Set(*c.Set)
 	}
 	if c.Advance != nil {
 		s.clock.Advance(time.Duration(*c.Advance))
 	}
-	if c.Freeze != nil {
-		s.clock.Freeze(*c.Freeze)
+	if c.Freeze != nil && !*c.Freeze {
+		s.clock.Freeze(false)
 	}
 	return ClockState{Now: s.clock.Now(), Frozen: s.clock.Frozen()}
 }
@@ -174,9 +185,10 @@ func (s *Server) ctlComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done, err := s.CompleteSession(id, spec)
+	var fe *fieldErr
 	switch {
-	case errors.Is(err, ErrBadSubject):
-		s.writeProblem(w, r, badRequest("subject", strings.TrimPrefix(err.Error(), ErrBadSubject.Error()+": ")))
+	case errors.As(err, &fe):
+		s.writeProblem(w, r, badRequest(fe.field, fe.rule))
 	case errors.Is(err, ErrSessionNotFound):
 		s.writeProblem(w, r, notFound("verificationSessionId", "no session "+id.String()+" created in the last 7 days"))
 	case errors.Is(err, ErrSessionCompleted):
@@ -226,11 +238,15 @@ func (q *subjectQueue) clear() {
 }
 
 // QueueSubjects queues subjects for the next hosted sessions, first in first out: a hosted link
-// opened while a subject is queued completes at once and redirects, with no page.
+// opened while a subject is queued completes at once and redirects, with no page. Either all are
+// queued or, when one is wrong, none.
 func (s *Server) QueueSubjects(specs ...SubjectSpec) error {
 	for i, sp := range specs {
-		if err := sp.check(); err != nil {
-			return fmt.Errorf("%w: subject %d: %s", ErrBadSubject, i+1, err)
+		if fe := sp.check(); fe != nil {
+			if len(specs) > 1 {
+				fe.field = fmt.Sprintf("[%d].%s", i, fe.field)
+			}
+			return fmt.Errorf("%w: %w", ErrBadSubject, fe)
 		}
 	}
 	s.subjects.push(specs...)
@@ -263,22 +279,26 @@ func (s *Server) ctlQueueSubjects(w http.ResponseWriter, r *http.Request) {
 	}
 	var specs []SubjectSpec
 	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, "[") {
-		r.Body = io.NopCloser(strings.NewReader(trimmed))
-		if perr := decodeControl(r, &specs); perr != nil {
+		if perr := decodeStrict(body, &specs); perr != nil {
 			s.writeProblem(w, r, perr)
+			return
+		}
+		if len(specs) == 0 {
+			s.writeProblem(w, r, badRequest("body", "must hold at least one subject"))
 			return
 		}
 	} else {
 		var one SubjectSpec
-		r.Body = io.NopCloser(strings.NewReader(trimmed))
-		if perr := decodeControl(r, &one); perr != nil {
+		if perr := decodeStrict(body, &one); perr != nil {
 			s.writeProblem(w, r, perr)
 			return
 		}
 		specs = []SubjectSpec{one}
 	}
 	if err := s.QueueSubjects(specs...); err != nil {
-		s.writeProblem(w, r, badRequest("subject", strings.TrimPrefix(err.Error(), ErrBadSubject.Error()+": ")))
+		var fe *fieldErr
+		errors.As(err, &fe)
+		s.writeProblem(w, r, badRequest(fe.field, fe.rule))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"queued": s.QueuedSubjects()})

@@ -252,7 +252,10 @@ func subjectFromForm(f url.Values) (SubjectSpec, error) {
 	if spec.Preset == "" && spec.Subject == nil {
 		spec.Preset = "pass"
 	}
-	return spec, spec.check()
+	if fe := spec.check(); fe != nil {
+		return spec, fe
+	}
+	return spec, nil
 }
 
 func prettyJSON(v any) string {

@@ -171,6 +171,9 @@ func recognize(mode generated.FaceRecognitionType, collection, externalID, face 
 				return pass, &id
 			}
 			fail(generated.FaceMismatch)
+			if id, indexed := faces.faceID(collection, face); indexed {
+				return failed, &id
+			}
 			return failed, nil
 		}
 		faces.enroll(collection, externalID, face)

@@ -48,6 +48,9 @@ type Options struct {
 	// SeparateControl leaves the control API off the main handler; serve ControlHandler on a
 	// listener of its own.
 	SeparateControl bool
+	// StartState, when set, fills a new mock (and a mock after Reset) with data, typically
+	// fixtures.Loader. An error from it fails New (and is returned by Reset).
+	StartState func(*Server) error
 }
 
 // Server is the stateful mock of the VerifEye Service API. It is an http.Handler; create it with
@@ -66,6 +69,7 @@ type Server struct {
 	subjects     subjectQueue
 	autoComplete string
 	controlToken string
+	startState   func(*Server) error
 	handler      http.Handler
 	control      http.Handler
 	routes       map[string]*validator // by ServeMux pattern
@@ -77,6 +81,7 @@ func New(opts Options) (*Server, error) {
 		clock: opts.Clock, log: opts.Logger, version: opts.Version,
 		ids: newIDs(opts.Seed), faker: newSubjectFaker(opts.Seed), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
+		startState: opts.StartState,
 	}
 	if s.autoComplete != "" {
 		if _, ok := Presets[s.autoComplete]; !ok {
@@ -117,6 +122,12 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.webhooks = newWebhooks(opts.WebhookTimeout, s.clock.Now, s.log)
+	if s.startState != nil {
+		if err := s.startState(s); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("start state: %w", err)
+		}
+	}
 	return s, nil
 }
 

@@ -284,7 +284,7 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 func (st *store) faceCollections() []FaceCollection {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	var out []FaceCollection
+	out := []FaceCollection{}
 	for acc, d := range st.accounts {
 		for name, c := range d.collections {
 			fc := FaceCollection{Account: acc, CollectionID: name, Faces: map[string]string{}, Enrolled: map[string]string{}}

@@ -60,28 +60,33 @@ func PresetNames() []string {
 	return names
 }
 
+// fieldErr is a rule a field of a control-API value broke.
+type fieldErr struct{ field, rule string }
+
+func (f *fieldErr) Error() string { return f.field + ": " + f.rule }
+
 // check reports the first problem with the spec, naming the field.
-func (sp SubjectSpec) check() error {
+func (sp SubjectSpec) check() *fieldErr {
 	if sp.Preset == "" && sp.Subject == nil {
-		return fmt.Errorf(`give "preset" (one of %s) or "subject"`, strings.Join(PresetNames(), ", "))
+		return &fieldErr{"preset", fmt.Sprintf(`give "preset" (one of %s) or "subject"`, strings.Join(PresetNames(), ", "))}
 	}
 	if sp.Preset != "" {
 		if _, ok := Presets[sp.Preset]; !ok {
-			return fmt.Errorf("preset: must be one of %s (got %q)", strings.Join(PresetNames(), ", "), sp.Preset)
+			return &fieldErr{"preset", fmt.Sprintf("must be one of %s (got %q)", strings.Join(PresetNames(), ", "), sp.Preset)}
 		}
 	}
 	if s := sp.Subject; s != nil {
 		if s.Age != nil && (math.IsNaN(*s.Age) || *s.Age < 0 || *s.Age > 130) {
-			return fmt.Errorf("subject.age: must be between 0 and 130")
+			return &fieldErr{"subject.age", "must be between 0 and 130"}
 		}
 		if s.Gender != nil && *s.Gender != "Male" && *s.Gender != "Female" {
-			return fmt.Errorf("subject.gender: must be Male or Female (got %q)", *s.Gender)
+			return &fieldErr{"subject.gender", fmt.Sprintf("must be Male or Female (got %q)", *s.Gender)}
 		}
 		if s.FaceCount != nil && (*s.FaceCount < 0 || *s.FaceCount > 20) {
-			return fmt.Errorf("subject.faceCount: must be between 0 and 20")
+			return &fieldErr{"subject.faceCount", "must be between 0 and 20"}
 		}
 		if s.Face != nil && strings.TrimSpace(*s.Face) == "" {
-			return fmt.Errorf("subject.face: must not be blank")
+			return &fieldErr{"subject.face", "must not be blank"}
 		}
 	}
 	return nil

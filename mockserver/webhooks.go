@@ -63,7 +63,8 @@ func newWebhooks(timeout time.Duration, now func() time.Time, log *slog.Logger) 
 		timeout = DefaultWebhookTimeout
 	}
 	w := &webhooks{
-		client:   &http.Client{Timeout: timeout},
+		// A redirect is not a delivery: a 3xx counts as a failed attempt, as any non-2xx does.
+		client:   &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		now:      now,
 		log:      log,
 		jobs:     make(chan webhookJob, webhookQueue),

@@ -97,7 +97,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // Options.StartState data (fixtures) again. Accounts, the clock and the seeded randomness carry
 // on.
 func (s *Server) Reset() error {
-	s.store.reset()
+	if err := s.store.reset(); err != nil {
+		return err
+	}
 	s.subjects.clear()
 	s.faults.clear()
 	s.webhooks.clear()

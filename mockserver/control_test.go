@@ -312,7 +312,7 @@ func TestCtlReset(t *testing.T) {
 				t.Errorf("reset moved the clock from %s to %s", before, now)
 			}
 			// The journal records what comes after.
-			if j := c.mock.Requests(); len(j) == 0 || j[0].Operation != "GetAllVerifications" {
+			if j := c.mock.Requests(); len(j) == 0 || j[0].Operation != "getAllVerifications" {
 				t.Errorf("journal after reset and get-all: %+v", j)
 			}
 		})
@@ -664,10 +664,10 @@ func TestCtlRequests(t *testing.T) {
 		account                 string
 	}
 	want := []entry{
-		{"GET", "/v1/token/get", "GetToken", 200, "dev"},
-		{"GET", "/v1/healthz", "GetHealth", 200, ""},
-		{"GET", "/v1/verification/get-all", "GetAllVerifications", 200, "dev"},
-		{"GET", "/v1/verification/get-all", "GetAllVerifications", 401, ""},
+		{"GET", "/v1/token/get", "getToken", 200, "dev"},
+		{"GET", "/v1/healthz", "getHealth", 200, ""},
+		{"GET", "/v1/verification/get-all", "getAllVerifications", 200, "dev"},
+		{"GET", "/v1/verification/get-all", "getAllVerifications", 401, ""},
 		{"GET", "/verification/", "", 404, ""},
 	}
 	if len(got.Requests) != len(want) {
@@ -762,7 +762,7 @@ func TestCtlFaults(t *testing.T) {
 
 	t.Run("forced 503 for the next 2 calls, then normal", func(t *testing.T) {
 		var f faults
-		c.call(http.MethodPost, "/_mock/faults", `{"operation":"GetAllVerifications","status":503,"count":2}`).ok(t, &f)
+		c.call(http.MethodPost, "/_mock/faults", `{"operation":"getAllVerifications","status":503,"count":2}`).ok(t, &f)
 		if len(f.Faults) != 1 || f.Faults[0].Status != 503 || f.Faults[0].Count != 2 {
 			t.Fatalf("faults %+v", f.Faults)
 		}
@@ -777,7 +777,7 @@ func TestCtlFaults(t *testing.T) {
 			t.Errorf("a used-up fault is still listed: %+v", f)
 		}
 		j := c.mock.Requests()
-		if last := j[len(j)-2]; last.Status != 503 || last.Operation != "GetAllVerifications" {
+		if last := j[len(j)-2]; last.Status != 503 || last.Operation != "getAllVerifications" {
 			t.Errorf("journal entry of a faulted call: %+v", last)
 		}
 	})
@@ -1184,7 +1184,7 @@ func TestCtlGoMethods(t *testing.T) {
 	}
 	m.ClearFaults()
 	e.sign("u=3", false, 60) // works again
-	if r := m.Requests(); len(r) == 0 || r[len(r)-1].Operation != "CreateSignature" || r[len(r)-1].Status != 200 {
+	if r := m.Requests(); len(r) == 0 || r[len(r)-1].Operation != "createSignature" || r[len(r)-1].Status != 200 {
 		t.Errorf("Requests ends with %+v", r[len(r)-1])
 	}
 	m.Reset()

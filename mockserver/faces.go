@@ -3,6 +3,7 @@ package mockserver
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 )
 
 // collection is one face collection of an account: the faces indexed in it and the external ids
@@ -15,18 +16,41 @@ type collection struct {
 }
 
 // accountFaces implements faceIndex over one account's collections. The store's lock must be
-// held while it is used.
+// held while it is used. With changed set, writes go to copies kept there (the store makes them
+// current once they are durable); otherwise they go to collections directly.
 type accountFaces struct {
 	account     string
 	collections map[string]*collection
+	changed     map[string]*collection
 }
 
-func (a *accountFaces) get(name string) *collection {
-	c := a.collections[name]
-	if c == nil {
-		c = &collection{faces: map[string]string{}, enrolled: map[string]string{}}
-		a.collections[name] = c
+// read returns the collection as the current completion sees it.
+func (a *accountFaces) read(name string) *collection {
+	if c, ok := a.changed[name]; ok {
+		return c
 	}
+	return a.collections[name]
+}
+
+// get returns the collection to write to, creating it (or its copy) when needed.
+func (a *accountFaces) get(name string) *collection {
+	if a.changed == nil {
+		c := a.collections[name]
+		if c == nil {
+			c = &collection{faces: map[string]string{}, enrolled: map[string]string{}}
+			a.collections[name] = c
+		}
+		return c
+	}
+	if c, ok := a.changed[name]; ok {
+		return c
+	}
+	c := &collection{faces: map[string]string{}, enrolled: map[string]string{}}
+	if old := a.collections[name]; old != nil {
+		maps.Copy(c.faces, old.faces)
+		maps.Copy(c.enrolled, old.enrolled)
+	}
+	a.changed[name] = c
 	return c
 }
 
@@ -38,7 +62,7 @@ func stableFaceID(account, collection, face string) string {
 }
 
 func (a *accountFaces) faceID(collection, face string) (string, bool) {
-	c := a.collections[collection]
+	c := a.read(collection)
 	if c == nil {
 		return "", false
 	}
@@ -57,7 +81,7 @@ func (a *accountFaces) index(collection, face string) string {
 }
 
 func (a *accountFaces) enrolled(collection, externalID string) (string, bool) {
-	c := a.collections[collection]
+	c := a.read(collection)
 	if c == nil {
 		return "", false
 	}

@@ -140,8 +140,12 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 				"This verification's face recognition (" + string(vc.FaceRecognition.Type) + ") needs the caller's id as reExternalId."}
 		}
 	}
-	if err := s.store.startSession(rec, nonce); errors.Is(err, errNonceUsed) {
+	switch err := s.store.startSession(rec, nonce); {
+	case errors.Is(err, errNonceUsed):
 		return nil, &hostedError{http.StatusGone, "Link already used", "The link's reNonce was used by an earlier session; ask for a new link."}
+	case err != nil:
+		s.log.Error("start hosted session", "error", err)
+		return nil, &hostedError{http.StatusServiceUnavailable, "Storage unavailable", "The mock could not write its data directory; see its log."}
 	}
 	return rec, nil
 }
@@ -201,6 +205,10 @@ func (s *Server) finishHosted(w http.ResponseWriter, r *http.Request, id uuid.UU
 		return
 	case errors.Is(err, ErrBadSubject):
 		s.hostedFail(w, &hostedError{http.StatusBadRequest, "Bad subject", err.Error()})
+		return
+	case errors.Is(err, errStorage):
+		s.hostedFail(w, &hostedError{http.StatusServiceUnavailable, "Storage unavailable", "The mock could not write its data directory; nothing was changed."})
+		s.log.Error("complete hosted session", "error", err)
 		return
 	case err != nil:
 		s.hostedFail(w, &hostedError{http.StatusInternalServerError, "Mock failure", "See the mock's log."})

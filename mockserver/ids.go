@@ -16,10 +16,13 @@ type ids struct {
 	rng *rand.ChaCha8
 }
 
-func newIDs(seed uint64) *ids {
+// newIDs returns the source for seed. stream tells apart the runs of a mock restarted on the
+// same data directory (0 for the first), so none repeats an id of an earlier one.
+func newIDs(seed, stream uint64) *ids {
 	var s [32]byte
 	binary.LittleEndian.PutUint64(s[:], seed)
-	copy(s[8:], "verifeye-mock-ids")
+	binary.LittleEndian.PutUint64(s[8:], stream)
+	copy(s[16:], "verifeye-mock-id")
 	return &ids{rng: rand.NewChaCha8(s)}
 }
 

@@ -116,7 +116,10 @@ func problem(e *apiError, r *http.Request) generated.ProblemDetails {
 // mock's own faults: they are logged and answered as a 500 without internal details.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	var e *apiError
-	if !errors.As(err, &e) {
+	if errors.Is(err, errStorage) {
+		s.log.ErrorContext(r.Context(), "storage failure", slog.String("path", r.URL.Path), slog.Any("error", err))
+		e = &apiError{status: http.StatusServiceUnavailable, detail: "storage: the mock could not write its data directory; nothing was changed"}
+	} else if !errors.As(err, &e) {
 		s.log.ErrorContext(r.Context(), "internal error", slog.String("path", r.URL.Path), slog.Any("error", err))
 		e = &apiError{status: http.StatusInternalServerError, detail: "the mock failed to handle this request; see its log"}
 	}

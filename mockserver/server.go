@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/routers"
@@ -49,8 +50,13 @@ type Options struct {
 	// listener of its own.
 	SeparateControl bool
 	// StartState, when set, fills a new mock (and a mock after Reset) with data, typically
-	// fixtures.Loader. An error from it fails New (and is returned by Reset).
+	// fixtures.Loader. An error from it fails New (and is returned by Reset). With a DataDir that
+	// already holds a mock's state, New keeps that state instead.
 	StartState func(*Server) error
+	// DataDir, when set, keeps the state (accounts' verifications, sessions and results,
+	// consumed nonces, face collections) in a bbolt database in this directory across restarts.
+	// A write is acknowledged only once it is durable. Empty: state lives in memory only.
+	DataDir string
 }
 
 // Server is the stateful mock of the VerifEye Service API. It is an http.Handler; create it with
@@ -73,15 +79,16 @@ type Server struct {
 	handler      http.Handler
 	control      http.Handler
 	routes       map[string]*validator // by ServeMux pattern
+	closeOnce    sync.Once
 }
 
 // New builds a Server from opts.
 func New(opts Options) (*Server, error) {
 	s := &Server{
 		clock: opts.Clock, log: opts.Logger, version: opts.Version,
-		ids: newIDs(opts.Seed), faker: newSubjectFaker(opts.Seed), faults: newFaults(opts.Seed),
+		ids: newIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
-		startState: opts.StartState,
+		startState: opts.StartState, store: newStore(),
 	}
 	if s.autoComplete != "" {
 		if _, ok := Presets[s.autoComplete]; !ok {
@@ -113,16 +120,37 @@ func New(opts Options) (*Server, error) {
 		}
 		accs = append(accs, &a)
 	}
+	tokenKey := tokenKeyFrom(s.ids)
+	boot := uint64(0)
+	if opts.DataDir != "" {
+		d, err := openDisk(opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		if boot, tokenKey, err = d.boot(tokenKey); err == nil {
+			err = d.load(s.store)
+		}
+		if err != nil {
+			d.close()
+			return nil, fmt.Errorf("data dir %s: %w", opts.DataDir, err)
+		}
+		s.store.disk = d
+		if boot > 0 {
+			s.ids = newIDs(opts.Seed, boot)
+		}
+	}
+	s.faker = newSubjectFaker(opts.Seed + boot*0x9E3779B97F4A7C15)
 	var err error
-	if s.auth, err = newAuthenticator(accs, tokenKeyFrom(s.ids), s.clock); err != nil {
+	if s.auth, err = newAuthenticator(accs, tokenKey, s.clock); err != nil {
+		s.closeDisk()
 		return nil, err
 	}
-	s.store = newStore()
 	if s.handler, err = s.buildHandler(maxBody, !opts.SeparateControl); err != nil {
+		s.closeDisk()
 		return nil, err
 	}
 	s.webhooks = newWebhooks(opts.WebhookTimeout, s.clock.Now, s.log)
-	if s.startState != nil {
+	if s.startState != nil && boot == 0 {
 		if err := s.startState(s); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("start state: %w", err)
@@ -131,9 +159,22 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the webhook workers after the queued deliveries are made. The Server must not be
-// used afterwards.
-func (s *Server) Close() { s.webhooks.close() }
+// Close stops the webhook workers after the queued deliveries are made and closes the data
+// directory. The Server must not be used afterwards.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.webhooks.close()
+		s.closeDisk()
+	})
+}
+
+func (s *Server) closeDisk() {
+	if s.store.disk != nil {
+		if err := s.store.disk.close(); err != nil {
+			s.log.Error("close the data directory", "error", err)
+		}
+	}
+}
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
@@ -155,20 +196,20 @@ func (s *Server) Accounts() []Account {
 }
 
 // operations is the route inventory of the Service API: every ServeMux pattern and the
-// operation of openapi.yaml it serves. New checks it against the spec, so the two cannot drift.
+// operationId of openapi.yaml it serves. New checks it against the spec, so the two cannot drift.
 var operations = map[string]string{
-	"POST /v1/signature/create":               "CreateSignature",
-	"POST /v1/signature/validate":             "ValidateSignature",
-	"GET /v1/verification/get":                "GetVerification",
-	"GET /v1/verification/get-all":            "GetAllVerifications",
-	"POST /v1/verification/create":            "CreateVerification",
-	"POST /v1/verification/create-or-update":  "CreateOrUpdateVerification",
-	"PUT /v1/verification/update":             "UpdateVerification",
-	"DELETE /v1/verification/delete":          "DeleteVerification",
-	"POST /v1/verification/create-session":    "CreateSession",
-	"GET /v1/verification/get-session-result": "GetSessionResult",
-	"GET /v1/token/get":                       "GetToken",
-	"GET /v1/healthz":                         "GetHealth",
+	"POST /v1/signature/create":               "createSignature",
+	"POST /v1/signature/validate":             "validateSignature",
+	"GET /v1/verification/get":                "getVerification",
+	"GET /v1/verification/get-all":            "getAllVerifications",
+	"POST /v1/verification/create":            "createVerification",
+	"POST /v1/verification/create-or-update":  "createOrUpdateVerification",
+	"PUT /v1/verification/update":             "updateVerification",
+	"DELETE /v1/verification/delete":          "deleteVerification",
+	"POST /v1/verification/create-session":    "createSession",
+	"GET /v1/verification/get-session-result": "getSessionResult",
+	"GET /v1/token/get":                       "getToken",
+	"GET /v1/healthz":                         "getHealth",
 }
 
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
@@ -200,7 +241,8 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 		item := spec.Paths.Value(path)
 		for method, op := range item.Operations() {
 			pattern := method + " " + path
-			if operations[pattern] != op.OperationID {
+			// The embedded spec carries operation ids in Go's exported form.
+			if !strings.EqualFold(operations[pattern], op.OperationID) {
 				return nil, fmt.Errorf("openapi.yaml operation %s (%s) is not in the route inventory", op.OperationID, pattern)
 			}
 			found++
@@ -210,7 +252,7 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 				maxBody: maxBody,
 			}
 			s.routes[pattern] = v
-			mux.Handle(pattern, s.withFaults(op.OperationID, s.requireAuth(pattern, s.validated(v, api))))
+			mux.Handle(pattern, s.withFaults(operations[pattern], s.requireAuth(pattern, s.validated(v, api))))
 		}
 	}
 	if found != len(operations) {

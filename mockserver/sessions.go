@@ -74,7 +74,9 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 	if err != nil {
 		return nil, err
 	}
-	h.s.store.addSession(rec)
+	if err := h.s.store.addSession(rec); err != nil {
+		return nil, err
+	}
 	return generated.CreateSession200JSONResponse{VerificationSessionId: rec.id, SessionToken: token}, nil
 }
 

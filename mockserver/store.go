@@ -75,6 +75,17 @@ type store struct {
 	verificationOwner map[uuid.UUID]string
 	sessionOwner      map[uuid.UUID]string
 	seq               uint64
+	// disk, when set, is written (in one transaction per change) before memory changes.
+	disk *disk
+}
+
+// persistLocked makes ops durable before the caller changes memory; without a disk it does
+// nothing.
+func (st *store) persistLocked(ops ...op) error {
+	if st.disk == nil {
+		return nil
+	}
+	return st.disk.write(ops)
 }
 
 func newStore() *store {
@@ -86,12 +97,18 @@ func newStore() *store {
 }
 
 // reset forgets every account's data: back to the state of a new mock.
-func (st *store) reset() {
+func (st *store) reset() error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.disk != nil {
+		if err := st.disk.wipe(); err != nil {
+			return err
+		}
+	}
 	st.accounts = map[string]*accountData{}
 	st.verificationOwner = map[uuid.UUID]string{}
 	st.sessionOwner = map[uuid.UUID]string{}
+	return nil
 }
 
 func (st *store) accountLocked(acc string) *accountData {
@@ -155,31 +172,38 @@ func (st *store) createVerification(acc string, id uuid.UUID, name string, cfg g
 	if _, taken := d.byName[name]; taken {
 		return nil, errNameTaken
 	}
-	return st.insertLocked(acc, d, id, name, cfg, now), nil
+	return st.insertLocked(acc, d, id, name, cfg, now)
 }
 
-func (st *store) insertLocked(acc string, d *accountData, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) *verificationRecord {
-	st.seq++
-	v := &verificationRecord{id: id, name: name, config: cfg, created: now, lastModified: now, seq: st.seq}
+func (st *store) insertLocked(acc string, d *accountData, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (*verificationRecord, error) {
+	v := &verificationRecord{id: id, name: name, config: cfg, created: now, lastModified: now, seq: st.seq + 1}
+	if err := st.persistLocked(verificationOp(acc, v)); err != nil {
+		return nil, err
+	}
+	st.seq = v.seq
 	d.verifications[id] = v
 	d.byName[name] = id
 	st.verificationOwner[id] = acc
-	return v
+	return v, nil
 }
 
 // upsertVerification replaces the configuration of the verification named name, or creates it
 // with id when there is none; created reports which.
-func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (v *verificationRecord, created bool) {
+func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (v *verificationRecord, created bool, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(acc)
 	if existing, ok := d.byName[name]; ok {
 		old := d.verifications[existing]
 		v := &verificationRecord{id: old.id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
+		if err := st.persistLocked(verificationOp(acc, v)); err != nil {
+			return nil, false, err
+		}
 		d.verifications[existing] = v
-		return v, false
+		return v, false, nil
 	}
-	return st.insertLocked(acc, d, id, name, cfg, now), true
+	v, err = st.insertLocked(acc, d, id, name, cfg, now)
+	return v, err == nil, err
 }
 
 // updateVerification replaces the name and configuration of verification id. It fails with
@@ -196,6 +220,9 @@ func (st *store) updateVerification(acc string, id uuid.UUID, name string, cfg g
 		return nil, errNameTaken
 	}
 	v := &verificationRecord{id: id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
+	if err := st.persistLocked(verificationOp(acc, v)); err != nil {
+		return nil, err
+	}
 	delete(d.byName, old.name)
 	d.byName[name] = id
 	d.verifications[id] = v
@@ -208,6 +235,9 @@ func (st *store) deleteVerification(acc string, id uuid.UUID) error {
 	d := st.accounts[acc]
 	if d == nil || d.verifications[id] == nil {
 		return errNotFound
+	}
+	if err := st.persistLocked(deleteVerificationOp(acc, id)); err != nil {
+		return err
 	}
 	delete(d.byName, d.verifications[id].name)
 	delete(d.verifications, id)
@@ -226,10 +256,14 @@ func (st *store) verificationAnyAccount(id uuid.UUID) (string, *verificationReco
 	return acc, st.accounts[acc].verifications[id], nil
 }
 
-func (st *store) addSession(s *sessionRecord) {
+func (st *store) addSession(s *sessionRecord) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if err := st.persistLocked(sessionOp(s)); err != nil {
+		return err
+	}
 	st.addSessionLocked(s)
+	return nil
 }
 
 func (st *store) addSessionLocked(s *sessionRecord) {
@@ -244,10 +278,17 @@ func (st *store) startSession(s *sessionRecord, nonce string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(s.account)
+	ops := []op{sessionOp(s)}
 	if nonce != "" {
 		if _, used := d.nonces[nonce]; used {
 			return errNonceUsed
 		}
+		ops = append(ops, nonceOp(s.account, nonce, s.created))
+	}
+	if err := st.persistLocked(ops...); err != nil {
+		return err
+	}
+	if nonce != "" {
 		d.nonces[nonce] = s.created
 	}
 	st.addSessionLocked(s)
@@ -272,10 +313,26 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 	if s.result != nil {
 		return *s, errAlreadyCompleted
 	}
-	res := compute(*s, &accountFaces{account: acc, collections: d.collections})
+	// With a disk, faces are indexed into copies, written with the result, and only then made
+	// current, so a failed write leaves the collections as they were.
+	faces := &accountFaces{account: acc, collections: d.collections}
+	if st.disk != nil {
+		faces.changed = map[string]*collection{}
+	}
+	res := compute(*s, faces)
 	done := *s
 	done.result = &res
 	done.completed = now
+	ops := []op{sessionOp(&done)}
+	for name, c := range faces.changed {
+		ops = append(ops, collectionOp(acc, name, c))
+	}
+	if err := st.persistLocked(ops...); err != nil {
+		return sessionRecord{}, err
+	}
+	for name, c := range faces.changed {
+		d.collections[name] = c
+	}
 	d.sessions[id] = &done
 	return done, nil
 }

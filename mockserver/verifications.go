@@ -67,7 +67,10 @@ func (h *handlers) CreateOrUpdateVerification(ctx context.Context, req generated
 	if err != nil {
 		return nil, err
 	}
-	v, created := h.s.store.upsertVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
+	v, created, err := h.s.store.upsertVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
 	return generated.CreateOrUpdateVerification200JSONResponse{VerificationId: v.id, WasCreated: created}, nil
 }
 

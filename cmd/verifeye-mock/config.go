@@ -75,6 +75,7 @@ const (
 	groupDeterminism = "Determinism"
 	groupLogging     = "Logging"
 	groupHosted      = "Hosted flow and control API"
+	groupState       = "State"
 	groupGeneral     = "General"
 )
 
@@ -184,6 +185,19 @@ var settings = []setting{
 		},
 	},
 	{
+		name: "data-dir", group: groupState, arg: "DIR",
+		usage: "Keep the state (verifications, sessions and results, consumed nonces, face collections) in a " +
+			"crash-safe database in this directory across restarts; a write is answered only once it is on disk.",
+		defText: "none: the state lives in memory and is gone when the mock stops",
+		apply: func(c *config, v string) error {
+			if strings.TrimSpace(v) == "" {
+				return errors.New("must not be empty")
+			}
+			c.dataDir = v
+			return nil
+		},
+	},
+	{
 		name: "log-level", group: groupLogging, arg: "LEVEL", def: "info",
 		usage: "The least severe log records written to stderr: debug, info, warn or error.",
 		apply: func(c *config, v string) error {
@@ -252,6 +266,7 @@ type config struct {
 	controlAddr     string // empty: the control API shares the API's listener
 	controlToken    string
 	webhookTimeout  time.Duration
+	dataDir         string
 	version         bool
 	help            bool
 

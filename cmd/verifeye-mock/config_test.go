@@ -216,6 +216,7 @@ var documented = []struct{ flag, env string }{
 	{"--control-addr", "VERIFEYE_MOCK_CONTROL_ADDR"},
 	{"--control-token", "VERIFEYE_MOCK_CONTROL_TOKEN"},
 	{"--webhook-timeout", "VERIFEYE_MOCK_WEBHOOK_TIMEOUT"},
+	{"--data-dir", "VERIFEYE_MOCK_DATA_DIR"},
 	{"--version", ""},
 	{"--help", ""},
 }
@@ -227,7 +228,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 	}
 	help := stdout.String()
 	var want []string
-	for _, h := range []string{"Server", "Accounts", "Determinism", "Hosted flow and control API", "Logging"} {
+	for _, h := range []string{"Server", "Accounts", "Determinism", "Hosted flow and control API", "State", "Logging"} {
 		want = append(want, "\n"+h+":\n")
 	}
 	for _, d := range documented {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -74,8 +75,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WebhookTimeout:  cfg.webhookTimeout,
 		ControlToken:    cfg.controlToken,
 		SeparateControl: cfg.controlAddr != "",
+		DataDir:         cfg.dataDir,
 	})
 	if err != nil {
+		if cfg.dataDir != "" && strings.Contains(err.Error(), "data dir") {
+			return fmt.Errorf("%s: %w", cfg.source["data-dir"], err)
+		}
 		return fmt.Errorf("build the mock: %w", err)
 	}
 	defer srv.Close() // after shutdown: queued webhooks are delivered (or time out) first

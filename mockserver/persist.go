@@ -1,0 +1,276 @@
+package mockserver
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// With Options.DataDir the store is written through to a bbolt database: an embedded,
+// transactional, crash-safe B+tree with one file. Every change the store makes is one bbolt
+// transaction, committed (and fsynced) before the store changes its memory and before the API
+// answers, so an acknowledged write survives a crash, and a write that fails changes nothing.
+// Reads never touch the file: the whole state is loaded into memory at start.
+
+// errStorage marks a failure to write the data directory; the API answers it with 503.
+var errStorage = errors.New("storage")
+
+const dbFile = "verifeye-mock.db"
+
+var (
+	bucketVerifications = []byte("verifications")
+	bucketSessions      = []byte("sessions")
+	bucketNonces        = []byte("nonces")
+	bucketCollections   = []byte("collections")
+	bucketMeta          = []byte("meta")
+	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections}
+)
+
+// op is one key written (or, with a nil value, deleted) in a bucket.
+type op struct {
+	bucket []byte
+	key    string
+	value  []byte
+}
+
+// disk is the store's durable copy.
+type disk struct{ db *bolt.DB }
+
+// openDisk opens (creating when needed) the database in dir. A second mock on the same
+// directory is refused rather than left waiting.
+func openDisk(dir string) (*disk, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("data dir %s is in use by another verifeye-mock", dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data dir: open %s: %w", filepath.Join(dir, dbFile), err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range append(dataBuckets, bucketMeta) {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	return &disk{db: db}, nil
+}
+
+func (d *disk) close() error { return d.db.Close() }
+
+// write applies ops in one transaction.
+func (d *disk) write(ops []op) error {
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		for _, o := range ops {
+			b := tx.Bucket(o.bucket)
+			var err error
+			if o.value == nil {
+				err = b.Delete([]byte(o.key))
+			} else {
+				err = b.Put([]byte(o.key), o.value)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %v", errStorage, err)
+	}
+	return nil
+}
+
+// wipe deletes every account's data, keeping the metadata.
+func (d *disk) wipe() error {
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range dataBuckets {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%w: %v", errStorage, err)
+	}
+	return nil
+}
+
+// boot counts the starts on this directory (0 for the first) and keeps the token key, so tokens
+// issued before a restart stay valid after it. ids and the faker are seeded with the boot number
+// too, so a restarted mock never hands out an id or a face it handed out before.
+func (d *disk) boot(newKey []byte) (n uint64, tokenKey []byte, err error) {
+	err = d.db.Update(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if v := m.Get([]byte("boot")); v != nil {
+			n = binary.BigEndian.Uint64(v) + 1
+		}
+		if err := m.Put([]byte("boot"), binary.BigEndian.AppendUint64(nil, n)); err != nil {
+			return err
+		}
+		if k := m.Get([]byte("tokenKey")); k != nil {
+			tokenKey = append([]byte(nil), k...)
+			return nil
+		}
+		tokenKey = newKey
+		return m.Put([]byte("tokenKey"), newKey)
+	})
+	return n, tokenKey, err
+}
+
+func recordKey(account, id string) string { return account + "\x00" + id }
+
+func splitKey(k []byte) (account, id string) {
+	for i, c := range k {
+		if c == 0 {
+			return string(k[:i]), string(k[i+1:])
+		}
+	}
+	return "", string(k)
+}
+
+// The persisted forms of the store's records.
+type storedVerification struct {
+	ID           uuid.UUID                    `json:"id"`
+	Name         string                       `json:"name"`
+	Config       generated.VerificationConfig `json:"config"`
+	Created      time.Time                    `json:"created"`
+	LastModified time.Time                    `json:"lastModified"`
+	Seq          uint64                       `json:"seq"`
+}
+
+type storedSession struct {
+	ID             uuid.UUID                    `json:"id"`
+	VerificationID *uuid.UUID                   `json:"verificationId,omitempty"`
+	Config         generated.VerificationConfig `json:"config"`
+	ExternalID     string                       `json:"externalId,omitempty"`
+	WebhookURL     string                       `json:"webhookUrl,omitempty"`
+	CustomInput    map[string]string            `json:"customInput,omitempty"`
+	Hosted         bool                         `json:"hosted,omitempty"`
+	Created        time.Time                    `json:"created"`
+	Completed      time.Time                    `json:"completed"`
+	Result         *generated.SessionResult     `json:"result,omitempty"`
+}
+
+type storedCollection struct {
+	Faces    map[string]string `json:"faces"`
+	Enrolled map[string]string `json:"enrolled"`
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the records are plain data; this cannot fail
+	}
+	return b
+}
+
+func verificationOp(acc string, v *verificationRecord) op {
+	return op{bucketVerifications, recordKey(acc, v.id.String()), mustJSON(storedVerification{
+		ID: v.id, Name: v.name, Config: v.config, Created: v.created, LastModified: v.lastModified, Seq: v.seq})}
+}
+
+func deleteVerificationOp(acc string, id uuid.UUID) op {
+	return op{bucketVerifications, recordKey(acc, id.String()), nil}
+}
+
+func sessionOp(s *sessionRecord) op {
+	return op{bucketSessions, recordKey(s.account, s.id.String()), mustJSON(storedSession{
+		ID: s.id, VerificationID: s.verificationID, Config: s.config, ExternalID: s.externalID,
+		WebhookURL: s.webhookURL, CustomInput: s.customInput, Hosted: s.hosted, Created: s.created,
+		Completed: s.completed, Result: s.result})}
+}
+
+func nonceOp(acc, nonce string, at time.Time) op {
+	return op{bucketNonces, recordKey(acc, nonce), mustJSON(at)}
+}
+
+func collectionOp(acc, name string, c *collection) op {
+	return op{bucketCollections, recordKey(acc, name), mustJSON(storedCollection{Faces: c.faces, Enrolled: c.enrolled})}
+}
+
+// load reads the whole database into st.
+func (d *disk) load(st *store) error {
+	return d.db.View(func(tx *bolt.Tx) error {
+		err := tx.Bucket(bucketVerifications).ForEach(func(k, v []byte) error {
+			acc, _ := splitKey(k)
+			var r storedVerification
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("verification %q: %w", k, err)
+			}
+			rec := &verificationRecord{id: r.ID, name: r.Name, config: r.Config, created: r.Created, lastModified: r.LastModified, seq: r.Seq}
+			d := st.accountLocked(acc)
+			d.verifications[r.ID] = rec
+			d.byName[r.Name] = r.ID
+			st.verificationOwner[r.ID] = acc
+			st.seq = max(st.seq, r.Seq)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+			acc, _ := splitKey(k)
+			var r storedSession
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("session %q: %w", k, err)
+			}
+			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: r.Config,
+				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: r.CustomInput, hosted: r.Hosted,
+				created: r.Created, completed: r.Completed, result: r.Result})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketNonces).ForEach(func(k, v []byte) error {
+			acc, nonce := splitKey(k)
+			var at time.Time
+			if err := json.Unmarshal(v, &at); err != nil {
+				return fmt.Errorf("nonce %q: %w", k, err)
+			}
+			st.accountLocked(acc).nonces[nonce] = at
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketCollections).ForEach(func(k, v []byte) error {
+			acc, name := splitKey(k)
+			var r storedCollection
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("collection %q: %w", k, err)
+			}
+			if r.Faces == nil {
+				r.Faces = map[string]string{}
+			}
+			if r.Enrolled == nil {
+				r.Enrolled = map[string]string{}
+			}
+			st.accountLocked(acc).collections[name] = &collection{faces: r.Faces, enrolled: r.Enrolled}
+			return nil
+		})
+	})
+}

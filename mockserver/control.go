@@ -105,7 +105,10 @@ func (s *Server) Reset() error {
 	s.webhooks.clear()
 	s.journal.clear()
 	if s.startState != nil {
-		return s.startState(s)
+		if err := s.startState(s); err != nil {
+			return err
+		}
+		s.journal.clear() // loading the start state is not the users' traffic
 	}
 	return nil
 }

@@ -155,6 +155,7 @@ func New(opts Options) (*Server, error) {
 			s.Close()
 			return nil, fmt.Errorf("start state: %w", err)
 		}
+		s.journal.clear() // loading the start state is not the users' traffic
 	}
 	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/verifeye-twin/verifeye/fixtures"
 	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
@@ -185,6 +186,22 @@ var settings = []setting{
 		},
 	},
 	{
+		name: "fixtures", group: groupState, arg: "SET", def: "none",
+		usage: "Start with this data in the first account: none, default (the embedded set of verifications " +
+			"covering every verifier mode, sessions with results and face collections), or the path of a JSON " +
+			"file in the same shape. POST /_mock/reset loads it again. With --data-dir, only a new directory is filled.",
+		apply: func(c *config, v string) error {
+			set, err := fixtures.Named(v)
+			if err != nil {
+				return err
+			}
+			if set != nil {
+				c.fixtures, c.fixturesName = set, v
+			}
+			return nil
+		},
+	},
+	{
 		name: "data-dir", group: groupState, arg: "DIR",
 		usage: "Keep the state (verifications, sessions and results, consumed nonces, face collections) in a " +
 			"crash-safe database in this directory across restarts; a write is answered only once it is on disk.",
@@ -267,6 +284,8 @@ type config struct {
 	controlToken    string
 	webhookTimeout  time.Duration
 	dataDir         string
+	fixtures        *fixtures.Set // nil: none
+	fixturesName    string        // the --fixtures value, when it loads anything
 	version         bool
 	help            bool
 

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/verifeye-twin/verifeye/fixtures"
 	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
@@ -76,6 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ControlToken:    cfg.controlToken,
 		SeparateControl: cfg.controlAddr != "",
 		DataDir:         cfg.dataDir,
+		StartState:      startState(cfg),
 	})
 	if err != nil {
 		if cfg.dataDir != "" && strings.Contains(err.Error(), "data dir") {
@@ -110,6 +112,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("control", controlURL),
 		slog.String("version", version), slog.Int("accounts", len(srv.Accounts())), slog.Uint64("seed", cfg.seed))
 	return serve(ctx, servers, cfg.shutdownTimeout, logger)
+}
+
+// startState loads the --fixtures set, if any.
+func startState(cfg *config) func(*mockserver.Server) error {
+	if cfg.fixtures == nil {
+		return nil
+	}
+	return fixtures.Loader(cfg.fixtures)
 }
 
 // listener is an HTTP server with the listener it serves.
@@ -207,6 +217,10 @@ func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mocks
 	}
 	if cfg.autoComplete != "" {
 		b = fmt.Appendf(b, "hosted sessions complete at once as %q\n", cfg.autoComplete)
+	}
+	if cfg.fixtures != nil {
+		b = fmt.Appendf(b, "fixtures %q: %d verifications, %d sessions in account %s\n", cfg.fixturesName,
+			len(cfg.fixtures.Verifications), len(cfg.fixtures.Sessions), accounts[0].ID)
 	}
 	b = fmt.Appendf(b, "control API %s (see GET %sopenapi.yaml)\n", controlURL, controlURL)
 	b = fmt.Appendf(b, "try: curl -i %s/v1/healthz\n", url)

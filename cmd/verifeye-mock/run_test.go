@@ -345,3 +345,25 @@ func TestControlAPIOnItsOwnAddress(t *testing.T) {
 		t.Error("the log shows the control token")
 	}
 }
+
+// TestFixturesFlag: --fixtures default starts with the embedded set in the first account.
+func TestFixturesFlag(t *testing.T) {
+	m := startRun(t, []string{"--addr", "127.0.0.1:0", "--fixtures", "default", "--seed", "1"}, nil)
+	waitHealthy(t, m.url)
+	status, body := call(t, "GET", m.url+"/v1/verification/get-all", mockserver.DevAPIKey, "")
+	if status != http.StatusOK {
+		t.Fatalf("get-all: %d %s", status, body)
+	}
+	var list struct {
+		Verifications []json.RawMessage `json:"verifications"`
+	}
+	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Verifications) < 5 {
+		t.Errorf("get-all with --fixtures default: %v, %d verifications", err, len(list.Verifications))
+	}
+	if !strings.Contains(m.stdout.String(), `fixtures "default"`) {
+		t.Errorf("the banner does not mention the fixtures:\n%s", m.stdout.String())
+	}
+	if err := m.stop(t); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/verifeye-twin/verifeye/contract"
+	"github.com/verifeye-twin/verifeye/generated"
 	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
@@ -64,6 +65,29 @@ func TestSuite(t *testing.T) {
 	}
 	if target.Control != nil && rep.Skipped > 0 {
 		t.Errorf("%d scenarios skipped against a mock with its control API", rep.Skipped)
+	}
+	if os.Getenv("VERIFEYE_CONTRACT_TARGET") == "" {
+		checkEveryStatusCovered(t, rep)
+	}
+}
+
+// checkEveryStatusCovered: across the run, every operation answered every status code
+// openapi.yaml declares for it, so the suite covers every documented status.
+func checkEveryStatusCovered(t *testing.T, rep *contract.Report) {
+	spec, err := generated.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range spec.Paths.Keys() {
+		for _, op := range spec.Paths.Value(path).Operations() {
+			id := strings.ToLower(op.OperationID[:1]) + op.OperationID[1:]
+			stats := rep.Operations[id]
+			for status := range op.Responses.Map() {
+				if stats == nil || stats.Statuses[status] == 0 {
+					t.Errorf("no scenario saw %s answer %s", id, status)
+				}
+			}
+		}
 	}
 }
 

@@ -32,6 +32,7 @@ var badInputs = []badInput{
 	{"unknown-enum-value", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"contract-bad-enum","verificationConfig":{"verifierConfigs":{"liveness":{"type":"Sometimes"}}}}`, 400, "type", true},
 	{"blank-name", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"   ","verificationConfig":{}}`, 400, "name", true},
 	{"missing-verification-config", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"contract-no-config"}`, 400, "verificationConfig", true},
+	{"upsert-blank-name", opUpsertVerification, http.MethodPost, "/v1/verification/create-or-update", "application/json", `{"name":"  ","verificationConfig":{}}`, 400, "name", true},
 	{"non-http-redirect-url", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"contract-ftp","verificationConfig":{"redirectConfig":{"passedUrl":"ftp://example.com/x"}}}`, 400, "passedUrl", true},
 }
 
@@ -63,6 +64,29 @@ func init() {
 		}})
 	}
 	register(
+		Scenario{Name: "bad-input/session-with-unknown-enum-value", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+			status, header, resp := t.Raw(http.MethodPost, "/v1/verification/create-session",
+				[]byte(`{"verifierConfigs":{"age":{"type":"Guess"}}}`), map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			t.Problem(opCreateSession, status, header, resp, http.StatusBadRequest, "type")
+		}},
+		Scenario{Name: "bad-input/every-body-operation-checks-type-and-size", Needs: []Need{WritesConfig, CreatesSessions}, Run: func(t *T) {
+			// A server that ignored the content type would create these; clean up by name.
+			cleanupByName(t, "contract-media-probe")
+			big := []byte(`{"name":"contract-media-probe","queryString":"` + strings.Repeat("x", 2<<20) + `"}`)
+			for _, c := range []struct{ op, method, path string }{
+				{opCreateSignature, http.MethodPost, "/v1/signature/create"},
+				{opValidateSignature, http.MethodPost, "/v1/signature/validate"},
+				{opCreateVerification, http.MethodPost, "/v1/verification/create"},
+				{opUpsertVerification, http.MethodPost, "/v1/verification/create-or-update"},
+				{opUpdateVerification, http.MethodPut, "/v1/verification/update"},
+				{opCreateSession, http.MethodPost, "/v1/verification/create-session"},
+			} {
+				status, header, resp := t.Raw(c.method, c.path, []byte(`name=contract-media-probe`), map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/x-www-form-urlencoded"})
+				t.Problem(c.op, status, header, resp, http.StatusUnsupportedMediaType, "")
+				status, header, resp = t.Raw(c.method, c.path, big, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+				t.Problem(c.op, status, header, resp, http.StatusRequestEntityTooLarge, "")
+			}
+		}},
 		Scenario{Name: "bad-input/oversized-body", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			big := `{"queryString":"a=` + strings.Repeat("x", 2<<20) + `"}`
 			status, header, resp := t.Raw(http.MethodPost, "/v1/signature/create", []byte(big), map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})

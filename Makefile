@@ -2,7 +2,6 @@
 # the Go tools are pinned with `tool` lines in go.mod and run with `go tool`.
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
 GO_PACKAGES = $(shell go list ./... | grep -v /generated)
 REDOCLY := npx --yes @redocly/cli@2.77.0
 
@@ -18,9 +17,25 @@ check-generated:
 	@git diff --exit-code --stat -- generated/ || { echo "generated/ is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- generated/)" || { git status --porcelain -- generated/; echo "generated/ has files that are not committed"; exit 1; }
 
-## build: versioned binaries in bin/
-build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
+## build: versioned binaries in bin/ (the release build, as the Docker image has them)
+build: release-build
+
+## release-build: bin/verifeye-mock and bin/verifeye-contract, static and stamped with $(VERSION);
+## the Dockerfile runs this very go build, and internal/dockercheck fails when the two differ
+release-build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/ ./cmd/...
+
+## docker-build: the verifeye-mock:$(VERSION) image (needs a Docker engine: CI has none, see docker-check)
+docker-build:
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t verifeye-mock:$(VERSION) .
+
+## docker-check: check the Dockerfile, .dockerignore, health check and docs/ci workflows without Docker
+## (CI runs the same tests in `go test ./...`); with a Docker engine, also BuildKit's lint: docker build --check
+docker-check:
+	go test -count=1 ./internal/dockercheck/ ./docker/...
+	@if docker buildx version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then docker build --check .; else echo "docker-check: no Docker engine with BuildKit (buildx): skipped docker build --check"; fi
+
+.PHONY: release-build docker-build docker-check
 
 ## test: the whole test suite, with the race detector (the README's test command)
 test:

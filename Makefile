@@ -54,3 +54,10 @@ lint-spec:
 ## run: start the mock on 127.0.0.1:8080
 run:
 	go run ./cmd/verifeye-mock
+
+## bench: the load benchmark, not part of `make test`: the real binary against a bare net/http
+## server and, when npm is on PATH, Stoplight Prism (installed into bench/.prism); prints a table
+## and writes bench/results/latest.json and latest.md. Pass more flags with BENCH_FLAGS.
+.PHONY: bench
+bench:
+	go run ./bench/cmd/loadbench $(if $(shell command -v npm 2>/dev/null),--prism,) $(BENCH_FLAGS)

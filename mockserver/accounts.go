@@ -120,7 +120,7 @@ func (a *authenticator) authenticate(h string) (*Account, credential, *apiError)
 	}
 	switch {
 	case strings.EqualFold(scheme, "ApiKey"):
-		d := sha256.Sum256([]byte(value))
+		d := digest(value)
 		var found *Account
 		for i := range a.keys {
 			if subtle.ConstantTimeCompare(d[:], a.keys[i].digest[:]) == 1 {
@@ -140,6 +140,16 @@ func (a *authenticator) authenticate(h string) (*Account, credential, *apiError)
 	default:
 		return nil, 0, unauthorized(fmt.Sprintf("unsupported scheme %q; send \"ApiKey <key>\" or \"Bearer <token>\"", scheme))
 	}
+}
+
+// digest is the SHA-256 of an API key, hashed from a stack buffer when the key fits one (as the
+// vendor's keys do) rather than from a []byte copy on the heap.
+func digest(key string) [32]byte {
+	var buf [128]byte
+	if len(key) <= len(buf) {
+		return sha256.Sum256(buf[:copy(buf[:], key)])
+	}
+	return sha256.Sum256([]byte(key))
 }
 
 type tokenClaims struct {
@@ -240,7 +250,13 @@ func (s *Server) requireAuth(pattern string, next http.Handler) http.Handler {
 			s.writeProblem(w, r, err)
 			return
 		}
-		setJournalAccount(r.Context(), acc.ID)
+		// The request's exchange (see observe) carries the account to the handler and the
+		// journal without another context and request copy.
+		if ex := exchangeFrom(r.Context()); ex != nil {
+			ex.acc, ex.cred = acc, cred
+			next.ServeHTTP(w, r)
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(withAccount(r.Context(), acc, cred)))
 	})
 }

@@ -411,3 +411,28 @@ func TestSessionCompletesOnce(t *testing.T) {
 		t.Errorf("second completion changed the result: %s", res.Body)
 	}
 }
+
+// TestHostedLinkCannotSmuggleResults: service keys in another spelling (the signing package reads
+// keys without regard to case) are not passed through as custom parameters, so a link cannot
+// plant result parameters in a failed session's signed redirect.
+func TestHostedLinkCannotSmuggleResults(t *testing.T) {
+	e := newFlowEnv(t, mockserver.Options{AutoComplete: "spoof"})
+	vid := e.createHostedVerification("Gate", "")
+	link := e.sign("userId=u1&reverificationresult=passed&ReLivenessResult=passed&REFACEID=x", false, 3600)
+	resp, _ := e.open(vid, link)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || err != nil {
+		t.Fatalf("status %d, location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	for _, p := range signing.Parse(loc.RawQuery) {
+		if strings.EqualFold(p.Key, "reVerificationResult") && p.Value != "failed" || strings.EqualFold(p.Key, "reLivenessResult") && p.Value != "failed" {
+			t.Errorf("the redirect carries %s=%s for a spoof", p.Key, p.Value)
+		}
+		if p.Key == "REFACEID" || p.Key == "reverificationresult" || p.Key == "ReLivenessResult" {
+			t.Errorf("the redirect passes the link's %s through", p.Key)
+		}
+	}
+	if got := e.validate(loc.RawQuery); got != generated.Valid {
+		t.Errorf("the redirect validates as %s", got)
+	}
+}

@@ -32,11 +32,31 @@ const (
 	keyDisableGender   = "reDisableGenderVerifier"
 )
 
-// reservedKey reports whether a query key is one of the service's own (`re` followed by an
-// upper-case letter, like reSignature or reExternalId) rather than the caller's; the caller's
-// keys are passed through as custom input parameters.
+// serviceKeys are the query keys with a meaning to the service, lower-cased.
+var serviceKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range []string{
+		signing.ParamSignature, signing.ParamExpiration, signing.ParamNonce,
+		keyExternalID, keyDisableLiveness, keyDisableAge, keyDisableGender,
+		"reVerificationSessionId", "reVerificationResult", "reLivenessResult", "reAgeVerificationResult",
+		"reGenderVerificationResult", "reFaceRecognitionResult", "reFaceId", "reAge", "reGender",
+		"reCorrelationId", "reTotalFaceCount", "reFailedReason",
+	} {
+		m[strings.ToLower(k)] = true
+	}
+	return m
+}()
+
+// reservedKey reports whether a query key is the service's own rather than the caller's: `re`
+// followed by an upper-case letter (reSignature, reExternalId), or any spelling of one of the
+// service's keys (signing reads keys without regard to case, so "reexpiration" is reExpiration).
+// The caller's keys are passed through as custom input parameters; reserved ones never are, so
+// a link cannot smuggle result parameters into the signed redirect.
 func reservedKey(k string) bool {
-	return len(k) > 2 && strings.HasPrefix(k, "re") && k[2] >= 'A' && k[2] <= 'Z'
+	if len(k) > 2 && strings.HasPrefix(k, "re") && k[2] >= 'A' && k[2] <= 'Z' {
+		return true
+	}
+	return serviceKeys[strings.ToLower(k)]
 }
 
 func sortedPairs(m map[string]string) []signing.Param {

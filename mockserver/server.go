@@ -2,16 +2,17 @@ package mockserver
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/verifeye-twin/verifeye/generated"
@@ -99,7 +100,7 @@ func New(opts Options) (*Server, error) {
 		s.clock = NewClock(nil)
 	}
 	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		s.log = slog.New(slog.DiscardHandler) // Enabled is false: log lines are not even built
 	}
 	if s.version == "" {
 		s.version = "dev"
@@ -213,27 +214,57 @@ var operations = map[string]string{
 	"GET /v1/healthz":                         "getHealth",
 }
 
+// loadSpec parses the embedded openapi.yaml. The generated package embeds it as JSON, which
+// generated.GetSpec reads with kin-openapi's YAML parser (to record origins the mock does not
+// use); reading it as JSON and resolving its references gives the same document
+// (TestLoadSpecMatchesGetSpec) with a third of the garbage and a little faster. Should that ever
+// fail, GetSpec decides.
+func loadSpec() (*openapi3.T, error) {
+	data, err := generated.GetSpecJSON()
+	if err != nil {
+		return nil, err
+	}
+	doc := &openapi3.T{}
+	if json.Unmarshal(data, doc) == nil && openapi3.NewLoader().ResolveRefsIn(doc, nil) == nil {
+		return doc, nil
+	}
+	return generated.GetSpec()
+}
+
+// sharedSpec is the parsed spec every Server of the process validates against: parsing it is
+// most of the cost of New, and validation only reads it (as concurrent requests to one Server
+// already do), so a test suite that starts a mock per test parses it once.
+var sharedSpec = sync.OnceValues(func() (*openapi3.T, error) {
+	spec, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	spec.Servers = nil // the mock serves the spec's paths on its own address
+	return spec, nil
+})
+
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
 // guard) → route → authenticate → validate against openapi.yaml → the generated strict handler.
 func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
-	spec, err := generated.GetSpec()
+	spec, err := sharedSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load embedded spec: %w", err)
 	}
-	spec.Servers = nil // the mock serves the spec's paths on its own address
-	api := generated.HandlerWithOptions(
-		generated.NewStrictHandlerWithOptions(&handlers{s: s}, nil, generated.StrictHTTPServerOptions{
+	// The generated wrapper (parameter binding) around the generated strict handler (body
+	// decoding, typed responses) around handlers. Each route calls its wrapper method directly:
+	// the request has been routed once, by mux below, which is what generated.HandlerWithOptions
+	// would otherwise do a second time on a ServeMux of its own.
+	api := &generated.ServerInterfaceWrapper{
+		Handler: generated.NewStrictHandlerWithOptions(&handlers{s: s}, nil, generated.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 				s.writeProblem(w, r, badRequest("body", "could not be decoded: "+err.Error()))
 			},
 			ResponseErrorHandlerFunc: s.writeProblem,
 		}),
-		generated.StdHTTPServerOptions{
-			BaseRouter: http.NewServeMux(),
-			ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-				s.writeProblem(w, r, badRequest("request", err.Error()))
-			},
-		})
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			s.writeProblem(w, r, badRequest("request", err.Error()))
+		},
+	}
 
 	s.routes = map[string]*validator{}
 	mux := http.NewServeMux()
@@ -247,13 +278,13 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 				return nil, fmt.Errorf("openapi.yaml operation %s (%s) is not in the route inventory", op.OperationID, pattern)
 			}
 			found++
-			v := &validator{
-				route:   &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op},
-				hasBody: op.RequestBody != nil,
-				maxBody: maxBody,
-			}
+			v := newValidator(&routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}, maxBody)
 			s.routes[pattern] = v
-			mux.Handle(pattern, s.withFaults(operations[pattern], s.requireAuth(pattern, s.validated(v, api))))
+			h, err := operationHandler(api, op.OperationID)
+			if err != nil {
+				return nil, err
+			}
+			mux.Handle(pattern, s.withFaults(operations[pattern], s.requireAuth(pattern, s.validated(v, h))))
 		}
 	}
 	if found != len(operations) {
@@ -274,6 +305,21 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 
 	mux.HandleFunc("/", s.notFound)
 	return s.observe(mux), nil
+}
+
+// operationHandler is the generated wrapper's method for the operation (named by its operationId
+// in Go's exported form, as generated.HandlerWithOptions registers it). The method is taken as a
+// plain function (a method expression), so calling it costs no reflection.
+func operationHandler(api *generated.ServerInterfaceWrapper, operationID string) (http.Handler, error) {
+	m, ok := reflect.TypeOf(api).MethodByName(operationID)
+	if !ok {
+		return nil, fmt.Errorf("the generated server has no method for operation %s", operationID)
+	}
+	f, ok := m.Func.Interface().(func(*generated.ServerInterfaceWrapper, http.ResponseWriter, *http.Request))
+	if !ok {
+		return nil, fmt.Errorf("the generated server's method %s is a %s, not a handler", operationID, m.Func.Type())
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(api, w, r) }), nil
 }
 
 // validated runs v before next, answering the problem when the request breaks the spec.
@@ -312,6 +358,46 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
 }
 
+// exchange is the mock's state of one request as it passes the pipeline: the response writer
+// that remembers the status for the log line, the request id, and the account requireAuth
+// authenticated. It is the request's context too (the parent context with these values on top),
+// so a request costs one allocation for all of them instead of a context per value.
+type exchange struct {
+	context.Context
+	rec  statusRecorder
+	id   string
+	acc  *Account
+	cred credential
+}
+
+// exchangeKey finds the *exchange in a request's context.
+type exchangeKey struct{}
+
+// Value answers the request id, the authenticated account and credential, and the exchange
+// itself; everything else is the parent's.
+func (e *exchange) Value(key any) any {
+	switch key {
+	case exchangeKey{}:
+		return e
+	case requestIDKey:
+		return e.id
+	case accountKey:
+		if e.acc != nil {
+			return e.acc
+		}
+	case credentialKey:
+		if e.acc != nil {
+			return e.cred
+		}
+	}
+	return e.Context.Value(key)
+}
+
+func exchangeFrom(ctx context.Context) *exchange {
+	e, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return e
+}
+
 // statusRecorder remembers the status a handler wrote, for the log line.
 type statusRecorder struct {
 	http.ResponseWriter
@@ -337,61 +423,64 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // observe gives every request an id, the X-Verifeye-Mock header and a log line (never with
 // credentials), and turns a panic into a logged 500 instead of a dropped connection.
 func (s *Server) observe(next http.Handler) http.Handler {
+	// One shared value slice: net/http only reads header values, and Set replaces them.
+	mockHeader := []string{"verifeye-mock/" + s.version}
+	mockHeader = mockHeader[:1:1]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := newRequestID()
-		rec := &statusRecorder{ResponseWriter: w}
-		rec.Header().Set("X-Verifeye-Mock", "verifeye-mock/"+s.version)
-		rec.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx, entry := withJournalEntry(ctx)
-		r = r.WithContext(ctx)
+		ex := &exchange{Context: r.Context(), rec: statusRecorder{ResponseWriter: w}, id: newRequestID()}
+		h := w.Header()
+		h["X-Verifeye-Mock"] = mockHeader
+		h["X-Request-Id"] = []string{ex.id}
+		r = r.WithContext(ex)
 		arrived := s.clock.Now()
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.writeProblem(rec, r, fmt.Errorf("panic: %v", p))
-			}
-			elapsed := time.Since(start)
-			if !strings.HasPrefix(r.URL.Path, "/_mock/") {
-				s.journal.add(RequestRecord{
-					Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operations[r.Pattern],
-					Status: rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: entry.account,
-				})
-			}
-			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
-				slog.String("id", id),
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", rec.status),
-				slog.Duration("duration", elapsed),
-				slog.String("account", entry.account),
-			)
-		}()
-		next.ServeHTTP(rec, r)
+		defer s.finish(ex, r, start, arrived)
+		next.ServeHTTP(&ex.rec, r)
 	})
 }
 
-func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
-// journalEntry collects what the log line reports about a request as it passes the pipeline.
-type journalEntry struct{ account string }
-
-type journalKey struct{}
-
-func withJournalEntry(ctx context.Context) (context.Context, *journalEntry) {
-	e := &journalEntry{}
-	return context.WithValue(ctx, journalKey{}, e), e
-}
-
-func setJournalAccount(ctx context.Context, id string) {
-	if e, ok := ctx.Value(journalKey{}).(*journalEntry); ok {
-		e.account = id
+// finish ends a request: a panic becomes a 500, the request goes into the journal (control API
+// calls excepted) and the log.
+func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time) {
+	if p := recover(); p != nil {
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		s.writeProblem(&ex.rec, r, fmt.Errorf("panic: %v", p))
 	}
+	elapsed := time.Since(start)
+	account := ""
+	if ex.acc != nil {
+		account = ex.acc.ID
+	}
+	if !strings.HasPrefix(r.URL.Path, "/_mock/") {
+		s.journal.add(RequestRecord{
+			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operations[r.Pattern],
+			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
+		})
+	}
+	if s.log.Enabled(ex, slog.LevelInfo) {
+		s.log.LogAttrs(ex, slog.LevelInfo, "request",
+			slog.String("id", ex.id),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", ex.rec.status),
+			slog.Duration("duration", elapsed),
+			slog.String("account", account),
+		)
+	}
+}
+
+// newRequestID returns 16 random lowercase hex digits. Request ids only tell requests apart in
+// logs and problem bodies, so they come from the runtime's per-thread ChaCha8 generator
+// (math/rand/v2), which needs no lock or system call, rather than from crypto/rand.
+func newRequestID() string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	v := rand.Uint64()
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[v&0xf]
+		v >>= 4
+	}
+	return string(b[:])
 }

@@ -33,7 +33,16 @@ type CanonicalSHA256 struct{}
 
 // Sign returns the signature of query under secret.
 func (CanonicalSHA256) Sign(query, secret string) string {
-	sum := sha256.Sum256([]byte(Canonicalize(query) + secret))
+	return signParams(Parse(query), secret)
+}
+
+// signParams is [CanonicalSHA256.Sign] of a query already parsed: the canonical form is built in
+// one buffer with the secret after it and hashed there.
+func signParams(params Params, secret string) string {
+	var stack [512]byte
+	buf := appendCanonical(stack[:0], params)
+	buf = append(buf, secret...)
+	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -43,16 +52,27 @@ func Sign(query, secret string) string {
 	return CanonicalSHA256{}.Sign(query, secret)
 }
 
+// lowerSignature is ParamSignature as the canonical form compares keys.
+const lowerSignature = "resignature"
+
 // Canonicalize returns the canonical form of query that [CanonicalSHA256]
 // hashes: the parameters as read by [Parse], without reSignature, lowercased,
 // sorted by key and then value, re-encoded with [url.QueryEscape] and joined
 // as "?k1=v1&k2=v2". A query with no parameters canonicalises to "?".
 func Canonicalize(query string) string {
-	params := Parse(query)
-	kept := make([]Param, 0, len(params))
+	return string(appendCanonical(nil, Parse(query)))
+}
+
+// appendCanonical appends the canonical form of params to b.
+func appendCanonical(b []byte, params Params) []byte {
+	var stack [16]Param
+	kept := stack[:0]
+	if len(params) > len(stack) {
+		kept = make([]Param, 0, len(params))
+	}
 	for _, p := range params {
 		key := strings.ToLower(p.Key)
-		if key == strings.ToLower(ParamSignature) {
+		if key == lowerSignature {
 			continue
 		}
 		kept = append(kept, Param{Key: key, Value: strings.ToLower(p.Value)})
@@ -61,15 +81,14 @@ func Canonicalize(query string) string {
 		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Value, b.Value))
 	})
 
-	var b strings.Builder
-	b.WriteByte('?')
+	b = append(b, '?')
 	for i, p := range kept {
 		if i > 0 {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
-		b.WriteString(url.QueryEscape(p.Key))
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(p.Value))
+		b = append(b, url.QueryEscape(p.Key)...)
+		b = append(b, '=')
+		b = append(b, url.QueryEscape(p.Value)...)
 	}
-	return b.String()
+	return b
 }

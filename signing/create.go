@@ -60,6 +60,16 @@ func (s Signer) algorithm() Algorithm {
 	return s.Algorithm
 }
 
+// canonical reports whether s signs with CanonicalSHA256, whose signature can be computed from
+// parameters already parsed.
+func (s Signer) canonical() bool {
+	if s.Algorithm == nil {
+		return true
+	}
+	_, ok := s.Algorithm.(CanonicalSHA256)
+	return ok
+}
+
 // Create signs query with [CanonicalSHA256]; see [Signer.Create].
 func Create(query, secret string, settings Settings, now time.Time, newNonce func() string) (Signed, error) {
 	return Signer{}.Create(query, secret, settings, now, newNonce)
@@ -97,8 +107,9 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 	body := strings.TrimPrefix(query, "?")
 	// Check the parameters as Validate will later read them from the signed
 	// string, which begins with body rather than query.
-	for _, p := range Parse(body) {
-		if err, ok := reservedErrs[strings.ToLower(p.Key)]; ok {
+	params := Parse(body)
+	for _, p := range params {
+		if err, ok := reservedErr(p.Key); ok {
 			return Signed{}, err
 		}
 	}
@@ -118,18 +129,22 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 
 	var out Signed
 	var b strings.Builder
+	// One buffer holds the signed query string; the unsigned part is its prefix.
+	b.Grow(len(body) + len("&"+ParamExpiration+"=") + 20 + len("&"+ParamNonce+"=") + 32 + len("&"+ParamSignature+"=") + signatureLen)
 	b.WriteString(body)
+	var exp, nonce string
 	if expirationEnabled {
-		exp := now.Unix() + int64(lifetime)
-		out.Expiration = &exp
+		e := now.Unix() + int64(lifetime)
+		out.Expiration = &e
+		exp = strconv.FormatInt(e, 10)
 		b.WriteString("&" + ParamExpiration + "=")
-		b.WriteString(strconv.FormatInt(exp, 10))
+		b.WriteString(exp)
 	}
 	if nonceEnabled {
 		if newNonce == nil {
 			newNonce = RandomNonce
 		}
-		nonce := newNonce()
+		nonce = newNonce()
 		if !isNonce(nonce) {
 			return Signed{}, fmt.Errorf("%w: %q", ErrMalformedNonce, nonce)
 		}
@@ -138,9 +153,42 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 		b.WriteString(nonce)
 	}
 	unsigned := b.String()
-	out.Signature = s.algorithm().Sign(unsigned, secret)
-	out.SignedQueryString = unsigned + "&" + ParamSignature + "=" + out.Signature
+	if s.canonical() {
+		// Parse(unsigned) is params followed by the parameters just added, which need no
+		// decoding: sign those instead of parsing the string again.
+		if expirationEnabled {
+			params = append(params, Param{Key: ParamExpiration, Value: exp})
+		}
+		if nonceEnabled {
+			params = append(params, Param{Key: ParamNonce, Value: nonce})
+		}
+		out.Signature = signParams(params, secret)
+	} else {
+		out.Signature = s.algorithm().Sign(unsigned, secret)
+	}
+	b.WriteString("&" + ParamSignature + "=")
+	b.WriteString(out.Signature)
+	out.SignedQueryString = b.String()
 	return out, nil
+}
+
+// reservedErr returns the error for a query string holding key, when key is one of the reserved
+// parameters compared case-insensitively (as strings.ToLower sees them).
+func reservedErr(key string) (*RuleError, bool) {
+	if len(key) <= 32 && isASCII(key) {
+		var lower [32]byte
+		for i := range len(key) {
+			c := key[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+		err, ok := reservedErrs[string(lower[:len(key)])]
+		return err, ok
+	}
+	err, ok := reservedErrs[strings.ToLower(key)]
+	return err, ok
 }
 
 // RandomNonce returns a fresh random nonce from crypto/rand: a version 4 UUID

@@ -28,8 +28,9 @@ type Params []Param
 // with an invalid percent escape is kept as its raw text instead of being
 // decoded. '+' decodes to a space.
 func Parse(query string) Params {
-	var ps Params
-	for piece := range strings.SplitSeq(strings.TrimPrefix(query, "?"), "&") {
+	query = strings.TrimPrefix(query, "?")
+	ps := make(Params, 0, strings.Count(query, "&")+1)
+	for piece := range strings.SplitSeq(query, "&") {
 		if piece == "" {
 			continue
 		}
@@ -75,8 +76,55 @@ func (ps Params) Values(key string) []string {
 // strings.ToLower, so that a key is treated as reSignature exactly when the
 // canonical form would drop it.
 func sameKey(a, b string) bool {
+	if isASCII(a) && isASCII(b) {
+		// strings.ToLower changes only 'A'-'Z' in ASCII text: compare without allocating.
+		return asciiEqualFold(a, b)
+	}
 	//lint:ignore SA6005 strings.EqualFold disagrees with ToLower on keys such as "reſignature" and "reSİgnature".
 	return strings.ToLower(a) == strings.ToLower(b)
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares ASCII strings as strings.ToLower would see them.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup returns the first value of key and how many parameters have it, without the slice
+// Values makes.
+func (ps Params) lookup(key string) (first string, n int) {
+	for _, p := range ps {
+		if sameKey(p.Key, key) {
+			if n == 0 {
+				first = p.Value
+			}
+			n++
+		}
+	}
+	return first, n
 }
 
 // Append returns query with params added at the end, each key and value

@@ -56,22 +56,27 @@ func (s Signer) Validate(query, secret string, now time.Time, nonceUsed func(non
 	}
 	params := Parse(query)
 
-	sigs := params.Values(ParamSignature)
-	if len(sigs) != 1 || len(sigs[0]) != signatureLen || !isHex(sigs[0], true) {
+	sig, n := params.lookup(ParamSignature)
+	if n != 1 || len(sig) != signatureLen || !isHex(sig, true) {
 		return Invalid, nil
 	}
 	// Lowercase both sides so the comparison is case-insensitive yet still
 	// constant-time over the signature bytes.
-	got := strings.ToLower(sigs[0])
-	want := strings.ToLower(s.algorithm().Sign(query, secret))
-	if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	got := strings.ToLower(sig)
+	var want string
+	if s.canonical() {
+		want = signParams(params, secret) // the same as Sign(query, secret), parsed once
+	} else {
+		want = strings.ToLower(s.algorithm().Sign(query, secret))
+	}
+	if !constantTimeEqual(got, want) {
 		return Invalid, nil
 	}
 
-	switch exps := params.Values(ParamExpiration); len(exps) {
+	switch exp, n := params.lookup(ParamExpiration); n {
 	case 0:
 	case 1:
-		exp, err := strconv.ParseInt(exps[0], 10, 64)
+		exp, err := strconv.ParseInt(exp, 10, 64)
 		if err != nil {
 			return Invalid, nil
 		}
@@ -82,17 +87,31 @@ func (s Signer) Validate(query, secret string, now time.Time, nonceUsed func(non
 		return Invalid, nil
 	}
 
-	switch nonces := params.Values(ParamNonce); len(nonces) {
+	switch nonce, n := params.lookup(ParamNonce); n {
 	case 0:
 	case 1:
-		if !isNonce(nonces[0]) {
+		if !isNonce(nonce) {
 			return Invalid, nil
 		}
-		if nonceUsed != nil && nonceUsed(nonces[0]) {
+		if nonceUsed != nil && nonceUsed(nonce) {
 			return NonceAlreadyUsed, nil
 		}
 	default:
 		return Invalid, nil
 	}
 	return Valid, nil
+}
+
+// constantTimeEqual is subtle.ConstantTimeCompare for strings; signatures fit the stack buffers.
+func constantTimeEqual(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) <= signatureLen {
+		var x, y [signatureLen]byte
+		copy(x[:], a)
+		copy(y[:], b)
+		return subtle.ConstantTimeCompare(x[:len(a)], y[:len(b)]) == 1
+	}
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -1,0 +1,356 @@
+// Command loadbench is the mock's load benchmark (`make bench`; not part of the test suite).
+//
+// It builds and starts the real verifeye-mock binary (--addr 127.0.0.1:0 --log-level error),
+// measures its startup (spawn → first 200 on /v1/healthz), idle RSS and peak RSS, and drives a
+// workload of healthz, get-all, get, signature create and validate, create-session and
+// get-session-result over keep-alive connections with its own load generator: each operation
+// alone, then all of them mixed. It measures a bare net/http server answering the same paths
+// with the same bytes (bench/cmd/refserver) the same way, as the practical ceiling, and, with
+// --prism, Stoplight Prism mocking the same openapi.yaml. It prints a table and writes
+// bench/results/latest.json and bench/results/latest.md.
+//
+//	go run ./bench/cmd/loadbench [--conns 32] [--duration 3s] [--mixed 10s] [--prism]
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+const devAPIKey = "ZGV2LWFjY291bnQ6dmVyaWZleWUtbW9jay1kZXYtc2VjcmV0" // mockserver.DevAPIKey
+
+type config struct {
+	root        string
+	conns       int
+	duration    time.Duration
+	mixed       time.Duration
+	warmup      time.Duration
+	maxRequests int64
+	startups    int
+	prism       bool
+	prismDir    string
+	out         string
+	mockBin     string
+	mockEnv     multiFlag
+	ops         string
+	noRef       bool
+	quiet       float64
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func main() {
+	var c config
+	flag.StringVar(&c.root, "root", ".", "the repository root (where openapi.yaml is)")
+	flag.IntVar(&c.conns, "conns", 32, "keep-alive connections")
+	flag.DurationVar(&c.duration, "duration", 3*time.Second, "length of each single-operation run")
+	flag.DurationVar(&c.mixed, "mixed", 10*time.Second, "length of the mixed run")
+	flag.DurationVar(&c.warmup, "warmup", time.Second, "mixed warm-up before the measured runs of each server")
+	flag.Int64Var(&c.maxRequests, "requests", 5_000_000, "at most this many requests per run")
+	flag.IntVar(&c.startups, "startups", 5, "spawns per server for the startup time (the median is reported)")
+	flag.BoolVar(&c.prism, "prism", false, "also measure Stoplight Prism (installed with npm into --prism-dir)")
+	flag.StringVar(&c.prismDir, "prism-dir", "bench/.prism", "where Prism is installed")
+	flag.StringVar(&c.out, "out", "bench/results", "directory for latest.json and latest.md")
+	flag.StringVar(&c.mockBin, "mock-bin", "", "a verifeye-mock binary to measure instead of building ./cmd/verifeye-mock")
+	flag.Var(&c.mockEnv, "mock-env", "KEY=VALUE for the mock's environment only, e.g. GOGC=400 (repeatable; for experiments)")
+	flag.StringVar(&c.ops, "ops", "", "comma-separated operations to run (default: all): healthz,get-all,get,signature-create,signature-validate,create-session,get-session-result")
+	flag.BoolVar(&c.noRef, "no-ref", false, "skip the reference server (for profiling the mock alone)")
+	flag.Float64Var(&c.quiet, "wait-quiet", 0, "before starting, wait (up to 2 min) until the 1-minute load average is below this (0: do not wait)")
+	flag.Parse()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+// results is the whole report, as written to latest.json.
+type results struct {
+	Time    time.Time        `json:"time"`
+	Machine machine          `json:"machine"`
+	Config  map[string]any   `json:"config"`
+	Servers []*serverResults `json:"servers"`
+	Targets []target         `json:"targets"`
+	Notes   []string         `json:"notes,omitempty"`
+}
+
+type serverResults struct {
+	Name        string       `json:"name"`
+	Command     string       `json:"command"`
+	StartupMs   []float64    `json:"startupMs"`
+	StartupMed  float64      `json:"startupMedianMs"`
+	IdleRSSMiB  float64      `json:"idleRssMiB"`
+	PeakRSSMiB  float64      `json:"peakRssMiB"`
+	Ops         []*runResult `json:"ops"`
+	Mixed       *runResult   `json:"mixed"`
+	Unsupported []string     `json:"unsupported,omitempty"`
+}
+
+type target struct {
+	Name  string  `json:"name"`
+	Want  string  `json:"want"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+	Met   bool    `json:"met"`
+	Note  string  `json:"note,omitempty"`
+}
+
+func run(c config) error {
+	root, err := filepath.Abs(c.root)
+	if err != nil {
+		return err
+	}
+	spec := filepath.Join(root, "openapi.yaml")
+	if _, err := os.Stat(spec); err != nil {
+		return fmt.Errorf("no openapi.yaml in %s (use --root)", root)
+	}
+	tmp, err := os.MkdirTemp("", "loadbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	mockBin := c.mockBin
+	if mockBin == "" {
+		mockBin = filepath.Join(tmp, "verifeye-mock")
+		if err := goBuild(root, mockBin, "./cmd/verifeye-mock"); err != nil {
+			return err
+		}
+	}
+	refBin := filepath.Join(tmp, "refserver")
+	if err := goBuild(root, refBin, "./bench/cmd/refserver"); err != nil {
+		return err
+	}
+	var prismBin string
+	if c.prism {
+		if prismBin, err = installPrism(root, c.prismDir); err != nil {
+			return err
+		}
+	}
+
+	if c.quiet > 0 {
+		for end := time.Now().Add(2 * time.Minute); loadAverage1() >= c.quiet && time.Now().Before(end); {
+			time.Sleep(5 * time.Second)
+		}
+	}
+	res := &results{Time: time.Now().UTC(), Machine: describeMachine(), Config: map[string]any{
+		"connections": c.conns, "opDuration": c.duration.String(), "mixedDuration": c.mixed.String(),
+		"warmup": c.warmup.String(), "maxRequestsPerRun": c.maxRequests, "startupSpawns": c.startups,
+	}}
+	fmt.Printf("machine: %s, %d CPUs, %.1f GiB, %s, load average %s\n", res.Machine.CPU, res.Machine.CPUs,
+		res.Machine.MemoryGiB, res.Machine.Go, res.Machine.LoadAverage)
+
+	// The mock first: its answers become the reference server's canned responses.
+	mockArgv := []string{mockBin, "--addr", "127.0.0.1:0", "--log-level", "error"}
+	var canned []cannedResponse
+	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", func(s *server) ([]request, error) {
+		reqs, cr, err := setupMock(s.addr)
+		canned = cr
+		return reqs, err
+	})
+	if err != nil {
+		return err
+	}
+	res.Servers = append(res.Servers, mock)
+
+	if c.noRef {
+		printReport(os.Stdout, &results{Machine: res.Machine, Config: res.Config, Servers: []*serverResults{mock, mock}})
+		return nil
+	}
+	responses := filepath.Join(tmp, "responses.json")
+	if err := writeJSON(responses, canned); err != nil {
+		return err
+	}
+	ref, err := measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, nil, root, "",
+		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
+	if err != nil {
+		return err
+	}
+	res.Servers = append(res.Servers, ref)
+
+	var prism *serverResults
+	if prismBin != "" {
+		addr, err := freePort()
+		if err != nil {
+			return err
+		}
+		port := addr[strings.LastIndexByte(addr, ':')+1:]
+		argv := []string{prismBin, "mock", "-h", "127.0.0.1", "-p", port, "-v", "error", spec}
+		prism, err = measure(c, "Stoplight Prism", argv, nil, root, addr,
+			func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
+		if err != nil {
+			return err
+		}
+		res.Servers = append(res.Servers, prism)
+	}
+
+	res.Targets = evaluate(mock, ref, prism)
+	if prism == nil {
+		res.Notes = append(res.Notes, "Prism was not measured (run with --prism, which needs npm).")
+	}
+	printReport(os.Stdout, res)
+	if err := os.MkdirAll(filepath.Join(root, c.out), 0o755); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(root, c.out, "latest.json"), res); err != nil {
+		return err
+	}
+	md := filepath.Join(root, c.out, "latest.md")
+	if err := os.WriteFile(md, []byte(markdown(res)), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("\nwrote %s and %s\n", filepath.Join(c.out, "latest.json"), filepath.Join(c.out, "latest.md"))
+	return nil
+}
+
+// measure spawns a server c.startups times for its startup time, keeps the last one running,
+// prepares its workload with setup, and runs the load against it.
+func measure(c config, name string, argv, env []string, dir, fixedAddr string, setup func(*server) ([]request, error)) (*serverResults, error) {
+	fmt.Printf("\n== %s\n", name)
+	out := &serverResults{Name: name, Command: strings.TrimSpace(strings.Join(env, " ") + " " + strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " "))}
+	timeout := 10 * time.Second
+	if fixedAddr != "" {
+		timeout = 60 * time.Second // Prism loads Node.js and compiles the spec
+	}
+	var s *server
+	for i := range max(1, c.startups) {
+		var err error
+		if s, err = startServer(name, argv, env, dir, fixedAddr, timeout); err != nil {
+			return nil, err
+		}
+		out.StartupMs = append(out.StartupMs, ms(s.startup))
+		if i < c.startups-1 {
+			s.stop()
+			if fixedAddr != "" {
+				time.Sleep(200 * time.Millisecond) // let the port go
+			}
+		}
+	}
+	defer s.stop()
+	out.StartupMed = median(out.StartupMs)
+	time.Sleep(250 * time.Millisecond) // idle: started, nothing asked yet
+	rss, _ := s.memory()
+	out.IdleRSSMiB = mib(rss)
+	fmt.Printf("startup %.1f ms (median of %d: %v), idle RSS %.1f MiB\n", out.StartupMed, len(out.StartupMs), roundAll(out.StartupMs), out.IdleRSSMiB)
+
+	reqs, err := setup(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: setup: %w", name, err)
+	}
+	// Probe every operation once; one the server does not answer as expected is left out.
+	var ok []request
+	for _, r := range reqs {
+		if c.ops != "" && !slices.Contains(strings.Split(c.ops, ","), r.op) {
+			continue
+		}
+		cn := &conn{addr: s.addr}
+		status, body, err := cn.do(r.raw, true)
+		cn.close()
+		if err != nil || status != r.status {
+			out.Unsupported = append(out.Unsupported, r.op)
+			fmt.Printf("  %s: %d %v %.200s (left out)\n", r.op, status, err, body)
+			continue
+		}
+		ok = append(ok, r)
+	}
+	if len(ok) == 0 {
+		return nil, fmt.Errorf("%s answers none of the operations", name)
+	}
+	run := func(name string, reqs []request, d time.Duration) *runResult {
+		cpu0 := s.cpuTime()
+		rr := load(name, s.addr, reqs, c.conns, d, c.maxRequests)
+		if n := rr.Requests + rr.Errors; n > 0 {
+			rr.ServerCPUus = math.Round(float64((s.cpuTime()-cpu0).Microseconds())/float64(n)*10) / 10
+		}
+		fmt.Printf("  %-20s %9.0f req/s  p50 %7.0f µs  p99 %7.0f µs  server CPU %5.1f µs/req  errors %d %s\n",
+			name, rr.RPS, rr.P50us, rr.P99us, rr.ServerCPUus, rr.Errors, rr.FirstError)
+		return rr
+	}
+	load(name+" warm-up", s.addr, ok, c.conns, c.warmup, c.maxRequests)
+	for _, r := range ok {
+		out.Ops = append(out.Ops, run(r.op, []request{r}, c.duration))
+	}
+	out.Mixed = run("mixed", ok, c.mixed)
+	_, hwm := s.memory()
+	out.PeakRSSMiB = mib(hwm)
+	fmt.Printf("peak RSS %.1f MiB\n", out.PeakRSSMiB)
+	return out, nil
+}
+
+func goBuild(root, out, pkg string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w\n%s", pkg, err, b)
+	}
+	return nil
+}
+
+// installPrism installs @stoplight/prism-cli@5 into dir (once) and returns its binary.
+func installPrism(root, dir string) (string, error) {
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	bin := filepath.Join(dir, "node_modules", ".bin", "prism")
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", errNoNPM
+	}
+	fmt.Printf("installing @stoplight/prism-cli@5 into %s\n", dir)
+	cmd := exec.Command(npm, "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error", "@stoplight/prism-cli@5")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("npm install @stoplight/prism-cli@5: %w", err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", errors.New("npm installed no prism binary")
+	}
+	return bin, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())/10) / 100 }
+func mib(b uint64) float64       { return math.Round(float64(b)/(1<<20)*10) / 10 }
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func roundAll(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = math.Round(x*10) / 10
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+// Command profmock serves the mock like verifeye-mock does (same handler, same http.Server
+// limits, logging at error level) and records a CPU profile of its whole run, for profiling the
+// mock under the load benchmark:
+//
+//	go build -o /tmp/profmock ./bench/cmd/profmock
+//	PROFMOCK_CPU=/tmp/mock.pprof go run ./bench/cmd/loadbench --mock-bin /tmp/profmock --startups 1
+//	go tool pprof -top /tmp/profmock /tmp/mock.pprof
+//
+// It accepts the flags loadbench passes (--addr, --log-level) and prints the same "listening on"
+// line. PROFMOCK_MEM names a heap profile written at exit.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/verifeye-twin/verifeye/mockserver"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	_ = flag.String("log-level", "error", "ignored: the log is at error level")
+	flag.Parse()
+	if f := os.Getenv("PROFMOCK_CPU"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		_ = pprof.StartCPUProfile(out)
+		defer func() {
+			pprof.StopCPUProfile()
+			out.Close()
+		}()
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	srv, err := mockserver.New(mockserver.Options{Logger: logger, Version: "profmock"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	fmt.Printf("listening on http://%s\n", ln.Addr())
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() { _ = hs.Serve(ln) }()
+	<-stop
+	_ = hs.Close()
+	if f := os.Getenv("PROFMOCK_MEM"); f != "" {
+		if out, err := os.Create(f); err == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(out)
+			out.Close()
+		}
+	}
+}

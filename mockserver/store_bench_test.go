@@ -1,0 +1,237 @@
+package mockserver
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// Benchmarks of the store, of the API at scale, and of the memory a stored session costs. Run
+// with
+//
+//	go test -run '^$' -bench 'Store|Scale|SessionMemory' -benchmem ./mockserver/
+//
+// The scale benchmarks fill the store directly (benchPopulate), which takes about a second per
+// million sessions, instead of sending millions of create-session requests.
+
+// benchUUID is a deterministic, well-spread id for record i of a populated store.
+func benchUUID(kind byte, i uint64) uuid.UUID {
+	var u uuid.UUID
+	binary.LittleEndian.PutUint64(u[:8], i*0x9E3779B97F4A7C15)
+	binary.LittleEndian.PutUint64(u[8:], i)
+	u[15] = kind
+	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u
+}
+
+// benchPopulate inserts verifications and sessions into account acc directly, under the store's
+// lock, as the API would have stored them: every session uses cfg; every other session is
+// completed with result and every fourth consumed a nonce.
+func benchPopulate(tb testing.TB, s *Server, acc string, verifications, sessions int, cfg generated.VerificationConfig, result *generated.SessionResult) {
+	tb.Helper()
+	st := s.store
+	now := s.clock.Now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	d := st.accountLocked(acc)
+	for i := range verifications {
+		id := benchUUID('v', uint64(i))
+		if _, err := st.insertLocked(acc, d, id, "scale-"+strconv.Itoa(i), cfg, now); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var nonce [16]byte
+	for i := range sessions {
+		rec := &sessionRecord{
+			id: benchUUID('s', uint64(i)), account: acc, config: cfg,
+			created: now.Add(-time.Duration(i%3600) * time.Second),
+		}
+		if i%2 == 1 {
+			r := *result
+			r.VerificationSessionId = rec.id
+			rec.result, rec.completed = &r, now
+		}
+		st.addSessionLocked(rec)
+		if i%4 == 0 {
+			binary.LittleEndian.PutUint64(nonce[:], uint64(i))
+			d.nonces[hex.EncodeToString(nonce[:])] = now
+		}
+	}
+}
+
+func BenchmarkStore(b *testing.B) {
+	e := newBenchEnv(b, Options{})
+	v := e.verification(b)
+	res, err := e.s.store.getSession(DevAccountID, e.sessionID, e.s.clock.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchPopulate(b, e.s, DevAccountID, 99, 10_000, v.config, res.result)
+	st, now := e.s.store, e.s.clock.Now()
+
+	b.Run("getVerification", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := st.getVerification(DevAccountID, e.verificationID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verificationByName", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := st.verificationByName(DevAccountID, "bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("listVerifications-100", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got := st.listVerifications(DevAccountID); len(got) != 100 {
+				b.Fatalf("listed %d", len(got))
+			}
+		}
+	})
+	b.Run("createVerification", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			name := "v-" + strconv.FormatInt(benchSeq.Add(1), 10)
+			if _, err := st.createVerification("acct-create", e.s.ids.uuid(), name, v.config, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("addSession", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := st.addSession(&sessionRecord{id: e.s.ids.uuid(), account: "acct-create", config: v.config, created: now}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("getSession", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := st.getSession(DevAccountID, e.sessionID, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("nonceUsed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			st.nonceUsed(DevAccountID, "bf5c7f4e8a794e41a58e08dfd634f816")
+		}
+	})
+}
+
+// scaleSizes are the store sizes of BenchmarkScale: sessions, and verifications capped at
+// 100,000.
+var scaleSizes = []struct{ sessions, verifications int }{
+	{1_000, 1_000},
+	{10_000, 10_000},
+	{100_000, 100_000},
+	{1_000_000, 100_000},
+}
+
+// BenchmarkScale sends getVerification, getSessionResult and validateSignature through the whole
+// pipeline with the store holding 1,000 to 1,000,000 sessions (and up to 100,000
+// verifications) of the same account: every lookup is a map access, so the time per request
+// must stay flat. The ids asked for are spread over the whole store.
+func BenchmarkScale(b *testing.B) {
+	for _, size := range scaleSizes {
+		b.Run(fmt.Sprintf("sessions=%d", size.sessions), func(b *testing.B) {
+			e := newBenchEnv(b, Options{})
+			v := e.verification(b)
+			res, err := e.s.store.getSession(DevAccountID, e.sessionID, e.s.clock.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchPopulate(b, e.s, DevAccountID, size.verifications, size.sessions, v.config, res.result)
+			runtime.GC()
+			const spread = 1024
+			var getV, getS [spread]*benchRequest
+			for i := range spread {
+				vid := benchUUID('v', uint64(i*size.verifications/spread))
+				sid := benchUUID('s', uint64(i*size.sessions/spread))
+				getV[i] = newBenchRequest("GET", "/v1/verification/get?verificationId="+vid.String(), "", e.auth)
+				getS[i] = newBenchRequest("GET", "/v1/verification/get-session-result?verificationSessionId="+sid.String(), "", e.auth)
+			}
+			validate := newBenchRequest("POST", "/v1/signature/validate", `{"queryString":"`+e.signed+`"}`, e.auth)
+			send := func(b *testing.B, reqs func(i int) *benchRequest) {
+				w := newBenchWriter()
+				w.keep = false
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					w.reset()
+					e.s.ServeHTTP(w, reqs(i).get())
+					if w.code != http.StatusOK {
+						b.Fatalf("status %d", w.code)
+					}
+				}
+			}
+			b.Run("getVerification", func(b *testing.B) { send(b, func(i int) *benchRequest { return getV[i%spread] }) })
+			b.Run("getSessionResult", func(b *testing.B) { send(b, func(i int) *benchRequest { return getS[i%spread] }) })
+			b.Run("validateSignature", func(b *testing.B) { send(b, func(int) *benchRequest { return validate }) })
+		})
+	}
+}
+
+// BenchmarkSessionMemory measures what a stored session costs in memory: it creates b.N
+// sessions through the create-session handler (the typed request in, the stored record out, no
+// HTTP), and reports the live heap they add per session (runtime.MemStats after a GC, before and
+// after) as B/session. "completed" also completes each session, which stores its full result.
+func BenchmarkSessionMemory(b *testing.B) {
+	for _, completed := range []bool{false, true} {
+		name := "pending"
+		if completed {
+			name = "completed"
+		}
+		b.Run(name, func(b *testing.B) {
+			e := newBenchEnv(b, Options{})
+			h := &handlers{s: e.s}
+			acc := e.s.auth.byID[DevAccountID]
+			ctx := withAccount(b.Context(), acc, viaAPIKey)
+			name, ext := "bench", "user-42"
+			req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &name, ExternalId: &ext}}
+			before := benchHeap()
+			b.ResetTimer()
+			for range b.N {
+				resp, err := h.CreateSession(ctx, req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if completed {
+					id := resp.(generated.CreateSession200JSONResponse).VerificationSessionId
+					if _, err := e.s.CompleteSession(id, SubjectSpec{Preset: "pass"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			after := benchHeap()
+			b.ReportMetric(float64(after-before)/float64(b.N), "B/session")
+			runtime.KeepAlive(e)
+		})
+	}
+}
+
+// benchHeap returns the live heap after a full collection.
+func benchHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
+}

@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -272,15 +271,6 @@ func robBody(body string) io.Reader {
 		return nil
 	}
 	return bytes.NewReader([]byte(body))
-}
-
-// robSkipBug skips a case that fails because of a known bug of the mock (reason says which and
-// where). With ROB_RUN_BUGS=1 in the environment the case runs, to check whether the bug is fixed.
-func robSkipBug(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("ROB_RUN_BUGS") == "" {
-		t.Skip(reason)
-	}
 }
 
 // robCtx is a context for requests of the robustness tests, bounded so a hung mock fails the test.

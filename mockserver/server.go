@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"path"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -304,7 +306,13 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	}
 
 	mux.HandleFunc("/", s.notFound)
-	return s.observe(mux), nil
+	return s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if uncleanPath(r.URL.Path) {
+			s.notFound(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})), nil
 }
 
 // operationHandler is the generated wrapper's method for the operation (named by its operationId
@@ -331,7 +339,7 @@ func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 			return
 		}
 		if len(unknown) > 0 {
-			msg := "ignored unknown fields: " + strings.Join(unknown, ", ")
+			msg := unknownFieldsWarning(unknown)
 			w.Header().Set("X-Mock-Warning", msg)
 			s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
 		}
@@ -483,4 +491,35 @@ func newRequestID() string {
 		v >>= 4
 	}
 	return string(b[:])
+}
+
+// maxWarnedFields bounds the X-Mock-Warning header, so that a body with thousands of unknown
+// fields cannot make a header that proxies and clients refuse.
+const maxWarnedFields = 10
+
+// unknownFieldsWarning names the ignored fields, quoted when they hold characters a header
+// cannot carry, the first few only.
+func unknownFieldsWarning(fields []string) string {
+	names := make([]string, 0, min(len(fields), maxWarnedFields))
+	for _, f := range fields[:min(len(fields), maxWarnedFields)] {
+		if strings.IndexFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) >= 0 {
+			f = strconv.QuoteToASCII(f)
+		}
+		names = append(names, f)
+	}
+	msg := "ignored unknown fields: " + strings.Join(names, ", ")
+	if more := len(fields) - len(names); more > 0 {
+		msg += fmt.Sprintf(" and %d more", more)
+	}
+	return msg
+}
+
+// uncleanPath reports whether p has empty, "." or ".." segments: ServeMux would answer those
+// with a redirect of its own, and the API has no such paths.
+func uncleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c != p
 }

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -373,7 +374,7 @@ func (v *validator) checkQueryOnce(raw string) (url.Values, *apiError) {
 // UseNumber), and whether that decode succeeded.
 func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	ct := r.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || mt != "application/json" {
 		got := ct
 		if got == "" {
@@ -381,6 +382,15 @@ func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 		}
 		return nil, nil, false, &apiError{status: http.StatusUnsupportedMediaType,
 			detail: fmt.Sprintf("Content-Type: must be application/json, got %s", got)}
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		// Production would transcode; the mock reads UTF-8 only, so it refuses rather than
+		// misread the body.
+		return nil, nil, false, &apiError{status: http.StatusUnsupportedMediaType,
+			detail: fmt.Sprintf("Content-Type: charset must be utf-8, got %s", cs)}
+	}
+	if r.Body == nil {
+		return nil, nil, false, badRequest("body", "is required")
 	}
 	body, err := readAllHint(http.MaxBytesReader(nil, r.Body, v.maxBody), r.ContentLength, v.maxBody)
 	if err != nil {
@@ -393,6 +403,14 @@ func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, false, badRequest("body", "is required")
+	}
+	// encoding/json would quietly turn bad UTF-8 and lone surrogates into U+FFFD and store
+	// that; System.Text.Json refuses both, and so does the mock.
+	if !utf8.Valid(body) {
+		return nil, nil, false, badRequest("body", "must be valid UTF-8")
+	}
+	if loneSurrogate(body) {
+		return nil, nil, false, badRequest("body", `must not contain a lone UTF-16 surrogate escape (\uD800 to \uDFFF without its pair)`)
 	}
 	// One JSON value followed by nothing but JSON white space is exactly what json.Valid
 	// accepts; anything else gets json.Valid's verdict and wording.
@@ -699,4 +717,71 @@ func schemaRule(se *openapi3.SchemaError) string {
 		}
 	}
 	return se.Reason
+}
+
+// loneSurrogate reports whether a JSON text has a \uD800–\uDFFF escape that is not half of a
+// high-low surrogate pair.
+func loneSurrogate(b []byte) bool {
+	inString := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !inString {
+			if c == '"' {
+				inString = true
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = false
+		case '\\':
+			if i+1 >= len(b) {
+				return false
+			}
+			if b[i+1] != 'u' {
+				i++ // a one-character escape
+				continue
+			}
+			r, ok := hex4(b, i+2)
+			if !ok {
+				return false // not valid JSON; reported elsewhere
+			}
+			i += 5
+			switch {
+			case r >= 0xD800 && r <= 0xDBFF: // high: a low must follow
+				if i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					if lo, ok := hex4(b, i+3); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+						i += 6
+						continue
+					}
+				}
+				return true
+			case r >= 0xDC00 && r <= 0xDFFF: // a low on its own
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	return r, true
 }

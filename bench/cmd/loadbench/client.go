@@ -212,19 +212,19 @@ func asciiEqualFold(b []byte, s string) bool {
 
 // runResult is what one load run measured.
 type runResult struct {
-	Name     string       `json:"name"`
-	Requests int64        `json:"requests"`
-	Errors   int64        `json:"errors"`
-	Seconds  float64      `json:"seconds"`
-	RPS      float64      `json:"rps"`
-	P50us    float64      `json:"p50Us"`
-	P90us    float64      `json:"p90Us"`
-	P99us    float64      `json:"p99Us"`
-	MaxUs    float64      `json:"maxUs"`
+	Name     string  `json:"name"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	Seconds  float64 `json:"seconds"`
+	RPS      float64 `json:"rps"`
+	P50us    float64 `json:"p50Us"`
+	P90us    float64 `json:"p90Us"`
+	P99us    float64 `json:"p99Us"`
+	MaxUs    float64 `json:"maxUs"`
 	// ServerCPUus is the CPU time the server used per request during the run (user + system, all
 	// its threads), which the load generator sharing the machine does not blur.
-	ServerCPUus float64 `json:"serverCpuUsPerRequest,omitempty"`
-	PerOp    []*runResult `json:"perOp,omitempty"`
+	ServerCPUus float64      `json:"serverCpuUsPerRequest,omitempty"`
+	PerOp       []*runResult `json:"perOp,omitempty"`
 	// FirstError is the first failure, to tell a broken setup from a slow server.
 	FirstError string `json:"firstError,omitempty"`
 }

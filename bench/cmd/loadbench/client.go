@@ -223,8 +223,13 @@ type runResult struct {
 	MaxUs    float64 `json:"maxUs"`
 	// ServerCPUus is the CPU time the server used per request during the run (user + system, all
 	// its threads), which the load generator sharing the machine does not blur.
-	ServerCPUus float64      `json:"serverCpuUsPerRequest,omitempty"`
-	PerOp       []*runResult `json:"perOp,omitempty"`
+	ServerCPUus float64 `json:"serverCpuUsPerRequest,omitempty"`
+	// LoadGenCPU and OtherCPU are the shares of the machine's CPUs the load generator and every
+	// other process (neither server nor load generator) used during the run: a run where other
+	// processes were busy is not a clean measurement.
+	LoadGenCPU float64      `json:"loadGenCpuShare"`
+	OtherCPU   float64      `json:"otherCpuShare"`
+	PerOp      []*runResult `json:"perOp,omitempty"`
 	// FirstError is the first failure, to tell a broken setup from a slow server.
 	FirstError string `json:"firstError,omitempty"`
 }

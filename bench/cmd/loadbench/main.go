@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -269,13 +270,17 @@ func measure(c config, name string, argv, env []string, dir, fixedAddr string, s
 		return nil, fmt.Errorf("%s answers none of the operations", name)
 	}
 	run := func(name string, reqs []request, d time.Duration) *runResult {
-		cpu0 := s.cpuTime()
+		cpu0, self0, busy0, t0 := s.cpuTime(), selfCPU(), machineBusy(), time.Now()
 		rr := load(name, s.addr, reqs, c.conns, d, c.maxRequests)
+		server, self, busy := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0
+		capacity := float64(time.Since(t0)) * float64(runtime.NumCPU())
 		if n := rr.Requests + rr.Errors; n > 0 {
-			rr.ServerCPUus = math.Round(float64((s.cpuTime()-cpu0).Microseconds())/float64(n)*10) / 10
+			rr.ServerCPUus = math.Round(float64(server.Microseconds())/float64(n)*10) / 10
 		}
-		fmt.Printf("  %-20s %9.0f req/s  p50 %7.0f µs  p99 %7.0f µs  server CPU %5.1f µs/req  errors %d %s\n",
-			name, rr.RPS, rr.P50us, rr.P99us, rr.ServerCPUus, rr.Errors, rr.FirstError)
+		rr.LoadGenCPU = math.Round(float64(self)/capacity*1000) / 1000
+		rr.OtherCPU = math.Round(max(0, float64(busy-server-self))/capacity*1000) / 1000
+		fmt.Printf("  %-20s %9.0f req/s  p50 %7.0f µs  p99 %7.0f µs  server CPU %5.1f µs/req  loadgen %3.0f%%  other %3.0f%%  errors %d %s\n",
+			name, rr.RPS, rr.P50us, rr.P99us, rr.ServerCPUus, rr.LoadGenCPU*100, rr.OtherCPU*100, rr.Errors, rr.FirstError)
 		return rr
 	}
 	load(name+" warm-up", s.addr, ok, c.conns, c.warmup, c.maxRequests)

@@ -143,6 +143,42 @@ func (s *server) cpuTime() time.Duration {
 	return time.Duration(ticks) * time.Second / clockTicks
 }
 
+// machineBusy returns the CPU time all processes of the machine have used (every CPU's user,
+// nice, system, irq and softirq time from /proc/stat).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var ticks uint64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 7 { // steal, guest, guest_nice (guest time is already in user)
+			break
+		}
+		n, _ := strconv.ParseUint(v, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
+// selfCPU returns the CPU time the load generator itself has used.
+func selfCPU() time.Duration {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	st := string(b)
+	f := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	sy, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(u+sy) * time.Second / clockTicks
+}
+
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times (100 on Linux everywhere).
 const clockTicks = 100
 

@@ -145,7 +145,9 @@ func printReport(w io.Writer, res *results) {
 	}
 	fmt.Fprintln(w)
 	for _, s := range res.Servers {
-		fmt.Fprintf(w, "%-20s startup %8.1f ms (median)  idle RSS %6.1f MiB  peak RSS %6.1f MiB\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB)
+		lg, other := cpuShares(s)
+		fmt.Fprintf(w, "%-20s startup %8.1f ms (median)  idle RSS %6.1f MiB  peak RSS %6.1f MiB  CPU share: load generator %3.0f%%, other processes %3.0f%%\n",
+			s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, lg*100, other*100)
 	}
 	fmt.Fprintln(w, "\ntargets")
 	for _, t := range res.Targets {
@@ -186,9 +188,10 @@ func markdown(res *results) string {
 	for _, r := range body {
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
 	}
-	b.WriteString("\n| server | startup (median) | idle RSS | peak RSS | errors |\n| --- | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("\n| server | startup (median) | idle RSS | peak RSS | errors | load generator CPU | other processes' CPU |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range res.Servers {
-		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f MiB | %.1f MiB | %d |\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, totalErrors(s))
+		lg, other := cpuShares(s)
+		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f MiB | %.1f MiB | %d | %.0f%% | %.0f%% |\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, totalErrors(s), lg*100, other*100)
 	}
 	b.WriteString("\n| target | wanted | measured | met |\n| --- | --- | ---: | --- |\n")
 	for _, t := range res.Targets {
@@ -209,4 +212,20 @@ func markdown(res *results) string {
 		fmt.Fprintf(&b, "\n%s\n", n)
 	}
 	return b.String()
+}
+
+// cpuShares averages, over a server's runs, the shares of the machine's CPUs the load generator
+// and other processes used.
+func cpuShares(s *serverResults) (loadGen, other float64) {
+	runs := append(append([]*runResult{}, s.Ops...), s.Mixed)
+	var secs float64
+	for _, r := range runs {
+		loadGen += r.LoadGenCPU * r.Seconds
+		other += r.OtherCPU * r.Seconds
+		secs += r.Seconds
+	}
+	if secs == 0 {
+		return 0, 0
+	}
+	return loadGen / secs, other / secs
 }

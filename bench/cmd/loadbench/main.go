@@ -202,14 +202,17 @@ func run(c config) error {
 		res.Notes = append(res.Notes, "Prism was not measured (run with --prism, which needs npm).")
 	}
 	printReport(os.Stdout, res)
-	if err := os.MkdirAll(filepath.Join(root, c.out), 0o755); err != nil {
+	out := c.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(root, c.out, "latest.json"), res); err != nil {
+	if err := writeJSON(filepath.Join(out, "latest.json"), res); err != nil {
 		return err
 	}
-	md := filepath.Join(root, c.out, "latest.md")
-	if err := os.WriteFile(md, []byte(markdown(res)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(out, "latest.md"), []byte(markdown(res)), 0o644); err != nil {
 		return err
 	}
 	fmt.Printf("\nwrote %s and %s\n", filepath.Join(c.out, "latest.json"), filepath.Join(c.out, "latest.md"))

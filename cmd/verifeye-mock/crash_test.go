@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os/exec"
@@ -125,25 +124,10 @@ func TestHardKillKeepsAcknowledgedWrites(t *testing.T) {
 
 	base, cmd = startBinary(t, bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	status, body := call(t, http.MethodGet, base+"/v1/verification/get-all", mockserver.DevAPIKey, "")
-	if status != http.StatusOK {
-		t.Fatalf("get-all after restart: %d %s", status, body)
-	}
-	var list struct {
-		Verifications []struct {
-			Name string `json:"name"`
-		} `json:"verifications"`
-	}
-	if err := json.Unmarshal([]byte(body), &list); err != nil {
-		t.Fatal(err)
-	}
-	stored := map[string]bool{}
-	for _, v := range list.Verifications {
-		stored[v.Name] = true
-	}
+	stored := robNames(t, base)
 	missing := 0
 	for _, name := range acked {
-		if !stored[name] {
+		if _, ok := stored[name]; !ok {
 			missing++
 		}
 	}

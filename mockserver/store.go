@@ -81,11 +81,11 @@ type store struct {
 
 // persistLocked makes ops durable before the caller changes memory; without a disk it does
 // nothing.
-func (st *store) persistLocked(ops ...op) error {
+func (st *store) persistLocked(ops func() []op) error {
 	if st.disk == nil {
-		return nil
+		return nil // without a data directory, the records are not even encoded
 	}
-	return st.disk.write(ops)
+	return st.disk.write(ops())
 }
 
 func newStore() *store {
@@ -177,7 +177,7 @@ func (st *store) createVerification(acc string, id uuid.UUID, name string, cfg g
 
 func (st *store) insertLocked(acc string, d *accountData, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (*verificationRecord, error) {
 	v := &verificationRecord{id: id, name: name, config: cfg, created: now, lastModified: now, seq: st.seq + 1}
-	if err := st.persistLocked(verificationOp(acc, v)); err != nil {
+	if err := st.persistLocked(func() []op { return []op{verificationOp(acc, v)} }); err != nil {
 		return nil, err
 	}
 	st.seq = v.seq
@@ -196,7 +196,7 @@ func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg g
 	if existing, ok := d.byName[name]; ok {
 		old := d.verifications[existing]
 		v := &verificationRecord{id: old.id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
-		if err := st.persistLocked(verificationOp(acc, v)); err != nil {
+		if err := st.persistLocked(func() []op { return []op{verificationOp(acc, v)} }); err != nil {
 			return nil, false, err
 		}
 		d.verifications[existing] = v
@@ -220,7 +220,7 @@ func (st *store) updateVerification(acc string, id uuid.UUID, name string, cfg g
 		return nil, errNameTaken
 	}
 	v := &verificationRecord{id: id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
-	if err := st.persistLocked(verificationOp(acc, v)); err != nil {
+	if err := st.persistLocked(func() []op { return []op{verificationOp(acc, v)} }); err != nil {
 		return nil, err
 	}
 	delete(d.byName, old.name)
@@ -236,7 +236,7 @@ func (st *store) deleteVerification(acc string, id uuid.UUID) error {
 	if d == nil || d.verifications[id] == nil {
 		return errNotFound
 	}
-	if err := st.persistLocked(deleteVerificationOp(acc, id)); err != nil {
+	if err := st.persistLocked(func() []op { return []op{deleteVerificationOp(acc, id)} }); err != nil {
 		return err
 	}
 	delete(d.byName, d.verifications[id].name)
@@ -259,7 +259,7 @@ func (st *store) verificationAnyAccount(id uuid.UUID) (string, *verificationReco
 func (st *store) addSession(s *sessionRecord) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err := st.persistLocked(sessionOp(s)); err != nil {
+	if err := st.persistLocked(func() []op { return []op{sessionOp(s)} }); err != nil {
 		return err
 	}
 	st.addSessionLocked(s)
@@ -278,14 +278,19 @@ func (st *store) startSession(s *sessionRecord, nonce string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(s.account)
-	ops := []op{sessionOp(s)}
 	if nonce != "" {
 		if _, used := d.nonces[nonce]; used {
 			return errNonceUsed
 		}
-		ops = append(ops, nonceOp(s.account, nonce, s.created))
 	}
-	if err := st.persistLocked(ops...); err != nil {
+	err := st.persistLocked(func() []op {
+		ops := []op{sessionOp(s)}
+		if nonce != "" {
+			ops = append(ops, nonceOp(s.account, nonce, s.created))
+		}
+		return ops
+	})
+	if err != nil {
 		return err
 	}
 	if nonce != "" {
@@ -323,11 +328,14 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 	done := *s
 	done.result = &res
 	done.completed = now
-	ops := []op{sessionOp(&done)}
-	for name, c := range faces.changed {
-		ops = append(ops, collectionOp(acc, name, c))
-	}
-	if err := st.persistLocked(ops...); err != nil {
+	err := st.persistLocked(func() []op {
+		ops := []op{sessionOp(&done)}
+		for name, c := range faces.changed {
+			ops = append(ops, collectionOp(acc, name, c))
+		}
+		return ops
+	})
+	if err != nil {
 		return sessionRecord{}, err
 	}
 	for name, c := range faces.changed {

@@ -18,7 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
-	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/generated/openapidoc"
 )
 
 // The phases of an exchange a Violation is found in.
@@ -104,7 +104,7 @@ func NewTransport(base http.RoundTripper, opts ...Option) (*Transport, error) {
 		base = http.DefaultTransport
 	}
 	if c.spec == nil {
-		doc, err := generated.GetSpec()
+		doc, err := openapidoc.GetSpec()
 		if err != nil {
 			return nil, fmt.Errorf("conformance: load the embedded spec: %w", err)
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/verifeye-twin/verifeye/contract"
-	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/generated/openapidoc"
 	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
@@ -74,7 +74,7 @@ func TestSuite(t *testing.T) {
 // checkEveryStatusCovered: across the run, every operation answered every status code
 // openapi.yaml declares for it, so the suite covers every documented status.
 func checkEveryStatusCovered(t *testing.T, rep *contract.Report) {
-	spec, err := generated.GetSpec()
+	spec, err := openapidoc.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/verifeye-twin/verifeye/conformance"
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/generated/openapidoc"
 )
 
 // Options choose what a run may do.
@@ -224,7 +225,7 @@ var (
 func operationOf(method, path string) string {
 	opsOnce.Do(func() {
 		ops = map[string]string{}
-		if spec, err := generated.GetSpec(); err == nil {
+		if spec, err := openapidoc.GetSpec(); err == nil {
 			for _, p := range spec.Paths.Keys() {
 				for m, op := range spec.Paths.Value(p).Operations() {
 					ops[m+" "+p] = strings.ToLower(op.OperationID[:1]) + op.OperationID[1:]

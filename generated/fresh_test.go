@@ -8,15 +8,19 @@ import (
 	"testing"
 )
 
+// generatedFiles are the files `go generate ./generated` writes, relative to generated/.
+var generatedFiles = []string{"verifeye.gen.go", "openapidoc/openapidoc.gen.go", "requestspec/requestspec.gen.go"}
+
 // regenerate runs the project's one generate command (`go generate ./generated`) on a copy of the
-// inputs, after letting mutate change the spec, and returns what it writes.
-func regenerate(t *testing.T, mutate func([]byte) []byte) []byte {
+// inputs, after letting mutate change the spec, and returns what it writes, by file.
+func regenerate(t *testing.T, mutate func([]byte) []byte) map[string][]byte {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("regenerating code builds oapi-codegen; skipped in -short mode")
 	}
 	dir := t.TempDir()
-	for _, name := range []string{"go.mod", "go.sum", "openapi.yaml", "oapi-codegen.yaml", "generated/generate.go"} {
+	for _, name := range []string{"go.mod", "go.sum", "openapi.yaml", "oapi-codegen.yaml", "oapi-codegen-spec.yaml",
+		"generated/generate.go", "internal/cmd/requestspecgen/main.go", "mockserver/control-openapi.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", name))
 		if err != nil {
 			t.Fatal(err)
@@ -32,45 +36,73 @@ func regenerate(t *testing.T, mutate func([]byte) []byte) []byte {
 			t.Fatal(err)
 		}
 	}
+	for _, sub := range []string{"generated/openapidoc", "generated/requestspec"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cmd := exec.Command("go", "generate", "./generated")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go generate: %v\n%s", err, out)
 	}
-	out, err := os.ReadFile(filepath.Join(dir, "generated", "verifeye.gen.go"))
-	if err != nil {
-		t.Fatal(err)
+	out := map[string][]byte{}
+	for _, name := range generatedFiles {
+		data, err := os.ReadFile(filepath.Join(dir, "generated", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = data
 	}
 	return out
 }
 
-// TestGeneratedCodeIsFresh fails when openapi.yaml or oapi-codegen.yaml changed without
-// `go generate ./...` (or `make generate`) being run.
-func TestGeneratedCodeIsFresh(t *testing.T) {
-	committed, err := os.ReadFile("verifeye.gen.go")
-	if err != nil {
-		t.Fatal(err)
+func committed(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, name := range generatedFiles {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = data
 	}
-	if !bytes.Equal(regenerate(t, nil), committed) {
-		t.Fatal("generated/verifeye.gen.go is stale: run `make generate` and commit the result")
+	return out
+}
+
+// TestGeneratedCodeIsFresh fails when openapi.yaml, the control API's spec or a generator's
+// configuration changed without `go generate ./...` (or `make generate`) being run.
+func TestGeneratedCodeIsFresh(t *testing.T) {
+	want := committed(t)
+	for name, got := range regenerate(t, nil) {
+		if !bytes.Equal(got, want[name]) {
+			t.Errorf("generated/%s is stale: run `make generate` and commit the result", name)
+		}
 	}
 }
 
 // TestStaleCheckNoticesSpecChange shows that the freshness check is not vacuous: a one-word change
-// to a description in the spec changes the generated code.
+// to a description changes the generated server and the embedded spec, and a changed bound
+// changes the mock's compiled request rules.
 func TestStaleCheckNoticesSpecChange(t *testing.T) {
-	committed, err := os.ReadFile("verifeye.gen.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const from, to = "The id of the new verification.", "The identifier of the new verification."
-	mutated := regenerate(t, func(spec []byte) []byte {
-		if !bytes.Contains(spec, []byte(from)) {
-			t.Fatalf("openapi.yaml no longer contains %q; pick another phrase", from)
+	want := committed(t)
+	for _, c := range []struct {
+		from, to string
+		changes  []string
+	}{
+		{"The id of the new verification.", "The identifier of the new verification.", []string{"verifeye.gen.go", "openapidoc/openapidoc.gen.go"}},
+		{"          minimum: 1\n          maximum: 120\n", "          minimum: 1\n          maximum: 119\n", []string{"openapidoc/openapidoc.gen.go", "requestspec/requestspec.gen.go"}},
+	} {
+		mutated := regenerate(t, func(spec []byte) []byte {
+			if !bytes.Contains(spec, []byte(c.from)) {
+				t.Fatalf("openapi.yaml no longer contains %q; pick another phrase", c.from)
+			}
+			return bytes.Replace(spec, []byte(c.from), []byte(c.to), 1)
+		})
+		for _, name := range c.changes {
+			if bytes.Equal(mutated[name], want[name]) {
+				t.Errorf("changing %q in openapi.yaml did not change generated/%s; the freshness check would miss stale code", c.from, name)
+			}
 		}
-		return bytes.Replace(spec, []byte(from), []byte(to), 1)
-	})
-	if bytes.Equal(mutated, committed) {
-		t.Fatal("changing openapi.yaml did not change the generated code; the freshness check would miss stale code")
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/generated/openapidoc"
 )
 
 // documented lists every operation of the API with the status codes the vendor documents (plus
@@ -38,7 +38,7 @@ var documented = []struct {
 
 func loadSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	doc, err := generated.GetSpec()
+	doc, err := openapidoc.GetSpec()
 	if err != nil {
 		t.Fatalf("decode embedded spec: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/generated/openapidoc"
 )
 
 // TestEveryDocumentedStatusIsReachable walks openapi.yaml and, for every operation and every
@@ -109,7 +110,7 @@ func TestEveryDocumentedStatusIsReachable(t *testing.T) {
 		},
 	}
 
-	spec, err := generated.GetSpec()
+	spec, err := openapidoc.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

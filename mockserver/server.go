@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -14,10 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/routers"
-
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
 // DefaultMaxBodyBytes is the largest request body the mock reads (1 MiB); larger bodies answer 413.
@@ -200,7 +197,8 @@ func (s *Server) Accounts() []Account {
 }
 
 // operations is the route inventory of the Service API: every ServeMux pattern and the
-// operationId of openapi.yaml it serves. New checks it against the spec, so the two cannot drift.
+// operationId of openapi.yaml it serves. New checks it against the operations compiled from the
+// spec (generated/requestspec), so the two cannot drift.
 var operations = map[string]string{
 	"POST /v1/signature/create":               "createSignature",
 	"POST /v1/signature/validate":             "validateSignature",
@@ -216,42 +214,9 @@ var operations = map[string]string{
 	"GET /v1/healthz":                         "getHealth",
 }
 
-// loadSpec parses the embedded openapi.yaml. The generated package embeds it as JSON, which
-// generated.GetSpec reads with kin-openapi's YAML parser (to record origins the mock does not
-// use); reading it as JSON and resolving its references gives the same document
-// (TestLoadSpecMatchesGetSpec) with a third of the garbage and a little faster. Should that ever
-// fail, GetSpec decides.
-func loadSpec() (*openapi3.T, error) {
-	data, err := generated.GetSpecJSON()
-	if err != nil {
-		return nil, err
-	}
-	doc := &openapi3.T{}
-	if json.Unmarshal(data, doc) == nil && openapi3.NewLoader().ResolveRefsIn(doc, nil) == nil {
-		return doc, nil
-	}
-	return generated.GetSpec()
-}
-
-// sharedSpec is the parsed spec every Server of the process validates against: parsing it is
-// most of the cost of New, and validation only reads it (as concurrent requests to one Server
-// already do), so a test suite that starts a mock per test parses it once.
-var sharedSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	spec, err := loadSpec()
-	if err != nil {
-		return nil, err
-	}
-	spec.Servers = nil // the mock serves the spec's paths on its own address
-	return spec, nil
-})
-
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
 // guard) → route → authenticate → validate against openapi.yaml → the generated strict handler.
 func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
-	spec, err := sharedSpec()
-	if err != nil {
-		return nil, fmt.Errorf("load embedded spec: %w", err)
-	}
 	// The generated wrapper (parameter binding) around the generated strict handler (body
 	// decoding, typed responses) around handlers. Each route calls its wrapper method directly:
 	// the request has been routed once, by mux below, which is what generated.HandlerWithOptions
@@ -270,27 +235,28 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 
 	s.routes = map[string]*validator{}
 	mux := http.NewServeMux()
-	found := 0
-	for _, path := range spec.Paths.Keys() {
-		item := spec.Paths.Value(path)
-		for method, op := range item.Operations() {
-			pattern := method + " " + path
-			// The embedded spec carries operation ids in Go's exported form.
-			if !strings.EqualFold(operations[pattern], op.OperationID) {
-				return nil, fmt.Errorf("openapi.yaml operation %s (%s) is not in the route inventory", op.OperationID, pattern)
-			}
-			found++
-			v := newValidator(&routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}, maxBody)
-			s.routes[pattern] = v
-			h, err := operationHandler(api, op.OperationID)
-			if err != nil {
-				return nil, err
-			}
-			mux.Handle(pattern, s.withFaults(operations[pattern], s.requireAuth(pattern, s.validated(v, h))))
+	for i := range requestspec.Operations {
+		op := &requestspec.Operations[i]
+		pattern := op.Method + " " + op.Path
+		if operations[pattern] != op.ID {
+			return nil, fmt.Errorf("openapi.yaml operation %s (%s) is not in the route inventory", op.ID, pattern)
 		}
+		if unauthenticated[pattern] == op.Authenticated {
+			return nil, fmt.Errorf("openapi.yaml operation %s: authenticated is %t in the spec, the mock's unauthenticated list says otherwise", op.ID, op.Authenticated)
+		}
+		v, err := newValidator(op, maxBody)
+		if err != nil {
+			return nil, err
+		}
+		s.routes[pattern] = v
+		h, err := operationHandler(api, op.ID)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(pattern, s.withFaults(op.ID, s.requireAuth(pattern, s.validated(v, h))))
 	}
-	if found != len(operations) {
-		return nil, fmt.Errorf("route inventory lists %d operations, openapi.yaml has %d", len(operations), found)
+	if len(requestspec.Operations) != len(operations) {
+		return nil, fmt.Errorf("route inventory lists %d operations, openapi.yaml has %d", len(operations), len(requestspec.Operations))
 	}
 
 	// The hosted verification page (production serves it on its own host).
@@ -315,11 +281,11 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	})), nil
 }
 
-// operationHandler is the generated wrapper's method for the operation (named by its operationId
-// in Go's exported form, as generated.HandlerWithOptions registers it). The method is taken as a
-// plain function (a method expression), so calling it costs no reflection.
+// operationHandler is the generated wrapper's method for the operation (its operationId in Go's
+// exported form, as generated.HandlerWithOptions registers it). The method is taken as a plain
+// function (a method expression), so calling it costs no reflection.
 func operationHandler(api *generated.ServerInterfaceWrapper, operationID string) (http.Handler, error) {
-	m, ok := reflect.TypeOf(api).MethodByName(operationID)
+	m, ok := reflect.TypeOf(api).MethodByName(strings.ToUpper(operationID[:1]) + operationID[1:])
 	if !ok {
 		return nil, fmt.Errorf("the generated server has no method for operation %s", operationID)
 	}

@@ -3,11 +3,10 @@ package mockserver
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/brianvoe/gofakeit/v7"
 )
 
 // The real hosted page runs a camera check on a person. The mock stands a simulated subject in
@@ -101,13 +100,59 @@ type resolvedSubject struct {
 	face      string
 }
 
-// subjectFaker fills open subject fields from a seeded faker.
+// subjectFaker fills open subject fields from a seeded PCG source. It draws exactly what
+// gofakeit.New(seed)'s Float64Range, RandomString and UUID draw (TestSubjectFakerMatchesGofakeit),
+// without linking gofakeit's data tables into the mock; seed 0 picks a random seed.
 type subjectFaker struct {
-	mu sync.Mutex
-	f  *gofakeit.Faker
+	mu  sync.Mutex
+	src *rand.PCG
 }
 
-func newSubjectFaker(seed uint64) *subjectFaker { return &subjectFaker{f: gofakeit.New(seed)} }
+func newSubjectFaker(seed uint64) *subjectFaker {
+	if seed == 0 {
+		return &subjectFaker{src: rand.NewPCG(rand.Uint64(), rand.Uint64())}
+	}
+	return &subjectFaker{src: rand.NewPCG(seed, seed)}
+}
+
+// float64Range is a number in [lo, hi): 53 random bits scaled.
+func (sf *subjectFaker) float64Range(lo, hi float64) float64 {
+	return float64(sf.src.Uint64()<<11>>11)/(1<<53)*(hi-lo) + lo
+}
+
+// oneOf picks one of two values.
+func (sf *subjectFaker) oneOf(a, b string) string {
+	if sf.src.Uint64()&1 == 0 {
+		return a
+	}
+	return b
+}
+
+// uuid is a version 4 UUID from 128 random bits.
+func (sf *subjectFaker) uuid() string {
+	var u [16]byte
+	for half := range 2 {
+		r := sf.src.Uint64()
+		for i := range 8 {
+			u[half*8+i] = byte(r)
+			r >>= 8
+		}
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	const hexDigits = "0123456789abcdef"
+	var buf [36]byte
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			buf[j] = '-'
+			j++
+		}
+		buf[j], buf[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
+		j += 2
+	}
+	return string(buf[:])
+}
 
 // resolve applies the preset, then the explicit fields, then fills the rest.
 func (sf *subjectFaker) resolve(sp SubjectSpec) resolvedSubject {
@@ -137,9 +182,9 @@ func (sf *subjectFaker) resolve(sp SubjectSpec) resolvedSubject {
 	r := resolvedSubject{live: true, faceCount: 1}
 	// Draw every random field in a fixed order whether or not it is used, so one field given
 	// by the caller does not shift the values the seed gives the others.
-	age := math.Round(sf.f.Float64Range(18, 70)*10) / 10
-	gender := sf.f.RandomString([]string{"Male", "Female"})
-	face := "face-" + sf.f.UUID()
+	age := math.Round(sf.float64Range(18, 70)*10) / 10
+	gender := sf.oneOf("Male", "Female")
+	face := "face-" + sf.uuid()
 	r.age, r.gender, r.face = age, gender, face
 	if s.Age != nil {
 		r.age = *s.Age

@@ -10,76 +10,30 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
-	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
+	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
-// uuidPattern accepts any canonical UUID. The vendor's own example session id
-// (a1b2c3d4-e5f6-7890-abcd-ef1234567890) is not an RFC 4122 version 1-5 UUID, so the mock must
-// not be stricter than that.
-var uuidPattern = `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
+// Request validation: every request of an operation is checked against the operation's rules in
+// openapi.yaml before its handler runs. The rules are compiled from the spec at generate time
+// (generated/requestspec), so the mock neither parses the spec nor links a generic validator
+// when it starts. The checks and the problems they answer are those of kin-openapi's
+// openapi3filter.ValidateRequest (OpenAPI 3.0, every error, formats checked, defaults not
+// written into the body), which the tests keep as the reference: validation_kin_test.go runs
+// both on the same requests and fails on any difference.
 
-// stringFormats are the mock's string formats: a UUID by uuidPattern, a URI that is absolute.
-// Both the full validation and the fast path use them; the map is only ever read.
-var stringFormats = map[string]openapi3.StringFormatValidator{
-	"uuid": openapi3.NewRegexpFormatValidator(uuidPattern),
-	"uri": openapi3.NewCallbackValidator(func(s string) error {
-		if u, err := url.Parse(s); err != nil || !u.IsAbs() {
-			return errors.New("must be an absolute URI")
-		}
-		return nil
-	}),
-}
-
-var filterOptions = &openapi3filter.Options{
-	MultiError:         true,
-	AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // requireAuth has already run
-	// Keep the body as the client sent it: the handlers apply the documented defaults themselves
-	// so that stored configurations are "as sent, with defaults filled in".
-	SkipSettingDefaults: true,
-	SchemaValidationOptions: []openapi3.SchemaValidationOption{
-		openapi3.EnableFormatValidation(),
-		openapi3.WithStringFormatValidator("uuid", stringFormats["uuid"]),
-		openapi3.WithStringFormatValidator("uri", stringFormats["uri"]),
-	},
-}
-
-// fastSchemaOptions are filterOptions.SchemaValidationOptions with both formats given as one
-// shared map: the same settings, without the map WithStringFormatValidator makes on every
-// schema visit.
-var fastSchemaOptions = []openapi3.SchemaValidationOption{
-	openapi3.EnableFormatValidation(),
-	openapi3.WithStringFormatValidators(stringFormats),
-}
-
-// validator checks one operation's requests against openapi.yaml before its handler runs.
+// validator checks one operation's requests.
 type validator struct {
-	route   *routers.Route
+	op      *requestspec.Operation
 	hasBody bool
 	maxBody int64
-	// fast is the operation's fast path (nil: none), which only ever decides that a request is
-	// valid; a request it does not accept goes through kin-openapi's full validation, which
-	// decides and words the problem. See newValidator.
-	fast *fastPath
-}
-
-// fastPath is what an operation's requests need to be accepted without kin-openapi's generic
-// openapi3filter.ValidateRequest: its security requirements pass for every request (they are
-// checked by requireAuth, with NoopAuthenticationFunc here), its parameters are simple query
-// parameters checked here, and its body is checked by the very schema visit ValidateRequest
-// makes, with the same options, on the same decoded value.
-type fastPath struct {
-	params    []fastParam
-	mediaType *openapi3.MediaType // the body's application/json content, when the operation has a body
-	bodyOpts  []openapi3.SchemaValidationOption
+	// fast are the operation's parameters when every one is a plain uuid string or a bounded
+	// integer, which acceptsPlainQuery reads in place; nil otherwise.
+	fast []fastParam
 }
 
 // fastParam is a query parameter whose schema is a plain uuid string or a bounded integer.
@@ -91,138 +45,64 @@ type fastParam struct {
 	min, max int64
 }
 
-// newValidator builds the validator of one operation and, when every part of the operation
-// allows it, its fast path.
-func newValidator(route *routers.Route, maxBody int64) *validator {
-	v := &validator{route: route, hasBody: route.Operation.RequestBody != nil, maxBody: maxBody}
-	v.fast = newFastPath(route)
-	return v
-}
-
-func newFastPath(route *routers.Route) *fastPath {
-	op := route.Operation
-	security := op.Security
-	if security == nil {
-		security = &route.Spec.Security
+// newValidator builds the validator of one operation.
+func newValidator(op *requestspec.Operation, maxBody int64) (*validator, error) {
+	v := &validator{op: op, hasBody: op.Body != nil, maxBody: maxBody}
+	for _, p := range op.Params {
+		switch p.Schema.Type {
+		case "string", "integer":
+		default:
+			return nil, fmt.Errorf("operation %s: query parameter %s is a %s; the mock reads string and integer parameters", op.ID, p.Name, p.Schema.Type)
+		}
 	}
-	for _, req := range *security {
-		for name := range req {
-			if route.Spec.Components == nil || route.Spec.Components.SecuritySchemes[name] == nil {
-				return nil // ValidateRequest would refuse every request
+	if len(op.Params) <= 4 {
+		for _, p := range op.Params {
+			fp, ok := simpleQueryParam(p)
+			if !ok {
+				v.fast = nil
+				break
 			}
+			v.fast = append(v.fast, fp)
 		}
 	}
-	if len(route.PathItem.Parameters) > 0 {
-		return nil
-	}
-	f := &fastPath{}
-	for _, ref := range op.Parameters {
-		p, ok := simpleQueryParam(ref.Value)
-		if !ok {
-			return nil
-		}
-		f.params = append(f.params, p)
-	}
-	if op.RequestBody != nil {
-		rb := op.RequestBody.Value
-		mt := rb.Content["application/json"]
-		if mt == nil || mt.Schema == nil || mt.Schema.Value == nil || len(mt.Encoding) > 0 {
-			return nil
-		}
-		if openapi3filter.RegisteredBodyDecoder("application/json") == nil {
-			return nil
-		}
-		f.mediaType = mt
-		// The options ValidateRequestBody passes to VisitJSON, in its order, for filterOptions.
-		f.bodyOpts = append(f.bodyOpts, openapi3.VisitAsRequest())
-		if !filterOptions.SkipSettingDefaults {
-			return nil // defaults would be written into the body
-		}
-		if filterOptions.MultiError {
-			f.bodyOpts = append(f.bodyOpts, openapi3.MultiErrors())
-		}
-		if filterOptions.ExcludeReadOnlyValidations || filterOptions.RegexCompiler != nil {
-			return nil
-		}
-		f.bodyOpts = append(f.bodyOpts, fastSchemaOptions...)
-		if route.Spec.IsOpenAPI31OrLater() {
-			f.bodyOpts = append(f.bodyOpts, openapi3.EnableJSONSchema2020())
-		}
-	}
-	return f
+	return v, nil
 }
 
-// simpleQueryParam recognises a query parameter (form style, exploded, no empty value) whose
-// schema says no more than "a uuid string" or "an int32/int64 between minimum and maximum"; a
-// schema with any other keyword that validates is not simple.
-func simpleQueryParam(p *openapi3.Parameter) (fastParam, bool) {
-	if p.In != openapi3.ParameterInQuery || p.Schema == nil || p.Schema.Value == nil || p.Content != nil ||
-		p.AllowEmptyValue || (p.Style != "" && p.Style != openapi3.SerializationForm) || (p.Explode != nil && !*p.Explode) {
-		return fastParam{}, false
-	}
-	c := *p.Schema.Value
-	// Keywords that do not validate.
-	c.Extensions, c.Origin, c.Title, c.Description, c.Example, c.Examples, c.ExternalDocs = nil, nil, "", "", nil, nil, nil
-	c.Default, c.Deprecated, c.Comment = nil, false, ""
-	format, minimum, maximum := c.Format, c.Min, c.Max
-	c.Format, c.Min, c.Max = "", nil, nil
+// simpleQueryParam recognises a parameter whose schema says no more than "a uuid string" or "an
+// int32/int64 between minimum and maximum".
+func simpleQueryParam(p requestspec.Param) (fastParam, bool) {
+	s := *p.Schema
 	fp := fastParam{name: p.Name, required: p.Required}
+	format, hasMin, hasMax, lo, hi := s.Format, s.HasMinimum, s.HasMaximum, s.Minimum, s.Maximum
+	s.Format, s.HasMinimum, s.HasMaximum, s.Minimum, s.Maximum = "", false, false, 0, 0
+	plain := s.Type != "" && !s.Nullable && s.Enum == nil && s.MinLength == 0 && !s.HasMaxLength && s.Properties == nil && s.Required == nil
 	switch {
-	case reflect.DeepEqual(c, openapi3.Schema{Type: &openapi3.Types{openapi3.TypeString}}) && format == "uuid" &&
-		minimum == nil && maximum == nil:
+	case plain && s.Type == "string" && format == "uuid" && !hasMin && !hasMax:
 		return fp, true
-	case reflect.DeepEqual(c, openapi3.Schema{Type: &openapi3.Types{openapi3.TypeInteger}}) &&
-		(format == "int32" || format == "int64") && minimum != nil && maximum != nil:
+	case plain && s.Type == "integer" && (format == "int32" || format == "int64") && hasMin && hasMax:
 		fp.isInt, fp.bits = true, 64
-		lo, hi := float64(math.MinInt64), float64(math.MaxInt64)
+		flo, fhi := float64(math.MinInt64), float64(math.MaxInt64)
 		if format == "int32" {
-			fp.bits, lo, hi = 32, math.MinInt32, math.MaxInt32
+			fp.bits, flo, fhi = 32, math.MinInt32, math.MaxInt32
 		}
-		if *minimum != math.Trunc(*minimum) || *maximum != math.Trunc(*maximum) || *minimum < lo || *maximum > hi {
+		if lo != math.Trunc(lo) || hi != math.Trunc(hi) || lo < flo || hi > fhi {
 			return fastParam{}, false
 		}
-		fp.min, fp.max = int64(*minimum), int64(*maximum)
+		fp.min, fp.max = int64(lo), int64(hi)
 		return fp, true
 	}
 	return fastParam{}, false
 }
 
-// acceptsParams reports whether every fast parameter is valid in q (each given at most once,
-// which checkQueryOnce has made sure of).
-func (f *fastPath) acceptsParams(q url.Values) bool {
-	for _, p := range f.params {
-		vals, found := q[p.name]
-		if !found {
-			if p.required {
-				return false
-			}
-			continue
-		}
-		if len(vals) != 1 {
-			return false
-		}
-		if p.isInt {
-			// The parse ValidateParameter makes, then the bounds.
-			n, err := strconv.ParseInt(vals[0], 10, p.bits)
-			if err != nil || n < p.min || n > p.max {
-				return false
-			}
-		} else if !isUUID(vals[0]) {
-			return false
-		}
-	}
-	return true
-}
-
 // acceptsPlainQuery accepts a query with no escapes, no '+' and no ';' (for which url.ParseQuery
 // returns the pieces between '&' as they are, and no error) when it gives every declared
-// parameter at most once and acceptsParams would accept it; it decides nothing otherwise. It
-// reads the query in place, without the map url.ParseQuery builds.
-func (f *fastPath) acceptsPlainQuery(raw string) bool {
-	if len(f.params) == 0 {
+// parameter at most once and each is valid; it decides nothing otherwise. It reads the query in
+// place, without the map url.ParseQuery builds.
+func (v *validator) acceptsPlainQuery(raw string) bool {
+	if len(v.op.Params) == 0 {
 		return true // checkQueryOnce ignores the query of an operation without parameters
 	}
-	if len(f.params) > 4 || strings.ContainsAny(raw, "%+;") {
+	if v.fast == nil || strings.ContainsAny(raw, "%+;") {
 		return false
 	}
 	var seen [4]int
@@ -232,14 +112,14 @@ func (f *fastPath) acceptsPlainQuery(raw string) bool {
 			continue
 		}
 		key, value, _ := strings.Cut(piece, "=")
-		for i, p := range f.params {
+		for i, p := range v.fast {
 			if key == p.name {
 				seen[i]++
 				vals[i] = value
 			}
 		}
 	}
-	for i, p := range f.params {
+	for i, p := range v.fast {
 		switch {
 		case seen[i] > 1:
 			return false // checkQueryOnce words the problem
@@ -252,44 +132,8 @@ func (f *fastPath) acceptsPlainQuery(raw string) bool {
 			if err != nil || n < p.min || n > p.max {
 				return false
 			}
-		case !isUUID(vals[i]):
+		case !requestspec.IsUUID(vals[i]):
 			return false
-		}
-	}
-	return true
-}
-
-// acceptsBody reports whether doc, the body as ValidateRequestBody decodes it, matches the
-// operation's schema for a request with Content-Type ct.
-func (f *fastPath) acceptsBody(requestBody *openapi3.RequestBody, ct string, doc any) bool {
-	// ValidateRequestBody picks the content by the header, and its JSON decoder by the header's
-	// media type without parameters.
-	if f.mediaType == nil || requestBody.Content.Get(ct) != f.mediaType {
-		return false
-	}
-	base, _, _ := strings.Cut(ct, ";")
-	if strings.ToLower(strings.TrimSpace(base)) != "application/json" {
-		return false
-	}
-	return f.mediaType.Schema.Value.VisitJSON(doc, f.bodyOpts...) == nil
-}
-
-// isUUID matches uuidPattern (8-4-4-4-12 hex digits, either case) without a regexp.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
 		}
 	}
 	return true
@@ -298,46 +142,133 @@ func isUUID(s string) bool {
 // validate checks r and returns the request to hand on (its body re-readable) and the names of
 // body fields the spec does not know, or the problem to answer.
 func (v *validator) validate(r *http.Request) (*http.Request, []string, *apiError) {
-	if !v.hasBody && v.fast != nil && v.fast.acceptsPlainQuery(r.URL.RawQuery) {
+	if !v.hasBody && v.acceptsPlainQuery(r.URL.RawQuery) {
 		return r, nil, nil
 	}
-	q, err := v.checkQueryOnce(r.URL.RawQuery)
-	if err != nil {
-		return nil, nil, err
+	q, qErr := v.checkQueryOnce(r.URL.RawQuery)
+	if qErr != nil {
+		return nil, nil, qErr
 	}
-	var body []byte
-	var doc any
-	var decoded bool
-	var unknown []string
-	if v.hasBody {
-		var err *apiError
-		if body, doc, decoded, err = v.readBody(r); err != nil {
-			return nil, nil, err
+	e := &apiError{status: http.StatusBadRequest}
+	v.checkParams(q, e)
+	if !v.hasBody {
+		if len(e.fields) > 0 {
+			return nil, nil, e
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		unknown = v.unknownFields(doc)
+		return r, nil, nil
 	}
-	if f := v.fast; f != nil && (len(f.params) == 0 || f.acceptsParams(q)) &&
-		(!v.hasBody || decoded && f.acceptsBody(v.route.Operation.RequestBody.Value, r.Header.Get("Content-Type"), doc)) {
-		// Hand the strict handler the validated value too, so runtime.BindJSONBody binds it
-		// instead of decoding the JSON a second time. Its binder matches member names exactly
-		// and takes the last of duplicate members whole, where encoding/json matches names
-		// case-insensitively and merges duplicate objects: only a body whose every member is a
-		// field of the schema, each once, binds to the same request either way.
-		if v.hasBody && len(unknown) == 0 && jsonMemberCount(body) == docMemberCount(doc) {
-			r.Body = validatedBody{ReadCloser: r.Body, value: doc}
+	body, doc, decoded, bErr := v.readBody(r)
+	if bErr != nil {
+		return nil, nil, bErr
+	}
+	if !decoded { // valid JSON that json.Decoder does not take (readBody found no other fault)
+		return nil, nil, badRequest("body", "must be valid JSON")
+	}
+	unknown := v.unknownFields(doc)
+	for _, viol := range v.op.Body.Schema.Validate(doc) {
+		field := "body"
+		if len(viol.Path) > 0 {
+			field = strings.Join(viol.Path, ".")
 		}
-		return r, unknown, nil
+		e.add(field, rule(viol.Keyword, viol.Schema))
 	}
-	in := &openapi3filter.RequestValidationInput{Request: r, Route: v.route, Options: filterOptions}
-	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		return nil, nil, requestProblem(err)
+	if len(e.fields) > 0 {
+		return nil, nil, e
 	}
-	if v.hasBody { // hand the handler the body exactly as it was sent
+	// Hand the strict handler the validated value too, so runtime.BindJSONBody binds it instead
+	// of decoding the JSON a second time. Its binder matches member names exactly and takes the
+	// last of duplicate members whole, where encoding/json matches names case-insensitively and
+	// merges duplicate objects: only a body whose every member is a field of the schema, each
+	// once, binds to the same request either way.
+	if len(unknown) == 0 && jsonMemberCount(body) == docMemberCount(doc) {
+		r.Body = validatedBody{ReadCloser: io.NopCloser(bytes.NewReader(body)), value: doc}
+	} else {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	r.ContentLength = int64(len(body))
 	return r, unknown, nil
+}
+
+// checkParams checks each query parameter of q (parsed, each given at most once) against its
+// schema and records what breaks into e. A parameter is read as kin-openapi reads a form-style
+// query parameter: an integer with strconv.ParseInt (base 10, the format's size), a string as it
+// is; an empty integer is "empty", not "invalid".
+func (v *validator) checkParams(q url.Values, e *apiError) {
+	for _, p := range v.op.Params {
+		vals, found := q[p.Name]
+		if !found || len(vals) == 0 {
+			if p.Required {
+				e.add(p.Name, "is required")
+			}
+			continue
+		}
+		raw := vals[0]
+		var value any = raw
+		if p.Schema.Type == "integer" {
+			if raw == "" {
+				e.add(p.Name, "must not be empty")
+				continue
+			}
+			bits := 64
+			if p.Schema.Format == "int32" {
+				bits = 32
+			}
+			n, err := strconv.ParseInt(raw, 10, bits)
+			if err != nil {
+				cause := err
+				var numErr *strconv.NumError
+				if errors.As(err, &numErr) {
+					cause = numErr.Err
+				}
+				e.add(p.Name, fmt.Sprintf("is not valid: value %s: an invalid integer: %v", raw, cause))
+				continue
+			}
+			value = n
+		}
+		for _, viol := range p.Schema.Validate(value) {
+			e.add(p.Name, rule(viol.Keyword, viol.Schema))
+		}
+	}
+}
+
+// rule phrases a broken schema keyword as the rule the value broke.
+func rule(keyword string, s *requestspec.Schema) string {
+	switch keyword {
+	case "type":
+		switch s.Type {
+		case "object", "array", "integer":
+			return "must be an " + s.Type
+		}
+		return "must be a " + s.Type
+	case "minimum", "maximum":
+		if s.HasMinimum && s.HasMaximum {
+			return fmt.Sprintf("must be between %v and %v", s.Minimum, s.Maximum)
+		}
+		if keyword == "minimum" {
+			return fmt.Sprintf("number must be at least %g", s.Minimum)
+		}
+		return fmt.Sprintf("number must be at most %g", s.Maximum)
+	case "minLength", "maxLength":
+		if s.HasMaxLength {
+			return fmt.Sprintf("must be %d to %d characters long", s.MinLength, s.MaxLength)
+		}
+		return fmt.Sprintf("must be at least %d characters long", s.MinLength)
+	case "enum":
+		return "must be one of: " + strings.Join(s.Enum, ", ")
+	case "format":
+		switch s.Format {
+		case "uuid":
+			return "must be a UUID (8-4-4-4-12 hex digits)"
+		case "uri":
+			return "must be an absolute URI"
+		}
+		return "must be a valid " + s.Format
+	case "nullable":
+		return "must not be null"
+	case "required":
+		return "is required"
+	}
+	return "breaks the rule " + keyword
 }
 
 // checkQueryOnce rejects a repeated query parameter of the operation: every parameter of the API
@@ -345,7 +276,7 @@ func (v *validator) validate(r *http.Request) (*http.Request, []string, *apiErro
 // without parameters ignores its query, as production does. It returns the parsed query (nil
 // when there is none or the operation has no parameters).
 func (v *validator) checkQueryOnce(raw string) (url.Values, *apiError) {
-	params := v.route.Operation.Parameters
+	params := v.op.Params
 	if raw == "" || len(params) == 0 {
 		return nil, nil
 	}
@@ -356,11 +287,11 @@ func (v *validator) checkQueryOnce(raw string) (url.Values, *apiError) {
 	}
 	var e *apiError
 	for _, p := range params {
-		if p.Value.In == "query" && len(q[p.Value.Name]) > 1 {
+		if len(q[p.Name]) > 1 {
 			if e == nil {
 				e = &apiError{status: http.StatusBadRequest}
 			}
-			e.add(p.Value.Name, "must be given at most once")
+			e.add(p.Name, "must be given at most once")
 		}
 	}
 	if e != nil {
@@ -370,8 +301,8 @@ func (v *validator) checkQueryOnce(raw string) (url.Values, *apiError) {
 }
 
 // readBody reads and checks the body: application/json, within maxBody, not empty, valid JSON.
-// It also returns the body decoded as ValidateRequestBody decodes it (json.Decoder with
-// UseNumber), and whether that decode succeeded.
+// It also returns the body decoded (json.Decoder with UseNumber), and whether that decode
+// succeeded.
 func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
@@ -501,8 +432,9 @@ func readAllHint(r io.Reader, hint, limit int64) ([]byte, error) {
 	}
 }
 
-// decodeOne decodes body the way openapi3filter's JSON body decoder does (json.Decoder,
-// UseNumber) and reports whether it holds exactly one JSON value.
+// decodeOne decodes body as kin-openapi's JSON body decoder does (json.Decoder, UseNumber: a
+// number keeps its text, so an integer is checked exactly) and reports whether it holds exactly
+// one JSON value.
 func decodeOne(body []byte) (any, bool) {
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -535,30 +467,18 @@ func jsonSyntaxError(body []byte) string {
 // them, and so does the mock, but a misspelt field silently ignored is a classic integration bug,
 // so the mock names them in an X-Mock-Warning header and in its log.
 func (v *validator) unknownFields(doc any) []string {
-	mt := v.route.Operation.RequestBody.Value.Content.Get("application/json")
-	if mt == nil || mt.Schema == nil || doc == nil {
-		return nil
-	}
 	var out []string
-	walkUnknown(mt.Schema.Value, doc, "", &out)
-	sort.Strings(out)
+	walkUnknown(v.op.Body.Schema, doc, "", &out)
+	slices.Sort(out)
 	return out
 }
 
-func walkUnknown(s *openapi3.Schema, v any, path string, out *[]string) {
+func walkUnknown(s *requestspec.Schema, v any, path string, out *[]string) {
 	obj, ok := v.(map[string]any)
 	if !ok || s == nil {
 		return
 	}
 	// Only objects are walked into, so a path is joined only for an object or an unknown field.
-	if s.AdditionalProperties.Schema != nil {
-		for k, child := range obj {
-			if _, isObj := child.(map[string]any); isObj {
-				walkUnknown(s.AdditionalProperties.Schema.Value, child, join(path, k), out)
-			}
-		}
-		return
-	}
 	for k, child := range obj {
 		p, known := s.Properties[k]
 		if !known {
@@ -566,7 +486,7 @@ func walkUnknown(s *openapi3.Schema, v any, path string, out *[]string) {
 			continue
 		}
 		if _, isObj := child.(map[string]any); isObj {
-			walkUnknown(p.Value, child, join(path, k), out)
+			walkUnknown(p, child, join(path, k), out)
 		}
 	}
 }
@@ -576,147 +496,6 @@ func join(path, k string) string {
 		return k
 	}
 	return path + "." + k
-}
-
-// requestProblem turns kin-openapi's validation errors into one 400 that names every offending
-// field with the rule it broke.
-func requestProblem(err error) *apiError {
-	e := &apiError{status: http.StatusBadRequest}
-	collectRequestErrors(err, e)
-	if len(e.fields) == 0 {
-		e.add("request", err.Error())
-	}
-	return e
-}
-
-func collectRequestErrors(err error, e *apiError) {
-	// A RequestError unwraps to its cause, itself often a MultiError, so it is matched first.
-	var reqErr *openapi3filter.RequestError
-	if errors.As(err, &reqErr) {
-		var multi openapi3.MultiError
-		if top, ok := err.(openapi3.MultiError); ok {
-			multi = top
-		}
-		if multi == nil {
-			addRequestError(reqErr, e)
-			return
-		}
-	}
-	var multi openapi3.MultiError
-	if errors.As(err, &multi) {
-		for _, one := range multi {
-			collectRequestErrors(one, e)
-		}
-		return
-	}
-	e.add("request", err.Error())
-}
-
-func addRequestError(reqErr *openapi3filter.RequestError, e *apiError) {
-	field := "body"
-	if reqErr.Parameter != nil {
-		field = reqErr.Parameter.Name
-	}
-	switch {
-	case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
-		e.add(field, "is required")
-	case errors.Is(reqErr.Err, openapi3filter.ErrInvalidEmptyValue):
-		e.add(field, "must not be empty")
-	case reqErr.Err == nil:
-		e.add(field, reqErr.Reason)
-	default:
-		var inner openapi3.MultiError
-		if errors.As(reqErr.Err, &inner) {
-			for _, one := range inner {
-				addSchemaError(field, reqErr.Parameter != nil, one, e)
-			}
-			return
-		}
-		addSchemaError(field, reqErr.Parameter != nil, reqErr.Err, e)
-	}
-}
-
-// addSchemaError records a schema violation under its field: the parameter's name, or for the
-// body the dotted path of the offending value.
-func addSchemaError(base string, isParam bool, err error, e *apiError) {
-	var schemaErr *openapi3.SchemaError
-	if !errors.As(err, &schemaErr) {
-		e.add(base, "is not valid: "+err.Error())
-		return
-	}
-	field := base
-	if !isParam {
-		field = strings.Join(schemaErr.JSONPointer(), ".")
-	}
-	if schemaErr.SchemaField == "required" {
-		if m := missingProperty.FindStringSubmatch(schemaErr.Reason); m != nil {
-			// kin-openapi's pointer may or may not already end at the missing property.
-			if ptr := schemaErr.JSONPointer(); isParam || len(ptr) == 0 || ptr[len(ptr)-1] != m[1] {
-				field = join(field, m[1])
-			}
-			e.add(field, "is required")
-			return
-		}
-	}
-	if field == "" {
-		field = base
-	}
-	e.add(field, schemaRule(schemaErr))
-}
-
-var missingProperty = regexp.MustCompile(`property "([^"]+)" is missing`)
-
-// schemaRule phrases a schema violation as the rule the value broke.
-func schemaRule(se *openapi3.SchemaError) string {
-	s := se.Schema
-	switch se.SchemaField {
-	case "type":
-		if s != nil && s.Type != nil && len(*s.Type) > 0 {
-			t := (*s.Type)[0]
-			switch t {
-			case "object", "array", "integer":
-				return "must be an " + t
-			default:
-				return "must be a " + t
-			}
-		}
-	case "minimum", "maximum":
-		if s != nil && s.Min != nil && s.Max != nil {
-			return fmt.Sprintf("must be between %v and %v", *s.Min, *s.Max)
-		}
-	case "minLength", "maxLength":
-		if s != nil && s.MaxLength != nil {
-			return fmt.Sprintf("must be %d to %d characters long", s.MinLength, *s.MaxLength)
-		}
-		if s != nil && s.MinLength > 0 {
-			return fmt.Sprintf("must be at least %d characters long", s.MinLength)
-		}
-	case "enum":
-		if s != nil {
-			vals := make([]string, 0, len(s.Enum))
-			for _, v := range s.Enum {
-				vals = append(vals, fmt.Sprint(v))
-			}
-			return "must be one of: " + strings.Join(vals, ", ")
-		}
-	case "format":
-		if s != nil {
-			switch s.Format {
-			case "uuid":
-				return "must be a UUID (8-4-4-4-12 hex digits)"
-			case "uri":
-				return "must be an absolute URI"
-			}
-			return "must be a valid " + s.Format
-		}
-	case "nullable":
-		return "must not be null"
-	case "pattern":
-		if s != nil {
-			return "must match the pattern " + s.Pattern
-		}
-	}
-	return se.Reason
 }
 
 // loneSurrogate reports whether a JSON text has a \uD800–\uDFFF escape that is not half of a

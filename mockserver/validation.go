@@ -436,6 +436,14 @@ func readAllHint(r io.Reader, hint, limit int64) ([]byte, error) {
 // number keeps its text, so an integer is checked exactly) and reports whether it holds exactly
 // one JSON value.
 func decodeOne(body []byte) (any, bool) {
+	if doc, ok := parseJSON(body); ok {
+		return doc, true
+	}
+	return decodeOneStd(body)
+}
+
+// decodeOneStd is decodeOne by encoding/json alone.
+func decodeOneStd(body []byte) (any, bool) {
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

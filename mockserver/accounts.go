@@ -66,6 +66,7 @@ type authenticator struct {
 	keys     []keyEntry
 	byID     map[string]*Account
 	tokenKey []byte // HMAC key of Bearer and session tokens
+	signer   *tokenSigner
 	clock    *Clock
 }
 
@@ -80,7 +81,7 @@ const (
 )
 
 func newAuthenticator(accounts []*Account, tokenKey []byte, clock *Clock) (*authenticator, error) {
-	a := &authenticator{byID: map[string]*Account{}, tokenKey: tokenKey, clock: clock}
+	a := &authenticator{byID: map[string]*Account{}, tokenKey: tokenKey, signer: newTokenSigner(tokenKey), clock: clock}
 	seen := map[[32]byte]bool{}
 	for _, acc := range accounts {
 		if _, dup := a.byID[acc.ID]; dup {
@@ -158,7 +159,7 @@ type tokenClaims struct {
 }
 
 func (a *authenticator) sign(claims tokenClaims) (string, error) {
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(a.tokenKey)
+	return a.signer.sign(claims)
 }
 
 // issueBearer makes a token that authenticates as acc for ttl.

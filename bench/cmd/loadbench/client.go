@@ -7,17 +7,17 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
-// The load generator: N keep-alive connections, each driven by one goroutine that writes a
-// prebuilt HTTP/1.1 request and reads the whole response before sending the next (closed loop,
-// like wrk). The client does as little as it can (no http.Client, no header maps) so that, on a
-// machine it shares with the server, most of the CPU goes to the server under test.
+// The blocking HTTP/1.1 client and the "goroutines" driver of the load generator: N keep-alive
+// connections, each driven by one goroutine that writes a prebuilt HTTP/1.1 request and reads the
+// whole response before sending the next (closed loop, like wrk). The client does as little as it
+// can (no http.Client, no header maps) so that, on a machine it shares with the server, most of
+// the CPU goes to the server under test. The setup, the probes and the health checks always use
+// this client; the load itself may instead run on the cheaper epoll driver (epoll_linux.go).
 
 // request is a prebuilt HTTP/1.1 request and the status that counts as a success.
 type request struct {
@@ -105,15 +105,10 @@ func (c *conn) roundTrip(raw []byte, keep bool) (status int, body []byte, closeA
 	if err != nil {
 		return
 	}
-	// HTTP/1.1 200 OK
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, nil, false, errMalformed
+	if status, err = parseStatusLine(line); err != nil {
+		return 0, nil, false, err
 	}
-	status, err = strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, nil, false, errMalformed
-	}
-	length, chunked := -1, false
+	f := newFraming()
 	for {
 		h, err2 := c.br.ReadSlice('\n')
 		if err2 != nil {
@@ -122,23 +117,11 @@ func (c *conn) roundTrip(raw []byte, keep bool) (status int, body []byte, closeA
 		if len(h) <= 2 { // the blank line
 			break
 		}
-		name, value, ok := bytes.Cut(h, []byte(":"))
-		if !ok {
-			return 0, nil, false, errMalformed
-		}
-		value = bytes.TrimSpace(value)
-		switch {
-		case asciiEqualFold(name, "content-length"):
-			length, err = strconv.Atoi(string(value))
-			if err != nil {
-				return 0, nil, false, errMalformed
-			}
-		case asciiEqualFold(name, "transfer-encoding"):
-			chunked = asciiEqualFold(value, "chunked")
-		case asciiEqualFold(name, "connection"):
-			closeAfter = asciiEqualFold(value, "close")
+		if err = f.header(h); err != nil {
+			return 0, nil, false, err
 		}
 	}
+	closeAfter = f.closeAfter
 	var sink io.Writer = io.Discard
 	var buf *bytes.Buffer
 	if keep {
@@ -146,16 +129,15 @@ func (c *conn) roundTrip(raw []byte, keep bool) (status int, body []byte, closeA
 		sink = buf
 	}
 	switch {
-	case chunked:
+	case f.chunked:
 		for {
 			sizeLine, err2 := c.br.ReadSlice('\n')
 			if err2 != nil {
 				return 0, nil, false, err2
 			}
-			sizeText, _, _ := bytes.Cut(bytes.TrimSpace(sizeLine), []byte(";"))
-			n, err2 := strconv.ParseInt(string(sizeText), 16, 64)
+			n, err2 := parseChunkSize(sizeLine)
 			if err2 != nil {
-				return 0, nil, false, errMalformed
+				return 0, nil, false, err2
 			}
 			if n == 0 {
 				// Trailers, then the blank line.
@@ -177,8 +159,8 @@ func (c *conn) roundTrip(raw []byte, keep bool) (status int, body []byte, closeA
 				return
 			}
 		}
-	case length >= 0:
-		if _, err = io.CopyN(sink, c.br, int64(length)); err != nil {
+	case f.length >= 0:
+		if _, err = io.CopyN(sink, c.br, int64(f.length)); err != nil {
 			return
 		}
 	default:
@@ -192,6 +174,62 @@ func (c *conn) roundTrip(raw []byte, keep bool) (status int, body []byte, closeA
 		body = buf.Bytes()
 	}
 	return status, body, closeAfter, nil
+}
+
+// The helpers below parse the pieces of a response; both drivers use them, so that they accept
+// and reject exactly the same responses. Lines are passed with their line ending.
+
+// parseStatusLine returns the status code of a status line such as "HTTP/1.1 200 OK\r\n".
+func parseStatusLine(line []byte) (int, error) {
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, errMalformed
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, errMalformed
+	}
+	return status, nil
+}
+
+// framing is what a response's headers say about its body and its connection.
+type framing struct {
+	length     int  // Content-Length, or -1 when absent
+	chunked    bool // Transfer-Encoding: chunked
+	closeAfter bool // Connection: close
+}
+
+func newFraming() framing { return framing{length: -1} }
+
+// header applies one header line ("Name: value\r\n") to f; other headers are ignored.
+func (f *framing) header(h []byte) error {
+	name, value, ok := bytes.Cut(h, []byte(":"))
+	if !ok {
+		return errMalformed
+	}
+	value = bytes.TrimSpace(value)
+	switch {
+	case asciiEqualFold(name, "content-length"):
+		n, err := strconv.Atoi(string(value))
+		if err != nil {
+			return errMalformed
+		}
+		f.length = n
+	case asciiEqualFold(name, "transfer-encoding"):
+		f.chunked = asciiEqualFold(value, "chunked")
+	case asciiEqualFold(name, "connection"):
+		f.closeAfter = asciiEqualFold(value, "close")
+	}
+	return nil
+}
+
+// parseChunkSize returns the size of a chunk from its size line ("1a;ext=1\r\n").
+func parseChunkSize(line []byte) (int64, error) {
+	sizeText, _, _ := bytes.Cut(bytes.TrimSpace(line), []byte(";"))
+	n, err := strconv.ParseInt(string(sizeText), 16, 64)
+	if err != nil {
+		return 0, errMalformed
+	}
+	return n, nil
 }
 
 func asciiEqualFold(b []byte, s string) bool {
@@ -210,45 +248,11 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
-// runResult is what one load run measured.
-type runResult struct {
-	Name     string  `json:"name"`
-	Requests int64   `json:"requests"`
-	Errors   int64   `json:"errors"`
-	Seconds  float64 `json:"seconds"`
-	RPS      float64 `json:"rps"`
-	P50us    float64 `json:"p50Us"`
-	P90us    float64 `json:"p90Us"`
-	P99us    float64 `json:"p99Us"`
-	MaxUs    float64 `json:"maxUs"`
-	// ServerCPUus is the CPU time the server used per request during the run (user + system, all
-	// its threads), which the load generator sharing the machine does not blur.
-	ServerCPUus float64 `json:"serverCpuUsPerRequest,omitempty"`
-	// LoadGenCPU and OtherCPU are the shares of the machine's CPUs the load generator and every
-	// other process (neither server nor load generator) used during the run: a run where other
-	// processes were busy is not a clean measurement.
-	LoadGenCPU float64      `json:"loadGenCpuShare"`
-	OtherCPU   float64      `json:"otherCpuShare"`
-	PerOp      []*runResult `json:"perOp,omitempty"`
-	// FirstError is the first failure, to tell a broken setup from a slow server.
-	FirstError string `json:"firstError,omitempty"`
-}
-
-// load drives reqs over conns connections until maxRequests have been sent or d has passed,
-// whichever comes first. Each connection cycles through reqs starting at its own offset, so a
-// mixed run sends every operation equally often.
-func load(name, addr string, reqs []request, conns int, d time.Duration, maxRequests int64) *runResult {
-	type sample struct {
-		op  int
-		lat int64
-	}
-	var sent atomic.Int64
-	var errs atomic.Int64
-	var firstErr atomic.Value
-	deadline := time.Now().Add(d)
+// loadGoroutines is the portable driver: one goroutine per connection, each blocking on its
+// connection through the Go runtime's netpoller. It returns the samples of every connection.
+func loadGoroutines(run *loadRun, addr string, conns int) [][]sample {
 	samples := make([][]sample, conns)
 	var wg sync.WaitGroup
-	start := time.Now()
 	for w := range conns {
 		wg.Add(1)
 		go func() {
@@ -257,24 +261,19 @@ func load(name, addr string, reqs []request, conns int, d time.Duration, maxRequ
 			defer c.close()
 			local := make([]sample, 0, 1<<14)
 			for i := w; ; i++ {
-				if sent.Add(1) > maxRequests {
+				t0, ok := run.begin()
+				if !ok {
 					break
 				}
-				// Checking the clock every request costs little next to a round trip.
-				t0 := time.Now()
-				if t0.After(deadline) {
-					break
-				}
-				k := i % len(reqs)
-				status, _, err := c.do(reqs[k].raw, false)
+				k := i % len(run.reqs)
+				status, _, err := c.do(run.reqs[k].raw, false)
 				lat := time.Since(t0)
-				if err != nil || status != reqs[k].status {
-					errs.Add(1)
+				if err != nil || status != run.reqs[k].status {
 					if err == nil {
-						err = fmt.Errorf("%s: status %d, want %d", reqs[k].op, status, reqs[k].status)
+						err = run.statusError(k, status)
 					}
-					firstErr.CompareAndSwap(nil, err.Error())
-					if err != nil && c.c == nil {
+					run.fail(err)
+					if c.c == nil {
 						time.Sleep(time.Millisecond) // a refused dial: do not spin
 					}
 					continue
@@ -285,42 +284,5 @@ func load(name, addr string, reqs []request, conns int, d time.Duration, maxRequ
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-
-	all := make([]int64, 0)
-	perOp := make([][]int64, len(reqs))
-	for _, s := range samples {
-		for _, x := range s {
-			all = append(all, x.lat)
-			perOp[x.op] = append(perOp[x.op], x.lat)
-		}
-	}
-	res := summarize(name, all, elapsed)
-	res.Errors = errs.Load()
-	if e, ok := firstErr.Load().(string); ok {
-		res.FirstError = e
-	}
-	if len(reqs) > 1 {
-		for k, lats := range perOp {
-			res.PerOp = append(res.PerOp, summarize(reqs[k].op, lats, elapsed))
-		}
-	}
-	return res
-}
-
-func summarize(name string, lats []int64, seconds float64) *runResult {
-	r := &runResult{Name: name, Requests: int64(len(lats)), Seconds: seconds}
-	if len(lats) == 0 || seconds == 0 {
-		return r
-	}
-	slices.Sort(lats)
-	pct := func(p float64) float64 {
-		i := int(p*float64(len(lats))+0.5) - 1
-		i = max(0, min(i, len(lats)-1))
-		return float64(lats[i]) / 1e3
-	}
-	r.RPS = float64(len(lats)) / seconds
-	r.P50us, r.P90us, r.P99us = pct(0.50), pct(0.90), pct(0.99)
-	r.MaxUs = float64(lats[len(lats)-1]) / 1e3
-	return r
+	return samples
 }

@@ -131,7 +131,7 @@ func printReport(w io.Writer, res *results) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\nthroughput and latency, %v connections (errors: ", res.Config["connections"])
+	fmt.Fprintf(w, "\nthroughput and latency, %v connections, %s (errors: ", res.Config["connections"], driverText(res.Config))
 	for i, s := range res.Servers {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
@@ -146,8 +146,8 @@ func printReport(w io.Writer, res *results) {
 	fmt.Fprintln(w)
 	for _, s := range res.Servers {
 		lg, other := cpuShares(s)
-		fmt.Fprintf(w, "%-20s startup %8.1f ms (median)  idle RSS %6.1f MiB  peak RSS %6.1f MiB  CPU share: load generator %3.0f%%, other processes %3.0f%%\n",
-			s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, lg*100, other*100)
+		fmt.Fprintf(w, "%-20s startup %8.1f ms (median)  idle RSS %6.1f MiB  peak RSS %6.1f MiB  CPU share: load generator %3.0f%% (%.1f µs/req), other processes %3.0f%%\n",
+			s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, lg*100, loadGenPerRequest(s), other*100)
 	}
 	fmt.Fprintln(w, "\ntargets")
 	for _, t := range res.Targets {
@@ -175,8 +175,8 @@ func markdown(res *results) string {
 	m := res.Machine
 	fmt.Fprintf(&b, "Load benchmark of %s: %s, %d CPUs, %.1f GiB, Linux %s, %s; load average at start %s.\n",
 		res.Time.Format("2006-01-02 15:04 UTC"), m.CPU, m.CPUs, m.MemoryGiB, m.Kernel, m.Go, m.LoadAverage)
-	fmt.Fprintf(&b, "%v keep-alive connections, each operation alone for %v, then all mixed for %v (after a %v warm-up); load generator on the same machine.\n\n",
-		res.Config["connections"], res.Config["opDuration"], res.Config["mixedDuration"], res.Config["warmup"])
+	fmt.Fprintf(&b, "%v keep-alive connections, each operation alone for %v, then all mixed for %v (after a %v warm-up); load generator on the same machine (%s).\n\n",
+		res.Config["connections"], res.Config["opDuration"], res.Config["mixedDuration"], res.Config["warmup"], driverText(res.Config))
 	header, body := rows(res)
 	fmt.Fprintf(&b, "| %s |\n", strings.Join(header, " | "))
 	seps := make([]string, len(header))
@@ -188,10 +188,10 @@ func markdown(res *results) string {
 	for _, r := range body {
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
 	}
-	b.WriteString("\n| server | startup (median) | idle RSS | peak RSS | errors | load generator CPU | other processes' CPU |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	b.WriteString("\n| server | startup (median) | idle RSS | peak RSS | errors | load generator CPU | load generator CPU µs/req | other processes' CPU |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, s := range res.Servers {
 		lg, other := cpuShares(s)
-		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f MiB | %.1f MiB | %d | %.0f%% | %.0f%% |\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, totalErrors(s), lg*100, other*100)
+		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f MiB | %.1f MiB | %d | %.0f%% | %.1f | %.0f%% |\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, totalErrors(s), lg*100, loadGenPerRequest(s), other*100)
 	}
 	b.WriteString("\n| target | wanted | measured | met |\n| --- | --- | ---: | --- |\n")
 	for _, t := range res.Targets {
@@ -228,4 +228,32 @@ func cpuShares(s *serverResults) (loadGen, other float64) {
 		return 0, 0
 	}
 	return loadGen / secs, other / secs
+}
+
+// loadGenPerRequest averages, over a server's runs, the load generator's CPU µs per request.
+func loadGenPerRequest(s *serverResults) float64 {
+	var us, n float64
+	for _, r := range append(append([]*runResult{}, s.Ops...), s.Mixed) {
+		k := float64(r.Requests + r.Errors)
+		us += r.LoadGenCPUus * k
+		n += k
+	}
+	if n == 0 {
+		return 0
+	}
+	return us / n
+}
+
+// driverText names the load generator's driver of a report's configuration.
+func driverText(config map[string]any) string {
+	switch config["driver"] {
+	case driverEpoll:
+		if loops, ok := config["epollLoops"].(int); ok {
+			return driver{kind: driverEpoll, loops: loops}.String()
+		}
+		return "epoll driver"
+	case driverGoroutines:
+		return driver{kind: driverGoroutines}.String()
+	}
+	return "driver not recorded"
 }

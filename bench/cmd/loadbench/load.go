@@ -1,0 +1,196 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"sync/atomic"
+	"time"
+)
+
+// A load run: conns keep-alive connections, each a closed loop (send one request, read the whole
+// response, record its latency, send the next), until a request count or a duration is reached.
+// Two drivers run the connections, with the same semantics and the same results:
+//
+//   - goroutines (client.go): one goroutine per connection on blocking net.Conn calls. Portable,
+//     but every read parks the goroutine and wakes it through the runtime's netpoller: about
+//     19–24 µs of CPU per request on the 2-CPU benchmark machine, nearly what the bare net/http
+//     reference server spends.
+//   - epoll (epoll_linux.go): wrk's design, a few event loops, each on its own OS thread, owning
+//     a share of the connections as non-blocking sockets watched by one epoll instance. One
+//     epoll_wait returns every ready connection, and no goroutine is parked or woken per request:
+//     about 13–15 µs per request, most of it the kernel's loopback TCP, which leaves more of the
+//     machine to the server under test. Linux only.
+//
+// The CPU the generator spends per request is reported with every run (loadGenCpuUsPerRequest).
+
+// Driver names, as given to --driver.
+const (
+	driverEpoll      = "epoll"
+	driverGoroutines = "goroutines"
+)
+
+// driver is how the load generator runs its connections.
+type driver struct {
+	kind  string // driverEpoll or driverGoroutines
+	loops int    // epoll: the number of event loops (OS threads)
+}
+
+func (d driver) String() string {
+	if d.kind == driverEpoll {
+		if d.loops == 1 {
+			return "epoll driver, 1 event loop"
+		}
+		return fmt.Sprintf("epoll driver, %d event loops", d.loops)
+	}
+	return "goroutines driver, one per connection"
+}
+
+// defaultDriver is epoll where there is epoll (Linux), else goroutines.
+func defaultDriver() string {
+	if epollSupported {
+		return driverEpoll
+	}
+	return driverGoroutines
+}
+
+// newDriver checks the --driver and --loops flags. Where epoll is not available (not Linux) an
+// epoll driver falls back to goroutines, with a note on stderr.
+func newDriver(kind string, loops int) (driver, error) {
+	switch kind {
+	case driverGoroutines:
+		return driver{kind: kind}, nil
+	case driverEpoll:
+		if !epollSupported {
+			fmt.Fprintln(os.Stderr, "loadbench: no epoll on this system, using the goroutines driver")
+			return driver{kind: driverGoroutines}, nil
+		}
+		if loops < 1 {
+			return driver{}, fmt.Errorf("--loops %d: want at least 1", loops)
+		}
+		return driver{kind: kind, loops: loops}, nil
+	}
+	return driver{}, fmt.Errorf("--driver %q: want %s or %s", kind, driverEpoll, driverGoroutines)
+}
+
+// runResult is what one load run measured.
+type runResult struct {
+	Name     string  `json:"name"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	Seconds  float64 `json:"seconds"`
+	RPS      float64 `json:"rps"`
+	P50us    float64 `json:"p50Us"`
+	P90us    float64 `json:"p90Us"`
+	P99us    float64 `json:"p99Us"`
+	MaxUs    float64 `json:"maxUs"`
+	// ServerCPUus is the CPU time the server used per request during the run (user + system, all
+	// its threads), which the load generator sharing the machine does not blur.
+	ServerCPUus float64 `json:"serverCpuUsPerRequest,omitempty"`
+	// LoadGenCPUus is the CPU time the load generator used per request: what it took from the
+	// server, with which it shares the machine.
+	LoadGenCPUus float64 `json:"loadGenCpuUsPerRequest,omitempty"`
+	// LoadGenCPU and OtherCPU are the shares of the machine's CPUs the load generator and every
+	// other process (neither server nor load generator) used during the run: a run where other
+	// processes were busy is not a clean measurement.
+	LoadGenCPU float64      `json:"loadGenCpuShare"`
+	OtherCPU   float64      `json:"otherCpuShare"`
+	PerOp      []*runResult `json:"perOp,omitempty"`
+	// FirstError is the first failure, to tell a broken setup from a slow server.
+	FirstError string `json:"firstError,omitempty"`
+}
+
+// sample is one successful request: which of the run's requests it was, and its latency in ns.
+type sample struct {
+	op  int
+	lat int64
+}
+
+// loadRun is the state of a run that all its connections share, whichever the driver.
+type loadRun struct {
+	reqs        []request
+	deadline    time.Time
+	maxRequests int64
+	sent        atomic.Int64 // requests begun
+	errs        atomic.Int64
+	firstErr    atomic.Value // string
+}
+
+// begin claims one more request for a connection and returns its start time; ok is false once
+// the run is over (maxRequests begun, or the deadline passed), and the connection then stops.
+func (r *loadRun) begin() (t0 time.Time, ok bool) {
+	if r.sent.Add(1) > r.maxRequests {
+		return time.Time{}, false
+	}
+	// Checking the clock every request costs little next to a round trip.
+	t0 = time.Now()
+	return t0, !t0.After(r.deadline)
+}
+
+// fail counts a failed request and keeps the first failure.
+func (r *loadRun) fail(err error) {
+	r.errs.Add(1)
+	r.firstErr.CompareAndSwap(nil, err.Error())
+}
+
+// statusError is the failure of request k answered with an unexpected status.
+func (r *loadRun) statusError(k, status int) error {
+	return fmt.Errorf("%s: status %d, want %d", r.reqs[k].op, status, r.reqs[k].status)
+}
+
+// load drives reqs over conns connections until maxRequests have been sent or d has passed,
+// whichever comes first. Connection w sends reqs[w%len(reqs)], then the next one and so on, so a
+// mixed run sends every operation equally often. Every connection redials once, and resends,
+// when the server has closed it; a failed request is counted and the connection moves on to
+// its next request (after a millisecond when it has no connection, so as not to spin).
+func load(drv driver, name, addr string, reqs []request, conns int, d time.Duration, maxRequests int64) *runResult {
+	run := &loadRun{reqs: reqs, deadline: time.Now().Add(d), maxRequests: maxRequests}
+	start := time.Now()
+	var samples [][]sample
+	if drv.kind == driverEpoll {
+		var err error
+		if samples, err = loadEpoll(run, addr, conns, drv.loops); err != nil {
+			run.fail(err) // the driver could not start: nothing was sent
+		}
+	} else {
+		samples = loadGoroutines(run, addr, conns)
+	}
+	elapsed := time.Since(start).Seconds()
+
+	all := make([]int64, 0)
+	perOp := make([][]int64, len(reqs))
+	for _, s := range samples {
+		for _, x := range s {
+			all = append(all, x.lat)
+			perOp[x.op] = append(perOp[x.op], x.lat)
+		}
+	}
+	res := summarize(name, all, elapsed)
+	res.Errors = run.errs.Load()
+	if e, ok := run.firstErr.Load().(string); ok {
+		res.FirstError = e
+	}
+	if len(reqs) > 1 {
+		for k, lats := range perOp {
+			res.PerOp = append(res.PerOp, summarize(reqs[k].op, lats, elapsed))
+		}
+	}
+	return res
+}
+
+func summarize(name string, lats []int64, seconds float64) *runResult {
+	r := &runResult{Name: name, Requests: int64(len(lats)), Seconds: seconds}
+	if len(lats) == 0 || seconds == 0 {
+		return r
+	}
+	slices.Sort(lats)
+	pct := func(p float64) float64 {
+		i := int(p*float64(len(lats))+0.5) - 1
+		i = max(0, min(i, len(lats)-1))
+		return float64(lats[i]) / 1e3
+	}
+	r.RPS = float64(len(lats)) / seconds
+	r.P50us, r.P90us, r.P99us = pct(0.50), pct(0.90), pct(0.99)
+	r.MaxUs = float64(lats[len(lats)-1]) / 1e3
+	return r
+}

@@ -192,7 +192,14 @@ func run(c config) error {
 	if err := writeJSON(responses, canned); err != nil {
 		return err
 	}
-	ref, err := measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, nil, root, "",
+	// The reference server runs with the garbage collector setting the mock's binary defaults to
+	// (unless GOGC is set for the whole benchmark), so that the ratio compares the servers' work
+	// rather than their runtime settings.
+	var refEnv []string
+	if os.Getenv("GOGC") == "" {
+		refEnv = []string{"GOGC=" + mockDefaultGOGC}
+	}
+	ref, err := measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, refEnv, root, "",
 		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
 	if err != nil {
 		return err
@@ -315,6 +322,9 @@ func measure(c config, name string, argv, env []string, dir, fixedAddr string, s
 	fmt.Printf("peak RSS %.1f MiB\n", out.PeakRSSMiB)
 	return out, nil
 }
+
+// mockDefaultGOGC is cmd/verifeye-mock's defaultGCPercent (TestRefGOGCIsTheMocks keeps them equal).
+const mockDefaultGOGC = "400"
 
 func goBuild(root, out, pkg string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -30,6 +31,9 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	_ = flag.String("log-level", "error", "ignored: the log is at error level")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // as verifeye-mock does (its defaultGCPercent)
+	}
 	if f := os.Getenv("PROFMOCK_CPU"); f != "" {
 		out, err := os.Create(f)
 		if err != nil {

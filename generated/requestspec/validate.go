@@ -26,14 +26,28 @@ type Violation struct {
 // digits, either case: the vendor's own example id is not an RFC 4122 UUID), "uri" (an absolute
 // URI), "int32" and "int64".
 func (s *Schema) Validate(v any) []Violation {
-	var out []Violation
-	s.visit(v, nil, &out)
-	return out
+	var w walker
+	w.path = w.stack[:0]
+	w.visit(s, v)
+	return w.out
 }
 
-func (s *Schema) visit(v any, path []string, out *[]Violation) {
+// walker holds the path from the validated value to the one being visited (a slice only
+// copied for a violation) and the violations found.
+type walker struct {
+	stack [8]string
+	path  []string
+	out   []Violation
+}
+
+func (w *walker) pathWith(extra ...string) []string {
+	out := make([]string, 0, len(w.path)+len(extra))
+	return append(append(out, w.path...), extra...)
+}
+
+func (w *walker) visit(s *Schema, v any) {
 	add := func(keyword string) {
-		*out = append(*out, Violation{Path: path, Keyword: keyword, Schema: s, Value: v})
+		w.out = append(w.out, Violation{Path: w.pathWith(), Keyword: keyword, Schema: s, Value: v})
 	}
 	if v == nil {
 		switch {
@@ -76,19 +90,18 @@ func (s *Schema) visit(v any, path []string, out *[]Violation) {
 			add("type")
 			return
 		}
-		names := make([]string, 0, len(v))
-		for k := range v {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, k := range names {
-			if p := s.Properties[k]; p != nil {
-				p.visit(v[k], append(path[:len(path):len(path)], k), out)
+		// The members the schema declares, in sorted order (PropertyNames is sorted): the order
+		// kin-openapi visits them in; the others are not checked.
+		for _, k := range s.PropertyNames {
+			if child, ok := v[k]; ok {
+				w.path = append(w.path, k)
+				w.visit(s.Properties[k], child)
+				w.path = w.path[:len(w.path)-1]
 			}
 		}
 		for _, k := range s.Required {
 			if _, ok := v[k]; !ok {
-				*out = append(*out, Violation{Path: append(path[:len(path):len(path)], k), Keyword: "required", Schema: s, Value: v})
+				w.out = append(w.out, Violation{Path: w.pathWith(k), Keyword: "required", Schema: s, Value: v})
 			}
 		}
 	default: // an array, or a value encoding/json does not produce: no schema here allows it

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
 // TestValidationMatchesKinOnMutations compares the mock's validation with kin-openapi's on every
@@ -115,4 +117,17 @@ func urlEscape(s string) string {
 		b.WriteString("%" + strings.ToUpper(string("0123456789abcdef"[c>>4])+string("0123456789abcdef"[c&15])))
 	}
 	return b.String()
+}
+
+// TestNewValidatorRefusesWhatItCannotRead: an operation the validator could not check as the spec
+// says stops New rather than being checked loosely.
+func TestNewValidatorRefusesWhatItCannotRead(t *testing.T) {
+	for _, op := range []requestspec.Operation{
+		{ID: "optionalBody", Method: "POST", Path: "/x", Body: &requestspec.Body{Required: false, Schema: &requestspec.Schema{Type: "object"}}},
+		{ID: "boolParam", Method: "GET", Path: "/x", Params: []requestspec.Param{{Name: "flag", Schema: &requestspec.Schema{Type: "boolean"}}}},
+	} {
+		if _, err := newValidator(&op, 1<<20); err == nil || !strings.Contains(err.Error(), op.ID) {
+			t.Errorf("%s: newValidator = %v, want an error naming the operation", op.ID, err)
+		}
+	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -51,20 +49,7 @@ func startBinary(t *testing.T, bin string, args ...string) (string, *exec.Cmd) {
 // restarts it on the same data directory, and checks that every write it acknowledged is there
 // and that the store opens cleanly.
 func TestHardKillKeepsAcknowledgedWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	if runtime.GOOS == "windows" {
-		t.Skip("no SIGKILL on Windows")
-	}
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "verifeye-mock")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := robBuild(t) // skips in -short mode and on Windows
 	dir := t.TempDir()
 	base, cmd := startBinary(t, bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
 

@@ -280,7 +280,8 @@ func TestRobHeadersNetHTTPRefuses(t *testing.T) {
 	}
 }
 
-// robBuild builds the binary into a temporary directory, as crash_test.go does.
+// robBuild builds the binary into a temporary directory for the tests that run it as a process
+// (here and in crash_test.go); it skips in -short mode and where there is no SIGTERM or SIGKILL.
 func robBuild(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {

@@ -100,18 +100,8 @@ func (p *jsonParser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		m[k.(string)] = v // a repeated name: the last value wins, as with encoding/json
-		p.space()
-		if p.i >= len(p.b) {
-			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return m, true
-		default:
-			return nil, false
+		if done, ok := p.next('}'); !ok || done {
+			return m, ok
 		}
 	}
 }
@@ -131,20 +121,28 @@ func (p *jsonParser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.b) {
-			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			return a, true
-		default:
-			return nil, false
+		if done, ok := p.next(']'); !ok || done {
+			return a, ok
 		}
 	}
+}
+
+// next reads what follows a member or an element: a comma (another follows) or the closing
+// bracket (done); anything else is not valid JSON.
+func (p *jsonParser) next(closing byte) (done, ok bool) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		return false, true
+	case closing:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 // number reads a number by JSON's grammar and keeps its text, as UseNumber does.

@@ -24,8 +24,8 @@ func TestEvaluate(t *testing.T) {
 		got[tg.Name] = tg
 	}
 	for name, met := range map[string]bool{
-		"startup to first healthy response":                true,
-		"idle RSS":                                         true,
+		"startup to first healthy response": true,
+		"idle RSS":                          true,
 		"throughput vs Prism (every operation both serve)": false, // get: 32000 / 3900 = 8.2x
 		"mixed throughput vs net/http reference":           true,  // 66.7%
 		"mixed p99 vs net/http reference":                  true,  // 1.25x

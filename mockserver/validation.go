@@ -153,11 +153,11 @@ func (v *validator) validate(r *http.Request) (*http.Request, []string, *apiErro
 	if qErr != nil {
 		return nil, nil, qErr
 	}
-	e := &apiError{status: http.StatusBadRequest}
-	v.checkParams(q, e)
+	var e apiError // on the stack; a copy escapes only when there is a problem to answer
+	v.checkParams(q, &e)
 	if !v.hasBody {
-		if len(e.fields) > 0 {
-			return nil, nil, e
+		if perr := e.problem(); perr != nil {
+			return nil, nil, perr
 		}
 		return r, nil, nil
 	}
@@ -176,8 +176,8 @@ func (v *validator) validate(r *http.Request) (*http.Request, []string, *apiErro
 		}
 		e.add(field, rule(viol.Keyword, viol.Schema))
 	}
-	if len(e.fields) > 0 {
-		return nil, nil, e
+	if perr := e.problem(); perr != nil {
+		return nil, nil, perr
 	}
 	// Hand the strict handler the validated value too, so runtime.BindJSONBody binds it instead
 	// of decoding the JSON a second time. Its binder matches member names exactly and takes the
@@ -233,6 +233,14 @@ func (v *validator) checkParams(q url.Values, e *apiError) {
 			e.add(p.Name, rule(viol.Keyword, viol.Schema))
 		}
 	}
+}
+
+// problem is the 400 for the fields recorded in e, or nil when there are none.
+func (e *apiError) problem() *apiError {
+	if len(e.fields) == 0 {
+		return nil
+	}
+	return &apiError{status: http.StatusBadRequest, fields: e.fields}
 }
 
 // rule phrases a broken schema keyword as the rule the value broke.

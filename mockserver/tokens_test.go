@@ -61,7 +61,8 @@ func TestTokenSignerMatchesJWT(t *testing.T) {
 
 // TestTokenSignerWritesTheMocksTokensItself: the tokens the mock issues (one audience, whole
 // seconds, plain strings) take the signer's own path, not golang-jwt's, which costs 33
-// allocations a token: the signer's takes 3 (the claims' buffer stays on the stack).
+// allocations a token: the signer's takes 3 (the claims' buffer stays on the stack), a few more
+// under the race detector, which makes sync.Pool drop what it holds now and then.
 func TestTokenSignerWritesTheMocksTokensItself(t *testing.T) {
 	ts := newTokenSigner([]byte("0123456789abcdef0123456789abcdef"))
 	now := time.Unix(1_800_000_000, 0)
@@ -74,8 +75,8 @@ func TestTokenSignerWritesTheMocksTokensItself(t *testing.T) {
 			if _, err := ts.sign(c); err != nil {
 				t.Fatal(err)
 			}
-		}); allocs > 4 {
-			t.Errorf("audience %s: %.0f allocations a token; the signer's own path takes 3", aud, allocs)
+		}); allocs > 10 {
+			t.Errorf("audience %s: %.0f allocations a token; the signer's own path takes 3, golang-jwt's 33", aud, allocs)
 		}
 	}
 }

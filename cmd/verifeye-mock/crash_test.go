@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -13,45 +11,14 @@ import (
 	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
-// startBinary starts bin with args and returns its base URL and the running command.
-func startBinary(t *testing.T, bin string, args ...string) (string, *exec.Cmd) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = cleanEnv()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				urls <- u
-			}
-		}
-	}()
-	select {
-	case u := <-urls:
-		waitHealthy(t, u)
-		return u, cmd
-	case <-time.After(patience):
-		_ = cmd.Process.Kill()
-		t.Fatalf("%s printed no address within %s", bin, patience)
-	}
-	return "", nil
-}
-
 // TestHardKillKeepsAcknowledgedWrites kills the mock with SIGKILL while clients are writing,
 // restarts it on the same data directory, and checks that every write it acknowledged is there
 // and that the store opens cleanly.
 func TestHardKillKeepsAcknowledgedWrites(t *testing.T) {
 	bin := robBuild(t) // skips in -short mode and on Windows
 	dir := t.TempDir()
-	base, cmd := startBinary(t, bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
+	p := robStart(t, bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
+	base := p.base
 
 	var mu sync.Mutex
 	var acked []string
@@ -97,18 +64,17 @@ func TestHardKillKeepsAcknowledgedWrites(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if err := cmd.Process.Kill(); err != nil {
+	if err := p.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	_ = p.wait(t)
 	close(stop)
 	writers.Wait()
 	if len(acked) == 0 {
 		t.Fatal("no write was acknowledged before the kill")
 	}
 
-	base, cmd = startBinary(t, bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	base = robStart(t, bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error").base // stopped by its cleanup
 	stored := robNames(t, base)
 	missing := 0
 	for _, name := range acked {

@@ -309,7 +309,7 @@ type robProcess struct {
 	exited chan error // gets cmd.Wait's result
 }
 
-// robStart starts bin like startBinary does, but keeps its log and waits for it in the
+// robStart starts bin, waits for its first healthy answer, keeps its log and waits for it in the
 // background; cleanup kills it if it still runs.
 func robStart(t *testing.T, bin string, args ...string) *robProcess {
 	t.Helper()

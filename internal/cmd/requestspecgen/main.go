@@ -10,7 +10,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"go/format"
@@ -354,8 +353,5 @@ func extraKeywords(c openapi3.Schema) []string {
 			out = append(out, v.Type().Field(i).Name)
 		}
 	}
-	if len(out) == 0 {
-		return []string{errors.New("unknown").Error()}
-	}
-	return slices.Clip(out)
+	return out
 }

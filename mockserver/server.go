@@ -299,13 +299,12 @@ func operationHandler(api *generated.ServerInterfaceWrapper, operationID string)
 // validated runs v before next, answering the problem when the request breaks the spec.
 func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r2, unknown, perr := v.validate(r)
+		r2, notes, perr := v.validate(r)
 		if perr != nil {
 			s.writeProblem(w, r, perr)
 			return
 		}
-		if len(unknown) > 0 {
-			msg := unknownFieldsWarning(unknown)
+		if msg := notes.warning(); msg != "" {
 			w.Header().Set("X-Mock-Warning", msg)
 			s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
 		}
@@ -459,13 +458,13 @@ func newRequestID() string {
 	return string(b[:])
 }
 
-// maxWarnedFields bounds the X-Mock-Warning header, so that a body with thousands of unknown
-// fields cannot make a header that proxies and clients refuse.
+// maxWarnedFields bounds each list of the X-Mock-Warning header, so that a body with thousands
+// of unknown fields cannot make a header that proxies and clients refuse.
 const maxWarnedFields = 10
 
-// unknownFieldsWarning names the ignored fields, quoted when they hold characters a header
-// cannot carry, the first few only.
-func unknownFieldsWarning(fields []string) string {
+// warnedNames lists fields for the X-Mock-Warning header: the first few only, each quoted when it
+// holds characters a header cannot carry.
+func warnedNames(fields []string) string {
 	names := make([]string, 0, min(len(fields), maxWarnedFields))
 	for _, f := range fields[:min(len(fields), maxWarnedFields)] {
 		if strings.IndexFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) >= 0 {
@@ -473,7 +472,7 @@ func unknownFieldsWarning(fields []string) string {
 		}
 		names = append(names, f)
 	}
-	msg := "ignored unknown fields: " + strings.Join(names, ", ")
+	msg := strings.Join(names, ", ")
 	if more := len(fields) - len(names); more > 0 {
 		msg += fmt.Sprintf(" and %d more", more)
 	}

@@ -100,7 +100,8 @@ func simpleQueryParam(p requestspec.Param) (fastParam, bool) {
 
 // acceptsPlainQuery accepts a query with no escapes, no '+' and no ';' (for which url.ParseQuery
 // returns the pieces between '&' as they are, and no error) when it gives every declared
-// parameter at most once and each is valid; it decides nothing otherwise. It reads the query in
+// parameter at most once, under the spec's spelling only, and each is valid; it decides nothing
+// otherwise. It reads the query in
 // place, without the map url.ParseQuery builds.
 func (v *validator) acceptsPlainQuery(raw string) bool {
 	if len(v.op.Params) == 0 {
@@ -117,9 +118,12 @@ func (v *validator) acceptsPlainQuery(raw string) bool {
 		}
 		key, value, _ := strings.Cut(piece, "=")
 		for i, p := range v.fast {
-			if key == p.name {
+			switch {
+			case key == p.name:
 				seen[i]++
 				vals[i] = value
+			case equalFoldUpper(key, p.name):
+				return false // another spelling of the parameter: foldQuery respells it
 			}
 		}
 	}
@@ -143,32 +147,54 @@ func (v *validator) acceptsPlainQuery(raw string) bool {
 	return true
 }
 
-// validate checks r and returns the request to hand on (its body re-readable) and the names of
-// body fields the spec does not know, or the problem to answer.
-func (v *validator) validate(r *http.Request) (*http.Request, []string, *apiError) {
-	if !v.hasBody && v.acceptsPlainQuery(r.URL.RawQuery) {
-		return r, nil, nil
+// fieldNotes is what the mock tells the client, in X-Mock-Warning, about a request it accepts.
+type fieldNotes struct {
+	unknown []string // body members the spec does not know, ignored
+	folded  []string // names matched to the spec's in another letter case: "QueryString as queryString"
+}
+
+// warning is the X-Mock-Warning value for n, or "" when there is nothing to tell.
+func (n fieldNotes) warning() string {
+	var parts []string
+	if len(n.unknown) > 0 {
+		parts = append(parts, "ignored unknown fields: "+warnedNames(n.unknown))
 	}
+	if len(n.folded) > 0 {
+		parts = append(parts, "matched regardless of letter case: "+warnedNames(n.folded))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// validate checks r and returns the request to hand on (its body re-readable, its names the
+// spec's) and what to tell the client about it, or the problem to answer.
+func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiError) {
+	if !v.hasBody && v.acceptsPlainQuery(r.URL.RawQuery) {
+		return r, fieldNotes{}, nil
+	}
+	r, foldedQuery := v.foldQuery(r)
 	q, qErr := v.checkQueryOnce(r.URL.RawQuery)
 	if qErr != nil {
-		return nil, nil, qErr
+		return nil, fieldNotes{}, qErr
 	}
 	var e apiError // on the stack; a copy escapes only when there is a problem to answer
 	v.checkParams(q, &e)
 	if !v.hasBody {
 		if perr := e.problem(); perr != nil {
-			return nil, nil, perr
+			return nil, fieldNotes{}, perr
 		}
-		return r, nil, nil
+		return r, fieldNotes{folded: foldedQuery}, nil
 	}
 	body, doc, decoded, bErr := v.readBody(r)
 	if bErr != nil {
-		return nil, nil, bErr
+		return nil, fieldNotes{}, bErr
 	}
 	if !decoded { // valid JSON that json.Decoder does not take (readBody found no other fault)
-		return nil, nil, badRequest("body", "must be valid JSON")
+		return nil, fieldNotes{}, badRequest("body", "must be valid JSON")
 	}
-	unknown := v.unknownFields(doc)
+	notes := fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
+	if len(notes.unknown) > 0 {
+		body, doc, notes = v.respell(body, doc, notes)
+	}
 	for _, viol := range v.op.Body.Schema.Validate(doc) {
 		field := "body"
 		if len(viol.Path) > 0 {
@@ -177,20 +203,51 @@ func (v *validator) validate(r *http.Request) (*http.Request, []string, *apiErro
 		e.add(field, rule(viol.Keyword, viol.Schema))
 	}
 	if perr := e.problem(); perr != nil {
-		return nil, nil, perr
+		return nil, fieldNotes{}, perr
 	}
 	// Hand the strict handler the validated value too, so runtime.BindJSONBody binds it instead
 	// of decoding the JSON a second time. Its binder matches member names exactly and takes the
 	// last of duplicate members whole, where encoding/json matches names case-insensitively and
 	// merges duplicate objects: only a body whose every member is a field of the schema, each
 	// once, binds to the same request either way.
-	if len(unknown) == 0 && jsonMemberCount(body) == docMemberCount(doc) {
+	if len(notes.unknown) == 0 && jsonMemberCount(body) == docMemberCount(doc) {
 		r.Body = validatedBody{ReadCloser: io.NopCloser(bytes.NewReader(body)), value: doc}
 	} else {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	r.ContentLength = int64(len(body))
-	return r, unknown, nil
+	return r, notes, nil
+}
+
+// respell returns body and doc with every member name that is a property of its object's
+// schema in another letter case spelt as the spec spells it, and notes with those renamings added
+// and the unknown fields found again; body, doc and notes themselves when there is none. Such a
+// name is always among notes.unknown, so only a body with unknown fields needs a look.
+func (v *validator) respell(body []byte, doc any, notes fieldNotes) ([]byte, any, fieldNotes) {
+	if !needsFold(v.op.Body.Schema, doc) {
+		return body, doc, notes
+	}
+	respelt, renamed := foldMemberNames(body, v.op.Body.Schema)
+	doc2, ok := decodeOne(respelt)
+	if !ok {
+		return body, doc, notes // not reached: only names changed, to names that need no escaping
+	}
+	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...)}
+}
+
+// foldQuery returns r with every query parameter name that matches one of the operation's in
+// another letter case spelt as the spec spells it (r itself when there is none), and the
+// renamings.
+func (v *validator) foldQuery(r *http.Request) (*http.Request, []string) {
+	raw, folded := foldQueryNames(r.URL.RawQuery, v.op.Params)
+	if folded == nil {
+		return r, nil
+	}
+	r2 := *r
+	u := *r.URL
+	u.RawQuery = raw
+	r2.URL = &u
+	return &r2, folded
 }
 
 // checkParams checks each query parameter of q (parsed, each given at most once) against its
@@ -312,9 +369,9 @@ func (v *validator) checkQueryOnce(raw string) (url.Values, *apiError) {
 	return q, nil
 }
 
-// readBody reads and checks the body: application/json, within maxBody, not empty, valid JSON.
-// It also returns the body decoded (json.Decoder with UseNumber), and whether that decode
-// succeeded.
+// readBody reads and checks the body: application/json, within maxBody, not empty, valid JSON
+// nested at most maxBodyNesting deep. It also returns the body decoded (json.Decoder with
+// UseNumber), and whether that decode succeeded.
 func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
@@ -354,6 +411,9 @@ func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	}
 	if loneSurrogate(body) {
 		return nil, nil, false, badRequest("body", `must not contain a lone UTF-16 surrogate escape (\uD800 to \uDFFF without its pair)`)
+	}
+	if nestingExceeds(body, maxBodyNesting) {
+		return nil, nil, false, badRequest("body", fmt.Sprintf("must not nest objects and arrays more than %d levels deep", maxBodyNesting))
 	}
 	// One JSON value followed by nothing but JSON white space is exactly what json.Valid
 	// accepts; anything else gets json.Valid's verdict and wording.

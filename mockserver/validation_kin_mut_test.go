@@ -50,8 +50,8 @@ func TestValidationMatchesKinOnMutations(t *testing.T) {
 		v := validationServer(t).routes[validationOps[op].pattern]
 		req, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		if _, unknown, perr := v.validate(req); perr != nil || len(unknown) > 0 {
-			t.Fatalf("%s: the full body %s is not valid: %v, unknown %v", validationOps[op].pattern, body, perr, unknown)
+		if _, notes, perr := v.validate(req); perr != nil || notes.warning() != "" {
+			t.Fatalf("%s: the full body %s is not valid: %v, %s", validationOps[op].pattern, body, perr, notes.warning())
 		}
 		check(doc)
 		for _, v := range values {
@@ -71,6 +71,16 @@ func TestValidationMatchesKinOnMutations(t *testing.T) {
 			obj["unknownMember"] = 1
 			check(doc)
 			delete(obj, "unknownMember")
+			// The member under other spellings, alone and beside its own.
+			for _, spelling := range []string{strings.ToUpper(key[:1]) + key[1:], strings.ToUpper(key)} {
+				delete(obj, key)
+				obj[spelling] = old
+				check(doc)
+				obj[key] = old
+				obj[spelling] = "x"
+				check(doc)
+				delete(obj, spelling)
+			}
 		})
 	}
 	for op := range 5 {
@@ -80,7 +90,7 @@ func TestValidationMatchesKinOnMutations(t *testing.T) {
 				b, _ := json.Marshal(v)
 				s = string(b)
 			}
-			for _, name := range []string{"verificationId", "verificationSessionId", "expirationInSeconds"} {
+			for _, name := range []string{"verificationId", "verificationSessionId", "expirationInSeconds", "VerificationId", "VERIFICATIONSESSIONID"} {
 				checkMatchesKin(t, op, name+"="+urlEscape(s), "", "")
 				n++
 			}

@@ -64,7 +64,7 @@ var kinRoutes = sync.OnceValues(func() (map[string]*routers.Route, error) {
 
 // kinValidate validates r as v does, with kin-openapi deciding and wording the schema checks:
 // the same query, body and unknown-field checks first, then openapi3filter.ValidateRequest.
-func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, []string, *apiError) {
+func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fieldNotes, *apiError) {
 	t.Helper()
 	routes, err := kinRoutes()
 	if err != nil {
@@ -74,29 +74,35 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, []
 	if route == nil {
 		t.Fatalf("openapi.yaml has no %s %s", v.op.Method, v.op.Path)
 	}
+	r, foldedQuery := v.foldQuery(r)
 	if _, qErr := v.checkQueryOnce(r.URL.RawQuery); qErr != nil {
-		return nil, nil, qErr
+		return nil, fieldNotes{}, qErr
 	}
 	var body []byte
-	var unknown []string
+	var notes fieldNotes
 	if v.hasBody {
 		var doc any
 		var bErr *apiError
 		if body, doc, _, bErr = v.readBody(r); bErr != nil {
-			return nil, nil, bErr
+			return nil, fieldNotes{}, bErr
+		}
+		notes = fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
+		if len(notes.unknown) > 0 {
+			body, _, notes = v.respell(body, doc, notes)
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
-		unknown = v.unknownFields(doc)
+	} else {
+		notes.folded = foldedQuery
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, Route: route, Options: filterOptions}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		return nil, nil, requestProblem(err)
+		return nil, fieldNotes{}, requestProblem(err)
 	}
 	if v.hasBody {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	return r, unknown, nil
+	return r, notes, nil
 }
 
 // requestProblem turns kin-openapi's validation errors into one 400 that names every offending

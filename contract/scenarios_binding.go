@@ -1,0 +1,40 @@
+package contract
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// How production binds names: the ASP.NET Core stack it runs on matches JSON member names and
+// query parameter names regardless of letter case, so a C# client that sends its classes'
+// PascalCase names works. These scenarios prove it, and the mock's doing the same, against
+// each target.
+func init() {
+	register(
+		Scenario{Name: "binding/member-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			body := []byte(`{"QueryString":"contract=1","SecuritySettings":{"ExpirationEnabled":false}}`)
+			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			if !t.Status(opCreateSignature, status, resp, http.StatusOK) {
+				return
+			}
+			var s struct {
+				SignedQueryString string `json:"signedQueryString"`
+			}
+			if err := json.Unmarshal(resp, &s); err != nil {
+				t.Errorf("%s: the answer is not JSON: %v (body: %s)", opCreateSignature, err, snippet(resp))
+				return
+			}
+			// Both the query string and the nested expirationEnabled were bound: no expiration.
+			t.True(strings.HasPrefix(s.SignedQueryString, "contract=1&reSignature="), opCreateSignature, "signedQueryString", s.SignedQueryString,
+				"contract=1 signed without expiration, from PascalCase member names")
+		}},
+		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.
+			status, h, body := t.Raw(http.MethodGet, "/v1/verification/get?VerificationId="+uuid.NewString(), nil, map[string]string{"Authorization": t.AuthHeader()})
+			t.Problem(opGetVerification, status, h, body, http.StatusNotFound, "")
+		}},
+	)
+}

@@ -1,0 +1,144 @@
+package mockserver_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// Production binds JSON member names and query parameter names regardless of letter case, as
+// ASP.NET Core with System.Text.Json's web defaults does, and refuses JSON nested deeper than 64
+// levels; so does the mock, and it names every respelt name in X-Mock-Warning.
+
+func TestMemberNamesBindRegardlessOfCase(t *testing.T) {
+	m := newMock(t)
+
+	t.Run("PascalCase signature request, as a C# client serializes it", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create",
+			[]byte(`{"QueryString":"userId=User123","SecuritySettings":{"EnableNonce":true,"ExpirationInSeconds":60}}`))
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d, body %s", r.status, r.body)
+		}
+		var got generated.SignedQuery
+		if err := json.Unmarshal(r.body, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(got.SignedQueryString, "userId=User123&reExpiration=") || got.Nonce == nil || *got.Nonce == "" {
+			t.Errorf("signed %q with nonce %v; want the query signed with a nonce", got.SignedQueryString, got.Nonce)
+		}
+		if got.Expiration == nil || *got.Expiration != frozenAt.Unix()+60 {
+			t.Errorf("expiration %v, want %d: expirationInSeconds was not bound", got.Expiration, frozenAt.Unix()+60)
+		}
+		want := "matched regardless of letter case: QueryString as queryString, SecuritySettings as securitySettings, securitySettings.EnableNonce as enableNonce, securitySettings.ExpirationInSeconds as expirationInSeconds"
+		if w := r.header.Get("X-Mock-Warning"); w != want {
+			t.Errorf("X-Mock-Warning %q\nwant %q", w, want)
+		}
+	})
+
+	t.Run("every letter case binds and is checked like the spec's spelling", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"QUERYSTRING":"a=1","securitysettings":{"expirationinseconds":0}}`))
+		r.problem(t, http.StatusBadRequest, "securitySettings.expirationInSeconds")
+	})
+
+	t.Run("the last of two spellings counts, as System.Text.Json binds duplicates", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"first=1","QueryString":"second=2","securitySettings":{"expirationEnabled":false}}`))
+		var got generated.SignedQuery
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil {
+			t.Fatalf("status %d, body %s", r.status, r.body)
+		}
+		if !strings.HasPrefix(got.SignedQueryString, "second=2&reSignature=") {
+			t.Errorf("signed %q, want the last spelling's value second=2", got.SignedQueryString)
+		}
+	})
+
+	t.Run("a name that is not a field in any case stays unknown", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1","Query_String":"b=2"}`))
+		if w := r.header.Get("X-Mock-Warning"); r.status != http.StatusOK || w != "ignored unknown fields: Query_String" {
+			t.Errorf("status %d, X-Mock-Warning %q", r.status, w)
+		}
+	})
+
+	t.Run("both notes in one warning", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"QueryString":"a=1","extra":true}`))
+		want := "ignored unknown fields: extra; matched regardless of letter case: QueryString as queryString"
+		if w := r.header.Get("X-Mock-Warning"); r.status != http.StatusOK || w != want {
+			t.Errorf("status %d, X-Mock-Warning %q, want %q", r.status, w, want)
+		}
+	})
+
+	t.Run("a respelt verification is stored under the spec's names", func(t *testing.T) {
+		name := m.uniqueName("pascal")
+		r := m.send(http.MethodPost, "/v1/verification/create", []byte(`{"Name":"`+name+`","VerificationConfig":{"VerifierConfigs":{"Age":{"Type":"ThresholdVerification","Threshold":21}},"RedirectConfig":{"PassedUrl":"https://shop.example/ok"}}}`))
+		var created generated.VerificationCreated
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &created) != nil {
+			t.Fatalf("status %d, body %s", r.status, r.body)
+		}
+		v := m.getVerification(m.A, created.VerificationId)
+		age := v.VerificationConfig.VerifierConfigs.Age
+		if v.Name != name || age == nil || age.Threshold == nil || *age.Threshold != 21 {
+			t.Errorf("stored %+v, want name %q and an age threshold of 21", v, name)
+		}
+		if rc := v.VerificationConfig.RedirectConfig; rc == nil || rc.PassedUrl == nil || *rc.PassedUrl != "https://shop.example/ok" {
+			t.Errorf("redirectConfig %+v, want passedUrl https://shop.example/ok", rc)
+		}
+	})
+}
+
+func TestQueryNamesBindRegardlessOfCase(t *testing.T) {
+	m := newMock(t)
+	created := m.createVerification(m.A, generated.VerificationInput{Name: m.uniqueName("query case")})
+	id := created.VerificationId.String()
+
+	for _, name := range []string{"VerificationId", "VERIFICATIONID", "verificationid"} {
+		t.Run(name, func(t *testing.T) {
+			r := m.send(http.MethodGet, "/v1/verification/get?"+name+"="+id, nil)
+			if r.status != http.StatusOK || !strings.Contains(string(r.body), id) {
+				t.Fatalf("status %d, body %s", r.status, r.body)
+			}
+			if w := r.header.Get("X-Mock-Warning"); w != "matched regardless of letter case: "+name+" as verificationId" {
+				t.Errorf("X-Mock-Warning %q", w)
+			}
+		})
+	}
+	t.Run("the spec's spelling carries no warning", func(t *testing.T) {
+		r := m.send(http.MethodGet, "/v1/verification/get?verificationId="+id, nil)
+		if r.status != http.StatusOK || r.header.Get("X-Mock-Warning") != "" {
+			t.Errorf("status %d, X-Mock-Warning %q", r.status, r.header.Get("X-Mock-Warning"))
+		}
+	})
+	t.Run("two spellings are the parameter given twice", func(t *testing.T) {
+		r := m.send(http.MethodGet, "/v1/verification/get?verificationId="+id+"&VerificationId="+id, nil)
+		p := r.problem(t, http.StatusBadRequest, "verificationId")
+		if got := apiErrorsOf(p)["verificationId"]; len(got) != 1 || got[0] != "must be given at most once" {
+			t.Errorf("errors %v", apiErrorsOf(p))
+		}
+	})
+	t.Run("a respelt parameter is checked like the spec's", func(t *testing.T) {
+		r := m.send(http.MethodGet, "/v1/verification/get?VerificationId=not-a-uuid", nil)
+		r.problem(t, http.StatusBadRequest, "verificationId")
+	})
+}
+
+func TestBodyNestingLimit(t *testing.T) {
+	m := newMock(t)
+	nested := func(levels int) []byte {
+		// The body object is the first level; an ignored member holds the rest.
+		return []byte(`{"queryString":"a=1","ignored":` + strings.Repeat("[", levels-1) + strings.Repeat("]", levels-1) + `}`)
+	}
+	if r := m.send(http.MethodPost, "/v1/signature/create", nested(64)); r.status != http.StatusOK {
+		t.Errorf("64 levels: status %d, body %s; want 200", r.status, r.body)
+	}
+	r := m.send(http.MethodPost, "/v1/signature/create", nested(65))
+	p := r.problem(t, http.StatusBadRequest, "body")
+	if got := apiErrorsOf(p)["body"]; len(got) != 1 || got[0] != "must not nest objects and arrays more than 64 levels deep" {
+		t.Errorf("errors %v", apiErrorsOf(p))
+	}
+	// Brackets inside strings are not nesting.
+	deepText := `{"queryString":"a=` + strings.Repeat("[", 100) + `"}`
+	if r := m.send(http.MethodPost, "/v1/signature/create", []byte(deepText)); r.status != http.StatusOK {
+		t.Errorf("brackets in a string: status %d, body %s; want 200", r.status, r.body)
+	}
+}

@@ -1,0 +1,290 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/verifeye-twin/verifeye/generated/requestspec"
+)
+
+// What the production service's stack (ASP.NET Core with System.Text.Json's web defaults) does
+// with a request before it reaches the API, and the mock does too:
+//
+//   - It binds JSON member names regardless of letter case: {"QueryString": …} is queryString.
+//     C# clients that serialize their classes as declared send PascalCase names, and production
+//     accepts them; a mock that refused them would fail integrations that work.
+//   - It binds query parameter names regardless of letter case: ?VerificationId=… is
+//     verificationId.
+//   - It refuses JSON nested deeper than 64 levels (System.Text.Json's MaxDepth), even inside
+//     members the API ignores.
+//
+// Matching a name to the spec's is ordinal and case-insensitive, as .NET's OrdinalIgnoreCase is:
+// each character upper-cased on its own. Every such match is named in the X-Mock-Warning header,
+// since the spec's own spelling is what a client should send.
+
+// maxBodyNesting is how deeply objects and arrays may nest in a request body: System.Text.Json's
+// default MaxDepth, under which the 65th level is refused.
+const maxBodyNesting = 64
+
+// nestingExceeds reports whether body opens more than limit objects and arrays inside one
+// another. It counts brackets outside strings, so it needs no valid JSON to answer.
+func nestingExceeds(body []byte, limit int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '{', '[':
+			if depth++; depth > limit {
+				return true
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// foldedName is the spec's name that name stands for when it differs only in letter case, as
+// .NET's OrdinalIgnoreCase compares (each character upper-cased on its own), or "" when none
+// does. names are the spec's names; an exact match is not looked for here.
+func foldedName(name string, names []string) string {
+	for _, want := range names {
+		if equalFoldUpper(name, want) {
+			return want
+		}
+	}
+	return ""
+}
+
+// equalFoldUpper compares a and b character by character after upper-casing each, which is what
+// .NET's OrdinalIgnoreCase does for the characters a JSON member name can hold: "ſ" matches "S",
+// while the Kelvin sign, upper case already, does not match "k".
+func equalFoldUpper(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb && unicode.ToUpper(ra) != unicode.ToUpper(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == "" && b == ""
+}
+
+// needsFold reports whether some member of doc, at any depth the schema describes, is one of the
+// schema's properties spelt in another letter case.
+func needsFold(s *requestspec.Schema, doc any) bool {
+	obj, ok := doc.(map[string]any)
+	if !ok || s == nil || len(s.Properties) == 0 {
+		return false
+	}
+	for k, child := range obj {
+		p, known := s.Properties[k]
+		if !known {
+			if foldedName(k, s.PropertyNames) != "" {
+				return true
+			}
+			continue
+		}
+		if needsFold(p, child) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldMemberNames rewrites body, valid JSON nested at most maxBodyNesting deep, with every member
+// name that matches a property of its object's schema in another letter case replaced by the
+// property's own name, and returns the rewritten body with the renamings ("QueryString as
+// queryString", by the path of the rewritten text), in the order they occur. Members that match
+// one property under several spellings become duplicates of it, of which the last counts, as
+// System.Text.Json binds them.
+func foldMemberNames(body []byte, s *requestspec.Schema) ([]byte, []string) {
+	f := folder{in: body, out: make([]byte, 0, len(body))}
+	f.value(s, "")
+	f.out = append(f.out, f.in[f.i:]...) // trailing white space
+	return f.out, f.renamed
+}
+
+type folder struct {
+	in, out []byte
+	i       int
+	renamed []string
+}
+
+func (f *folder) space() {
+	start := f.i
+	for f.i < len(f.in) && (f.in[f.i] == ' ' || f.in[f.i] == '\t' || f.in[f.i] == '\n' || f.in[f.i] == '\r') {
+		f.i++
+	}
+	f.out = append(f.out, f.in[start:f.i]...)
+}
+
+// value copies one JSON value, renaming the member names of an object that s describes.
+func (f *folder) value(s *requestspec.Schema, path string) {
+	f.space()
+	if f.i >= len(f.in) {
+		return
+	}
+	switch f.in[f.i] {
+	case '{':
+		f.object(s, path)
+	case '[':
+		f.out = append(f.out, '[')
+		f.i++
+		for {
+			f.space()
+			if f.i >= len(f.in) {
+				return
+			}
+			if f.in[f.i] == ']' {
+				f.out = append(f.out, ']')
+				f.i++
+				return
+			}
+			if f.in[f.i] == ',' {
+				f.out = append(f.out, ',')
+				f.i++
+				continue
+			}
+			f.value(nil, "") // request schemas have no arrays; nothing inside one is renamed
+		}
+	case '"':
+		f.out = append(f.out, f.in[f.i:f.stringEnd()]...)
+		f.i = f.stringEnd()
+	default: // a number or a literal runs to the next delimiter
+		start := f.i
+		for f.i < len(f.in) && !strings.ContainsRune(",}] \t\n\r", rune(f.in[f.i])) {
+			f.i++
+		}
+		f.out = append(f.out, f.in[start:f.i]...)
+	}
+}
+
+func (f *folder) object(s *requestspec.Schema, path string) {
+	f.out = append(f.out, '{')
+	f.i++
+	for {
+		f.space()
+		if f.i >= len(f.in) {
+			return
+		}
+		switch f.in[f.i] {
+		case '}':
+			f.out = append(f.out, '}')
+			f.i++
+			return
+		case ',':
+			f.out = append(f.out, ',')
+			f.i++
+			continue
+		}
+		end := f.stringEnd()
+		raw := f.in[f.i:end]
+		f.i = end
+		var name string
+		if json.Unmarshal(raw, &name) != nil {
+			name = "" // not reached for valid JSON
+		}
+		var child *requestspec.Schema
+		if s != nil {
+			if p, known := s.Properties[name]; known {
+				child = p
+			} else if canonical := foldedName(name, s.PropertyNames); canonical != "" {
+				child = s.Properties[canonical]
+				f.renamed = append(f.renamed, join(path, name)+" as "+canonical)
+				name = canonical
+				raw = []byte(`"` + canonical + `"`) // the spec's names need no escaping
+			}
+		}
+		f.out = append(f.out, raw...)
+		f.space()
+		if f.i < len(f.in) && f.in[f.i] == ':' {
+			f.out = append(f.out, ':')
+			f.i++
+		}
+		f.value(child, join(path, name))
+	}
+}
+
+// stringEnd is the index just past the string that starts at f.i.
+func (f *folder) stringEnd() int {
+	for j := f.i + 1; j < len(f.in); j++ {
+		switch f.in[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(f.in)
+}
+
+// foldQueryNames returns raw with every parameter name that matches one of params in another
+// letter case replaced by the parameter's own name, and the renamings ("VerificationId as
+// verificationId"), sorted; raw itself when nothing is renamed or it is not a valid query, which
+// checkQueryOnce refuses.
+func foldQueryNames(raw string, params []requestspec.Param) (string, []string) {
+	if raw == "" || len(params) == 0 {
+		return raw, nil
+	}
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return raw, nil
+	}
+	var renamed []string
+	for key := range q {
+		if slices.Contains(names, key) {
+			continue
+		}
+		if canonical := foldedName(key, names); canonical != "" {
+			renamed = append(renamed, key+" as "+canonical)
+		}
+	}
+	if renamed == nil {
+		return raw, nil
+	}
+	slices.Sort(renamed)
+	// Rebuild the query piece by piece in its order, so that repeated values keep their order
+	// and checkQueryOnce sees a parameter given under two spellings as given twice.
+	var b strings.Builder
+	for piece := range strings.SplitSeq(raw, "&") {
+		if piece == "" {
+			continue
+		}
+		key, value, hasValue := strings.Cut(piece, "=")
+		if name, err := url.QueryUnescape(key); err == nil && !slices.Contains(names, name) {
+			if canonical := foldedName(name, names); canonical != "" {
+				key = url.QueryEscape(canonical)
+			}
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(key)
+		if hasValue {
+			b.WriteByte('=')
+			b.WriteString(value)
+		}
+	}
+	return b.String(), renamed
+}

@@ -1,0 +1,122 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/verifeye-twin/verifeye/generated/requestspec"
+)
+
+func TestEqualFoldUpper(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"queryString", "queryString", true},
+		{"QueryString", "queryString", true},
+		{"QUERYSTRING", "queryString", true},
+		{"queryStrin", "queryString", false},
+		{"queryStringx", "queryString", false},
+		{"query_string", "queryString", false},
+		{"ſecuritySettings", "securitySettings", true}, // U+017F upper-cases to S, in .NET too
+		{"ıd", "Id", true},                             // U+0131 upper-cases to I
+		{"\u212Aey", "key", false},                     // the Kelvin sign is upper case already
+		{"", "", true},
+		{"a", "", false},
+	} {
+		if got := equalFoldUpper(tc.a, tc.b); got != tc.want {
+			t.Errorf("equalFoldUpper(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestNestingExceeds(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want bool
+	}{
+		{strings.Repeat("[", 64) + strings.Repeat("]", 64), false},
+		{strings.Repeat("[", 65) + strings.Repeat("]", 65), true},
+		{`{"a":` + strings.Repeat(`{"b":`, 63) + `1` + strings.Repeat("}", 64), false},
+		{`{"a":` + strings.Repeat(`{"b":`, 64) + `1` + strings.Repeat("}", 65), true},
+		{`{"a":"` + strings.Repeat("[", 200) + `"}`, false},
+		{`{"a":"\"` + strings.Repeat("{", 200) + `"}`, false},
+		{`[[[]],[[]],[[]]]`, false},
+		{strings.Repeat("[", 65), true}, // not JSON, still too deep
+	} {
+		if got := nestingExceeds([]byte(tc.body), 64); got != tc.want {
+			t.Errorf("nestingExceeds(%.40q…) = %v, want %v", tc.body, got, tc.want)
+		}
+	}
+}
+
+func TestFoldMemberNames(t *testing.T) {
+	body := requestspec.Operations[opIndex(t, "createSignature")].Body.Schema
+	for _, tc := range []struct {
+		in, want string
+		renamed  []string
+	}{
+		{
+			in:      `{"queryString":"a=1"}`,
+			want:    `{"queryString":"a=1"}`,
+			renamed: nil,
+		},
+		{
+			in:      " {\n  \"QueryString\" : \"a=1\",\n  \"SecuritySettings\": {\"EnableNonce\": true, \"other\": [ {\"EnableNonce\":1} ] } }\n",
+			want:    " {\n  \"queryString\" : \"a=1\",\n  \"securitySettings\": {\"enableNonce\": true, \"other\": [ {\"EnableNonce\":1} ] } }\n",
+			renamed: []string{"QueryString as queryString", "SecuritySettings as securitySettings", "securitySettings.EnableNonce as enableNonce"},
+		},
+		{ // an escaped spelling is read as the name it spells
+			in:      `{"Query\u0053tring":"a=1","query\u0053tring":"b=2"}`,
+			want:    `{"queryString":"a=1","query\u0053tring":"b=2"}`,
+			renamed: []string{"QueryString as queryString"},
+		},
+		{ // members the schema does not describe keep their names at any depth
+			in:      `{"extra":{"QueryString":1},"list":[{"QueryString":2}],"n":-1.5e3,"t":true,"z":null}`,
+			want:    `{"extra":{"QueryString":1},"list":[{"QueryString":2}],"n":-1.5e3,"t":true,"z":null}`,
+			renamed: nil,
+		},
+	} {
+		got, renamed := foldMemberNames([]byte(tc.in), body)
+		if string(got) != tc.want || !reflect.DeepEqual(renamed, tc.renamed) {
+			t.Errorf("foldMemberNames(%s)\n = %s %q\nwant %s %q", tc.in, got, renamed, tc.want, tc.renamed)
+		}
+		if !json.Valid(got) {
+			t.Errorf("foldMemberNames(%s) is not JSON: %s", tc.in, got)
+		}
+	}
+}
+
+func TestFoldQueryNames(t *testing.T) {
+	params := requestspec.Operations[opIndex(t, "getVerification")].Params
+	for _, tc := range []struct {
+		in, want string
+		renamed  []string
+	}{
+		{"verificationId=1", "verificationId=1", nil},
+		{"VerificationId=1", "verificationId=1", []string{"VerificationId as verificationId"}},
+		{"a=%20&VERIFICATIONID=1&b&verificationid=2", "a=%20&verificationId=1&b&verificationId=2", []string{"VERIFICATIONID as verificationId", "verificationid as verificationId"}},
+		{"Verification%49d=1", "verificationId=1", []string{"VerificationId as verificationId"}},
+		{"VerificationId=1;x", "VerificationId=1;x", nil}, // not a valid query: checkQueryOnce refuses it
+		{"", "", nil},
+	} {
+		got, renamed := foldQueryNames(tc.in, params)
+		if got != tc.want || !reflect.DeepEqual(renamed, tc.renamed) {
+			t.Errorf("foldQueryNames(%q) = %q %q, want %q %q", tc.in, got, renamed, tc.want, tc.renamed)
+		}
+	}
+}
+
+// opIndex is the index of the operation with id in requestspec.Operations.
+func opIndex(t *testing.T, id string) int {
+	t.Helper()
+	for i, op := range requestspec.Operations {
+		if op.ID == id {
+			return i
+		}
+	}
+	t.Fatalf("no operation %s", id)
+	return -1
+}

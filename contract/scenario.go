@@ -162,6 +162,15 @@ func (t *T) Advance(d time.Duration) {
 // path on the target, through the checking transport, and returns the status, the headers and
 // the body.
 func (t *T) Raw(method, path string, body []byte, headers map[string]string) (int, http.Header, []byte) {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	return t.RawHeader(method, path, body, h)
+}
+
+// RawHeader is Raw with headers that may repeat a name.
+func (t *T) RawHeader(method, path string, body []byte, headers http.Header) (int, http.Header, []byte) {
 	var r io.Reader
 	if body != nil {
 		r = strings.NewReader(string(body))
@@ -170,8 +179,10 @@ func (t *T) Raw(method, path string, body []byte, headers map[string]string) (in
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
+	for k, vs := range headers {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	resp, err := t.http.Do(req)
 	if err != nil {

@@ -69,6 +69,13 @@ func init() {
 				authCase(h)(t)
 			}
 		}},
+		Scenario{Name: "auth/credentials-given-twice", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			// Two Authorization headers, both the run's own valid key: ASP.NET joins them into
+			// one value, which is no key.
+			h := http.Header{"Authorization": {t.AuthHeader(), t.AuthHeader()}}
+			status, header, resp := t.RawHeader(http.MethodGet, "/v1/verification/get-all", nil, h)
+			t.Problem(opGetAll, status, header, resp, http.StatusUnauthorized, "")
+		}},
 		Scenario{Name: "auth/wrong-credentials", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			authCase("ApiKey contract-wrong-" + uuid.NewString())(t)
 			authCase("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2lnbmF0dXJl")(t)

@@ -246,7 +246,16 @@ func (s *Server) requireAuth(pattern string, next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		acc, cred, err := s.auth.authenticate(r.Header.Get("Authorization"))
+		var acc *Account
+		var cred credential
+		var err *apiError
+		if h := r.Header["Authorization"]; len(h) > 1 {
+			// ASP.NET reads two headers as one value joined by a comma, which no key or token
+			// is; taking either one would accept what production refuses.
+			err = unauthorized(`given more than once; send one "ApiKey <key>" or "Bearer <token>"`)
+		} else {
+			acc, cred, err = s.auth.authenticate(r.Header.Get("Authorization"))
+		}
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return

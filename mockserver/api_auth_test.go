@@ -169,6 +169,17 @@ func TestEveryOperationNeedsValidCredentials(t *testing.T) {
 	}
 }
 
+func TestAuthorizationGivenTwice(t *testing.T) {
+	m := newMock(t)
+	for _, second := range []string{"ApiKey " + apiKeyA1, "ApiKey " + apiKeyB, "Bearer " + apiBearerToken(t, m, nil)} {
+		r := m.send(http.MethodGet, "/v1/verification/get-all", nil, "Authorization", "ApiKey "+apiKeyA1, "+Authorization", second)
+		p := r.problem(t, http.StatusUnauthorized)
+		if want := `Authorization: given more than once; send one "ApiKey <key>" or "Bearer <token>"`; apiDetailOf(p) != want {
+			t.Errorf("second header %.12q…: detail %q, want %q", second, apiDetailOf(p), want)
+		}
+	}
+}
+
 func TestCredentialsAccepted(t *testing.T) {
 	good := []struct{ name, header string }{
 		{"ApiKey, first key", "ApiKey " + apiKeyA1},

@@ -179,7 +179,8 @@ type apiResponse struct {
 }
 
 // send makes a raw request through the validating transport, for inputs the typed client cannot
-// produce. headers are name, value pairs; an empty value removes the header. Unless headers say
+// produce. headers are name, value pairs; an empty value removes the header, and a name with a
+// leading "+" adds the value beside the header's others instead of replacing them. Unless headers say
 // otherwise the request carries account A's API key and, with a body, Content-Type
 // application/json.
 func (m *testMock) send(method, path string, body []byte, headers ...string) apiResponse {
@@ -200,10 +201,13 @@ func (m *testMock) send(method, path string, body []byte, headers ...string) api
 		m.t.Fatalf("headers must be name, value pairs: %q", headers)
 	}
 	for i := 0; i < len(headers); i += 2 {
-		if headers[i+1] == "" {
-			req.Header.Del(headers[i])
-		} else {
-			req.Header.Set(headers[i], headers[i+1])
+		switch name, added := strings.CutPrefix(headers[i], "+"); {
+		case added:
+			req.Header.Add(name, headers[i+1])
+		case headers[i+1] == "":
+			req.Header.Del(name)
+		default:
+			req.Header.Set(name, headers[i+1])
 		}
 	}
 	resp, err := m.client.Do(req)

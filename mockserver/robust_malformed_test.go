@@ -162,6 +162,8 @@ func robMalformedCases() []robMalformed {
 		{name: "get-all/emoji key", method: "GET", target: robGetAll, headers: []string{"Authorization", "ApiKey \U0001F600"}, status: 401},
 		{name: "get-all/SQL injection as key", method: "GET", target: robGetAll, headers: []string{"Authorization", "ApiKey " + robSQL}, status: 401},
 		{name: "get-all/first of two Authorization headers invalid", method: "GET", target: robGetAll, headers: []string{"Authorization", "ApiKey wrong", "+Authorization", "ApiKey " + apiKeyA1}, status: 401},
+		{name: "get-all/two valid Authorization headers", method: "GET", target: robGetAll, headers: []string{"Authorization", "ApiKey " + apiKeyA1, "+Authorization", "ApiKey " + apiKeyA1}, status: 401},
+		{name: "get-all/an invalid Authorization header after a valid one", method: "GET", target: robGetAll, headers: []string{"Authorization", "ApiKey " + apiKeyA1, "+Authorization", "ApiKey wrong"}, status: 401},
 		{name: "get-all/malformed Bearer", method: "GET", target: robGetAll, headers: []string{"Authorization", "Bearer a.b.c"}, status: 401},
 		{name: "get-all/wrong method PUT", method: "PUT", target: robGetAll, body: `{}`, status: 405},
 		{name: "get-all/lower-case method", method: "get", target: robGetAll, status: 405},

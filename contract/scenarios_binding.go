@@ -8,10 +8,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// How production binds names: the ASP.NET Core stack it runs on matches JSON member names and
+// How production reads requests: the ASP.NET Core stack it runs on matches JSON member names and
 // query parameter names regardless of letter case, so a C# client that sends its classes'
-// PascalCase names works. These scenarios prove it, and the mock's doing the same, against
-// each target.
+// PascalCase names works, and skips a UTF-8 byte order mark before a JSON body. These scenarios
+// prove it, and the mock's doing the same, against each target.
 func init() {
 	register(
 		Scenario{Name: "binding/member-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
@@ -30,6 +30,11 @@ func init() {
 			// Both the query string and the nested expirationEnabled were bound: no expiration.
 			t.True(strings.HasPrefix(s.SignedQueryString, "contract=1&reSignature="), opCreateSignature, "signedQueryString", s.SignedQueryString,
 				"contract=1 signed without expiration, from PascalCase member names")
+		}},
+		Scenario{Name: "binding/utf8-byte-order-mark-skipped", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			body := []byte("\xef\xbb\xbf" + `{"queryString":"contract=1","securitySettings":{"expirationEnabled":false}}`)
+			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			t.Status(opCreateSignature, status, resp, http.StatusOK)
 		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.

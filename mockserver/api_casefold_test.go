@@ -10,8 +10,9 @@ import (
 )
 
 // Production binds JSON member names and query parameter names regardless of letter case, as
-// ASP.NET Core with System.Text.Json's web defaults does, and refuses JSON nested deeper than 64
-// levels; so does the mock, and it names every respelt name in X-Mock-Warning.
+// ASP.NET Core with System.Text.Json's web defaults does, skips a UTF-8 byte order mark before a
+// JSON body, and refuses JSON nested deeper than 64 levels; so does the mock, and it names every
+// respelt name in X-Mock-Warning.
 
 func TestMemberNamesBindRegardlessOfCase(t *testing.T) {
 	m := newMock(t)
@@ -141,4 +142,19 @@ func TestBodyNestingLimit(t *testing.T) {
 	if r := m.send(http.MethodPost, "/v1/signature/create", []byte(deepText)); r.status != http.StatusOK {
 		t.Errorf("brackets in a string: status %d, body %s; want 200", r.status, r.body)
 	}
+}
+
+func TestBodyByteOrderMarkIsSkipped(t *testing.T) {
+	m := newMock(t)
+	r := m.send(http.MethodPost, "/v1/signature/create", []byte("\xef\xbb\xbf"+`{"queryString":"bom=1","securitySettings":{"expirationEnabled":false}}`))
+	var got generated.SignedQuery
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	if !strings.HasPrefix(got.SignedQueryString, "bom=1&reSignature=") {
+		t.Errorf("signed %q", got.SignedQueryString)
+	}
+	// A mark alone is no body, and a mark inside the JSON is not JSON.
+	m.send(http.MethodPost, "/v1/signature/create", []byte("\xef\xbb\xbf")).problem(t, http.StatusBadRequest, "body")
+	m.send(http.MethodPost, "/v1/signature/create", []byte(" \xef\xbb\xbf{}")).problem(t, http.StatusBadRequest, "body")
 }

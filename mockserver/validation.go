@@ -401,6 +401,9 @@ func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 		}
 		return nil, nil, false, badRequest("body", "could not be read completely")
 	}
+	// A UTF-8 byte order mark before the JSON is skipped, as System.Text.Json skips it when it
+	// reads a request body; JSON itself has no place for one.
+	body = bytes.TrimPrefix(body, utf8BOM)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, nil, false, badRequest("body", "is required")
 	}
@@ -425,6 +428,8 @@ func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	}
 	return body, nil, false, nil
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // validatedBody is a request body that carries the value validated from it, which the generated
 // strict handler binds (runtime.BindJSONBody) instead of decoding the body again; should binding

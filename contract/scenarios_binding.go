@@ -8,8 +8,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// How production reads requests: the ASP.NET Core stack it runs on matches JSON member names and
-// query parameter names regardless of letter case, so a C# client that sends its classes'
+// How production reads requests: the ASP.NET Core stack it runs on matches paths, JSON member
+// names and query parameter names regardless of letter case, so a C# client that sends its classes'
 // PascalCase names works, and skips a UTF-8 byte order mark before a JSON body. These scenarios
 // prove it, and the mock's doing the same, against each target.
 func init() {
@@ -35,6 +35,10 @@ func init() {
 			body := []byte("\xef\xbb\xbf" + `{"queryString":"contract=1","securitySettings":{"expirationEnabled":false}}`)
 			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
 			t.Status(opCreateSignature, status, resp, http.StatusOK)
+		}},
+		Scenario{Name: "binding/paths-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			status, _, resp := t.Raw(http.MethodGet, "/V1/HEALTHZ", nil, nil)
+			t.Status("getHealth", status, resp, http.StatusOK)
 		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.

@@ -158,3 +158,29 @@ func TestBodyByteOrderMarkIsSkipped(t *testing.T) {
 	m.send(http.MethodPost, "/v1/signature/create", []byte("\xef\xbb\xbf")).problem(t, http.StatusBadRequest, "body")
 	m.send(http.MethodPost, "/v1/signature/create", []byte(" \xef\xbb\xbf{}")).problem(t, http.StatusBadRequest, "body")
 }
+
+func TestPathsMatchRegardlessOfCase(t *testing.T) {
+	m := newMock(t)
+	created := m.createVerification(m.A, generated.VerificationInput{Name: m.uniqueName("path case")})
+	id := created.VerificationId.String()
+
+	r := m.send(http.MethodGet, "/V1/HEALTHZ", nil)
+	if r.status != http.StatusOK || r.header.Get("X-Mock-Warning") != "matched regardless of letter case: /V1/HEALTHZ as /v1/healthz" {
+		t.Errorf("GET /V1/HEALTHZ: status %d, X-Mock-Warning %q", r.status, r.header.Get("X-Mock-Warning"))
+	}
+
+	// The respelt path runs the whole pipeline: authentication, validation (with its own
+	// warnings) and the handler.
+	r = m.send(http.MethodGet, "/v1/Verification/Get?VerificationId="+id, nil)
+	want := []string{"matched regardless of letter case: /v1/Verification/Get as /v1/verification/get", "matched regardless of letter case: VerificationId as verificationId"}
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), id) || strings.Join(r.header.Values("X-Mock-Warning"), "|") != strings.Join(want, "|") {
+		t.Errorf("status %d, X-Mock-Warning %q, body %s", r.status, r.header.Values("X-Mock-Warning"), r.body)
+	}
+	m.send(http.MethodGet, "/V1/VERIFICATION/GET-ALL", nil, "Authorization", "").problem(t, http.StatusUnauthorized)
+
+	r = m.send(http.MethodPost, "/V1/HEALTHZ", []byte(`{}`))
+	r.problem(t, http.StatusMethodNotAllowed)
+	if r.header.Get("Allow") != "GET" {
+		t.Errorf("POST /V1/HEALTHZ: Allow %q, want GET", r.header.Get("Allow"))
+	}
+}

@@ -79,6 +79,7 @@ type Server struct {
 	handler      http.Handler
 	control      http.Handler
 	routes       map[string]*validator // by ServeMux pattern
+	mux          *http.ServeMux        // every route; notFound hands it a respelt path
 	closeOnce    sync.Once
 }
 
@@ -272,6 +273,7 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	}
 
 	mux.HandleFunc("/", s.notFound)
+	s.mux = mux
 	return s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if uncleanPath(r.URL.Path) {
 			s.notFound(w, r)
@@ -305,7 +307,7 @@ func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 			return
 		}
 		if msg := notes.warning(); msg != "" {
-			w.Header().Set("X-Mock-Warning", msg)
+			w.Header().Add("X-Mock-Warning", msg)
 			s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
 		}
 		next.ServeHTTP(w, r2)
@@ -315,6 +317,17 @@ func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 // notFound answers paths the API does not have (404) and known paths with another method (405),
 // in the API's error format rather than ServeMux's plain text.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	// ASP.NET's routing, which production runs on, matches paths regardless of letter case: an
+	// operation's path in another case is served as the operation, with a warning.
+	if path := operationPathFolded(r.URL.Path); path != "" && !uncleanPath(r.URL.Path) {
+		w.Header().Add("X-Mock-Warning", "matched regardless of letter case: "+warnedNames([]string{r.URL.Path + " as " + path}))
+		r2 := *r
+		u := *r.URL
+		u.Path, u.RawPath = path, ""
+		r2.URL = &u
+		s.mux.ServeHTTP(w, &r2)
+		return
+	}
 	var allowed []string
 	for pattern := range operations {
 		method, path, _ := strings.Cut(pattern, " ")
@@ -329,6 +342,18 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
+}
+
+// operationPathFolded is the path of the API's operation that p spells in another letter case,
+// or "" when p is no operation's path in any case or is one exactly.
+func operationPathFolded(p string) string {
+	for pattern := range operations {
+		_, path, _ := strings.Cut(pattern, " ")
+		if path != p && equalFoldUpper(p, path) {
+			return path
+		}
+	}
+	return ""
 }
 
 // exchange is the mock's state of one request as it passes the pipeline: the response writer

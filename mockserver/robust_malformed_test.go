@@ -354,7 +354,11 @@ func TestRobAcceptedLookAlikes(t *testing.T) {
 		headers                    []string
 		warning                    string // a substring X-Mock-Warning must have
 	}{
-		{"unknown JSON field", "POST", robSign, `{"queryString":"a=1","querystring":"b"}`, nil, "querystring"},
+		{"unknown JSON field", "POST", robSign, `{"queryString":"a=1","query_string":"b"}`, nil, "ignored unknown fields: query_string"},
+		{"a field's name in another letter case", "POST", robSign, `{"queryString":"a=1","querystring":"b=2"}`, nil, "querystring as queryString"},
+		{"a query parameter's name in another letter case", "GET", robGet + "?VERIFICATIONID=" + e.existing.String(), "", nil, "VERIFICATIONID as verificationId"},
+		{"an operation's path in another letter case", "GET", strings.ToUpper(robGetAll), "", nil, "as " + robGetAll},
+		{"a UTF-8 byte order mark before the body", "POST", robSign, "\xef\xbb\xbf" + `{"queryString":"a=1"}`, nil, ""},
 		{"unknown field holding 1e309", "POST", robSign, `{"queryString":"a=1","x":1e309}`, nil, "x"},
 		{"duplicate JSON key, valid last", "POST", robSign, `{"queryString":"","queryString":"a=1"}`, nil, ""},
 		{"ApiKey scheme in upper case", "GET", robGetAll, "", []string{"Authorization", "APIKEY " + apiKeyA1}, ""},

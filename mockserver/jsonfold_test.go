@@ -110,7 +110,7 @@ func TestFoldQueryNames(t *testing.T) {
 }
 
 // opIndex is the index of the operation with id in requestspec.Operations.
-func opIndex(t *testing.T, id string) int {
+func opIndex(t testing.TB, id string) int {
 	t.Helper()
 	for i, op := range requestspec.Operations {
 		if op.ID == id {
@@ -119,4 +119,62 @@ func opIndex(t *testing.T, id string) int {
 	}
 	t.Fatalf("no operation %s", id)
 	return -1
+}
+
+// FuzzFoldMemberNames: for any valid JSON body within the nesting limit, respelling keeps it
+// valid JSON, changes nothing when it renames nothing, and changes nothing but member names:
+// the text outside strings is the same, and only as many strings differ as names were renamed.
+func FuzzFoldMemberNames(f *testing.F) {
+	for _, s := range []string{
+		`{"queryString":"a=1"}`,
+		`{"QueryString":"a=1","SecuritySettings":{"EnableNonce":true}}`,
+		` { "QUERYSTRING" : "x" , "queryString" : [ {"QueryString":1} ] } `,
+		`{"Query\u0053tring":"a","ſecuritySettings":{"ExpirationInSeconds":1e2}}`,
+		`[{"QueryString":1}]`, `"QueryString"`, `null`, `{}`,
+	} {
+		f.Add(s)
+	}
+	schema := requestspec.Operations[opIndex(f, "createSignature")].Body.Schema
+	f.Fuzz(func(t *testing.T, body string) {
+		if !json.Valid([]byte(body)) || nestingExceeds([]byte(body), maxBodyNesting) {
+			return
+		}
+		out, renamed := foldMemberNames([]byte(body), schema)
+		if !json.Valid(out) {
+			t.Fatalf("foldMemberNames(%q) = %q, not JSON", body, out)
+		}
+		if len(renamed) == 0 && string(out) != body {
+			t.Fatalf("foldMemberNames(%q) renamed nothing but changed the text to %q", body, out)
+		}
+		in, got := jsonSkeleton([]byte(body)), jsonSkeleton(out)
+		if len(in) != len(got) {
+			t.Fatalf("foldMemberNames(%q) = %q: %d tokens became %d", body, out, len(in), len(got))
+		}
+		changed := 0
+		for i := range in {
+			if in[i] != got[i] {
+				if _, isString := in[i].(string); !isString {
+					t.Fatalf("foldMemberNames(%q) = %q: token %d %v became %v", body, out, i, in[i], got[i])
+				}
+				changed++
+			}
+		}
+		if changed > len(renamed) {
+			t.Fatalf("foldMemberNames(%q) = %q: %d strings changed, %d names renamed (%q)", body, out, changed, len(renamed), renamed)
+		}
+	})
+}
+
+// jsonSkeleton is body's tokens as json.Decoder reads them.
+func jsonSkeleton(body []byte) []any {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	var out []any
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		out = append(out, tok)
+	}
 }

@@ -314,8 +314,8 @@ func (t *Transport) checkResponse(ctx context.Context, ex *exchange, input *open
 
 // checkUnrouted checks the problem body of an answer to a request that matched no operation.
 func (t *Transport) checkUnrouted(ex *exchange, resp *http.Response, data []byte) {
-	if t.problem == nil || t.problem.Value == nil {
-		return
+	if t.problem == nil || t.problem.Value == nil || resp.Request != nil && resp.Request.Method == http.MethodHead {
+		return // the answer to HEAD has the headers of a body but never the body itself
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mt != "application/problem+json" {

@@ -366,6 +366,17 @@ func TestUnroutedProblemIsChecked(t *testing.T) {
 	}
 }
 
+func TestUnroutedHeadHasNoBodyToCheck(t *testing.T) {
+	srv := newFakeServer(t, canned{405, "application/problem+json", `{"title":"Method Not Allowed","status":405}`})
+	tr := newTransport(t)
+	send(t, tr, "HEAD", srv.URL+"/v1/verification/get-all", "", "")
+	for _, v := range tr.Violations() {
+		if v.Phase == conformance.PhaseResponse {
+			t.Errorf("the answer to HEAD has no body, yet: %v", v)
+		}
+	}
+}
+
 func TestBasePathIsIgnored(t *testing.T) {
 	srv := newFakeServer(t, canned{200, "text/plain", `2026-02-08T11:34:54.0000000Z`})
 	tr := newTransport(t, conformance.WithBasePath("/verifeye/"))

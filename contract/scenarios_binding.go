@@ -10,7 +10,8 @@ import (
 
 // How production reads requests: the ASP.NET Core stack it runs on matches paths, JSON member
 // names and query parameter names regardless of letter case, so a C# client that sends its classes'
-// PascalCase names works, and skips a UTF-8 byte order mark before a JSON body. These scenarios
+// PascalCase names works, skips a UTF-8 byte order mark before a JSON body, and answers HEAD of a
+// GET-only endpoint with 405. These scenarios
 // prove it, and the mock's doing the same, against each target.
 func init() {
 	register(
@@ -39,6 +40,12 @@ func init() {
 		Scenario{Name: "binding/paths-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			status, _, resp := t.Raw(http.MethodGet, "/V1/HEALTHZ", nil, nil)
 			t.Status("getHealth", status, resp, http.StatusOK)
+		}},
+		Scenario{Name: "binding/head-of-a-get-operation-not-allowed", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			status, header, resp := t.Raw(http.MethodHead, "/v1/verification/get-all", nil, map[string]string{"Authorization": t.AuthHeader()})
+			if t.Status(opGetAll, status, resp, http.StatusMethodNotAllowed) {
+				t.Equal(opGetAll, "Allow header", header.Get("Allow"), "GET")
+			}
 		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.

@@ -9,7 +9,7 @@ import (
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
-// Production binds JSON member names and query parameter names regardless of letter case, as
+// Production matches paths and binds JSON member names and query parameter names regardless of letter case, as
 // ASP.NET Core with System.Text.Json's web defaults does, skips a UTF-8 byte order mark before a
 // JSON body, and refuses JSON nested deeper than 64 levels; so does the mock, and it names every
 // respelt name in X-Mock-Warning.
@@ -182,5 +182,19 @@ func TestPathsMatchRegardlessOfCase(t *testing.T) {
 	r.problem(t, http.StatusMethodNotAllowed)
 	if r.header.Get("Allow") != "GET" {
 		t.Errorf("POST /V1/HEALTHZ: Allow %q, want GET", r.header.Get("Allow"))
+	}
+}
+
+func TestHeadOfAGetOperationIsNotAllowed(t *testing.T) {
+	m := newMock(t)
+	for _, path := range []string{"/v1/verification/get-all", "/v1/healthz", "/V1/Verification/Get-All"} {
+		r := m.send(http.MethodHead, path, nil)
+		if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET" || len(r.body) != 0 {
+			t.Errorf("HEAD %s: status %d, Allow %q, body %q; want 405, Allow GET and no body", path, r.status, r.header.Get("Allow"), r.body)
+		}
+	}
+	// The hosted page is not an API operation: a browser or link checker may ask for its headers.
+	if r := m.send(http.MethodHead, "/verification/00000000-0000-0000-0000-000000000000", nil); r.status == http.StatusMethodNotAllowed {
+		t.Errorf("HEAD of the hosted page: 405")
 	}
 }

@@ -275,7 +275,9 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
 	return s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if uncleanPath(r.URL.Path) {
+		// ServeMux answers HEAD with an operation's GET handler; ASP.NET, which production runs
+		// on, answers a GET-only endpoint's HEAD with 405, and notFound does too.
+		if uncleanPath(r.URL.Path) || r.Method == http.MethodHead && operationPath(r.URL.Path) {
 			s.notFound(w, r)
 			return
 		}
@@ -325,8 +327,11 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		u := *r.URL
 		u.Path, u.RawPath = path, ""
 		r2.URL = &u
-		s.mux.ServeHTTP(w, &r2)
-		return
+		if r.Method != http.MethodHead { // HEAD is refused below, as on the path itself
+			s.mux.ServeHTTP(w, &r2)
+			return
+		}
+		r = &r2
 	}
 	var allowed []string
 	for pattern := range operations {
@@ -342,6 +347,17 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
+}
+
+// operationPath reports whether p is the path of an operation of the API, in any letter case.
+func operationPath(p string) bool {
+	for pattern := range operations {
+		_, path, _ := strings.Cut(pattern, " ")
+		if equalFoldUpper(p, path) {
+			return true
+		}
+	}
+	return false
 }
 
 // operationPathFolded is the path of the API's operation that p spells in another letter case,

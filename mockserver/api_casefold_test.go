@@ -176,6 +176,10 @@ func TestPathsMatchRegardlessOfCase(t *testing.T) {
 	if r.status != http.StatusOK || !strings.Contains(string(r.body), id) || strings.Join(r.header.Values("X-Mock-Warning"), "|") != strings.Join(want, "|") {
 		t.Errorf("status %d, X-Mock-Warning %q, body %s", r.status, r.header.Values("X-Mock-Warning"), r.body)
 	}
+	reqs := m.srv.Requests()
+	if last := reqs[len(reqs)-1]; last.Path != "/v1/Verification/Get" || last.Operation != "getVerification" || last.Status != http.StatusOK {
+		t.Errorf("the journal records %+v, want the path as sent, operation getVerification and 200", last)
+	}
 	m.send(http.MethodGet, "/V1/VERIFICATION/GET-ALL", nil, "Authorization", "").problem(t, http.StatusUnauthorized)
 
 	r = m.send(http.MethodPost, "/V1/HEALTHZ", []byte(`{}`))

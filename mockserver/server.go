@@ -329,6 +329,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 		r2.URL = &u
 		if r.Method != http.MethodHead { // HEAD is refused below, as on the path itself
 			s.mux.ServeHTTP(w, &r2)
+			r.Pattern = r2.Pattern // the journal names the operation served
 			return
 		}
 		r = &r2

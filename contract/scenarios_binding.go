@@ -10,8 +10,8 @@ import (
 
 // How production reads requests: the ASP.NET Core stack it runs on matches paths, JSON member
 // names and query parameter names regardless of letter case, so a C# client that sends its classes'
-// PascalCase names works, skips a UTF-8 byte order mark before a JSON body, and answers HEAD of a
-// GET-only endpoint with 405. These scenarios
+// PascalCase names works, reads an application/*+json body as JSON, skips a UTF-8 byte order mark
+// before it, and answers HEAD of a GET-only endpoint with 405. These scenarios
 // prove it, and the mock's doing the same, against each target.
 func init() {
 	register(
@@ -46,6 +46,11 @@ func init() {
 			if t.Status(opGetAll, status, resp, http.StatusMethodNotAllowed) {
 				t.Equal(opGetAll, "Allow header", header.Get("Allow"), "GET")
 			}
+		}},
+		Scenario{Name: "binding/structured-json-media-type", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			body := []byte(`{"queryString":"contract=1","securitySettings":{"expirationEnabled":false}}`)
+			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/vnd.contract+json"})
+			t.Status(opCreateSignature, status, resp, http.StatusOK)
 		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.

@@ -202,3 +202,19 @@ func TestHeadOfAGetOperationIsNotAllowed(t *testing.T) {
 		t.Errorf("HEAD of the hosted page: 405")
 	}
 }
+
+func TestStructuredSyntaxJSONMediaTypes(t *testing.T) {
+	m := newMock(t)
+	for _, ct := range []string{"application/vnd.example+json", "Application/Problem+JSON; charset=utf-8"} {
+		if r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1"}`), "Content-Type", ct); r.status != http.StatusOK {
+			t.Errorf("Content-Type %s: status %d, body %s; want 200", ct, r.status, r.body)
+		}
+	}
+	for _, ct := range []string{"application/+json", "text/json", "text/plain+json", "application/jsonx", "application/json+xml"} {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1"}`), "Content-Type", ct)
+		p := r.problem(t, http.StatusUnsupportedMediaType)
+		if want := "Content-Type: must be application/json, got " + ct; apiDetailOf(p) != want {
+			t.Errorf("detail %q, want %q", apiDetailOf(p), want)
+		}
+	}
+}

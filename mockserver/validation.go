@@ -375,7 +375,7 @@ func (v *validator) checkQueryOnce(raw string) (url.Values, *apiError) {
 func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 	ct := r.Header.Get("Content-Type")
 	mt, params, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || mt != "application/json" {
+	if ct == "" || err != nil || !jsonMediaType(mt) {
 		got := ct
 		if got == "" {
 			got = "nothing"
@@ -430,6 +430,17 @@ func (v *validator) readBody(r *http.Request) ([]byte, any, bool, *apiError) {
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
+
+// jsonMediaType reports whether a request body of media type mt (lower case, without
+// parameters) is read as JSON: application/json, or a structured-syntax type such as
+// application/vnd.example+json, which ASP.NET's JSON input reads as JSON too.
+func jsonMediaType(mt string) bool {
+	if mt == "application/json" {
+		return true
+	}
+	sub, ok := strings.CutPrefix(mt, "application/")
+	return ok && len(sub) > len("+json") && strings.HasSuffix(sub, "+json")
+}
 
 // validatedBody is a request body that carries the value validated from it, which the generated
 // strict handler binds (runtime.BindJSONBody) instead of decoding the body again; should binding

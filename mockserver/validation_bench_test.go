@@ -214,7 +214,7 @@ func FuzzBodyMatchesKin(f *testing.F) {
 		`{"queryString":"a=1","x":` + strings.Repeat("[", 63) + strings.Repeat("]", 63) + `}`,
 		`{"queryString":"a=1","x":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`,
 	}
-	cts := []string{"application/json", "application/json; charset=utf-8", "Application/JSON", "text/plain", ""}
+	cts := []string{"application/json", "application/json; charset=utf-8", "Application/JSON", "text/plain", "", "application/vnd.api+json; charset=utf-8", "application/+json"}
 	for op := 5; op < len(validationOps); op++ {
 		for i, b := range bodies {
 			f.Add(op, b, cts[i%len(cts)])

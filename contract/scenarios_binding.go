@@ -10,7 +10,8 @@ import (
 
 // How production reads requests: the ASP.NET Core stack it runs on matches paths, JSON member
 // names and query parameter names regardless of letter case, so a C# client that sends its classes'
-// PascalCase names works, reads an application/*+json body as JSON, skips a UTF-8 byte order mark
+// PascalCase names works, reads enum values regardless of letter case too, reads an
+// application/*+json body as JSON, skips a UTF-8 byte order mark
 // before it, and answers HEAD of a GET-only endpoint with 405. These scenarios
 // prove it, and the mock's doing the same, against each target.
 func init() {
@@ -51,6 +52,29 @@ func init() {
 			body := []byte(`{"queryString":"contract=1","securitySettings":{"expirationEnabled":false}}`)
 			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/vnd.contract+json"})
 			t.Status(opCreateSignature, status, resp, http.StatusOK)
+		}},
+		Scenario{Name: "binding/enum-values-ignore-case", Needs: []Need{WritesConfig}, Run: func(t *T) {
+			name := t.Unique("enum-case")
+			cleanupByName(t, name)
+			body := []byte(`{"name":"` + name + `","verificationConfig":{"verifierConfigs":{"gender":{"type":"calculationonly"}}}}`)
+			status, _, resp := t.Raw(http.MethodPost, "/v1/verification/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			if !t.Status(opCreateVerification, status, resp, http.StatusOK) {
+				return
+			}
+			var created struct {
+				VerificationID uuid.UUID `json:"verificationId"`
+			}
+			if err := json.Unmarshal(resp, &created); err != nil {
+				t.Errorf("%s: the answer is not JSON: %v (body: %s)", opCreateVerification, err, snippet(resp))
+				return
+			}
+			if status, v := getVerification(t, created.VerificationID); status == http.StatusOK && v != nil {
+				var got any
+				if vc := v.VerificationConfig.VerifierConfigs; vc != nil && vc.Gender != nil {
+					got = string(vc.Gender.Type)
+				}
+				t.Equal(opGetVerification, "verificationConfig.verifierConfigs.gender.type", got, "CalculationOnly")
+			}
 		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.

@@ -103,8 +103,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown enum value", func(uuid.UUID) req {
 			return req{"POST", create, js(`{"name":"x","verificationConfig":{"verifierConfigs":{"liveness":{"type":"Maybe"}}}}`), nil}
 		}, 400, []string{"verificationConfig.verifierConfigs.liveness.type"}},
-		{"enum value in another case", func(uuid.UUID) req {
-			return req{"POST", create, js(`{"name":"x","verificationConfig":{"verifierConfigs":{"gender":{"type":"calculationonly"}}}}`), nil}
+		{"enum value spelt differently", func(uuid.UUID) req {
+			return req{"POST", create, js(`{"name":"x","verificationConfig":{"verifierConfigs":{"gender":{"type":"calculation_only"}}}}`), nil}
 		}, 400, []string{"verificationConfig.verifierConfigs.gender.type"}},
 		{"unknown enum value in an update", func(id uuid.UUID) req {
 			return req{"PUT", "/v1/verification/update", js(`{"verificationId":"` + id.String() + `","name":"existing","verificationConfig":{"verifierConfigs":{"age":{"type":"CalculationOnly","direction":"Sideways"}}}}`), nil}

@@ -218,3 +218,31 @@ func TestStructuredSyntaxJSONMediaTypes(t *testing.T) {
 		}
 	}
 }
+
+func TestEnumValuesBindRegardlessOfCase(t *testing.T) {
+	m := newMock(t)
+	name := m.uniqueName("enum case")
+	r := m.send(http.MethodPost, "/v1/verification/create", []byte(`{"name":"`+name+`","verificationConfig":{"verifierConfigs":{"gender":{"type":"calculationonly"},"age":{"type":"THRESHOLDVERIFICATION","threshold":18,"direction":"below"}}}}`))
+	var created generated.VerificationCreated
+	if r.status != http.StatusOK || json.Unmarshal(r.body, &created) != nil {
+		t.Fatalf("status %d, body %s", r.status, r.body)
+	}
+	want := `matched regardless of letter case: verificationConfig.verifierConfigs.gender.type "calculationonly" as "CalculationOnly", verificationConfig.verifierConfigs.age.type "THRESHOLDVERIFICATION" as "ThresholdVerification", verificationConfig.verifierConfigs.age.direction "below" as "Below"` // in the body's order
+	if w := r.header.Get("X-Mock-Warning"); w != want {
+		t.Errorf("X-Mock-Warning %q\nwant %q", w, want)
+	}
+	v := m.getVerification(m.A, created.VerificationId)
+	vc := v.VerificationConfig.VerifierConfigs
+	if vc.Gender == nil || vc.Gender.Type != generated.GenderTypeCalculationOnly || vc.Age == nil || vc.Age.Type != generated.AgeTypeThresholdVerification ||
+		vc.Age.Direction == nil || *vc.Age.Direction != generated.Below {
+		t.Errorf("stored %+v, %+v; want the spec's spellings", vc.Gender, vc.Age)
+	}
+
+	// A respelt member name and a respelt value in one body, and a value of no enum member.
+	r = m.send(http.MethodPost, "/v1/verification/create-session", []byte(`{"VerifierConfigs":{"Liveness":{"Type":"verification"}}}`))
+	if r.status != http.StatusOK {
+		t.Errorf("create-session: status %d, body %s", r.status, r.body)
+	}
+	r = m.send(http.MethodPost, "/v1/verification/create-session", []byte(`{"verifierConfigs":{"liveness":{"type":"verify"}}}`))
+	r.problem(t, http.StatusBadRequest, "verifierConfigs.liveness.type")
+}

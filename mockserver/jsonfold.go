@@ -19,6 +19,8 @@ import (
 //     accepts them; a mock that refused them would fail integrations that work.
 //   - It binds query parameter names regardless of letter case: ?VerificationId=… is
 //     verificationId.
+//   - It reads an enum value in another letter case as the value: "verification" is
+//     "Verification" (System.Text.Json's enum converter tries the exact name, then ignores case).
 //   - It refuses JSON nested deeper than 64 levels (System.Text.Json's MaxDepth), even inside
 //     members the API ignores.
 //
@@ -87,33 +89,49 @@ func equalFoldUpper(a, b string) bool {
 }
 
 // needsFold reports whether some member of doc, at any depth the schema describes, is one of the
-// schema's properties spelt in another letter case.
+// schema's properties spelt in another letter case, or some string is one of its schema's enum
+// values spelt so.
 func needsFold(s *requestspec.Schema, doc any) bool {
-	obj, ok := doc.(map[string]any)
-	if !ok || s == nil || len(s.Properties) == 0 {
+	if s == nil {
 		return false
 	}
-	for k, child := range obj {
-		p, known := s.Properties[k]
-		if !known {
-			if foldedName(k, s.PropertyNames) != "" {
+	switch v := doc.(type) {
+	case string:
+		return foldedEnum(v, s) != ""
+	case map[string]any:
+		for k, child := range v {
+			p, known := s.Properties[k]
+			if !known {
+				if foldedName(k, s.PropertyNames) != "" {
+					return true
+				}
+				continue
+			}
+			if needsFold(p, child) {
 				return true
 			}
-			continue
-		}
-		if needsFold(p, child) {
-			return true
 		}
 	}
 	return false
 }
 
+// foldedEnum is the enum value of s that v spells in another letter case, or "" when v is one
+// exactly, or none in any case, or s has no enum. System.Text.Json's enum converter reads a name
+// so when no name matches exactly.
+func foldedEnum(v string, s *requestspec.Schema) string {
+	if len(s.Enum) == 0 || slices.Contains(s.Enum, v) {
+		return ""
+	}
+	return foldedName(v, s.Enum)
+}
+
 // foldMemberNames rewrites body, valid JSON nested at most maxBodyNesting deep, with every member
 // name that matches a property of its object's schema in another letter case replaced by the
-// property's own name, and returns the rewritten body with the renamings ("QueryString as
-// queryString", by the path of the rewritten text), in the order they occur. Members that match
-// one property under several spellings become duplicates of it, of which the last counts, as
-// System.Text.Json binds them.
+// property's own name, and every string that matches an enum value of its schema so replaced by
+// the value, and returns the rewritten body with the renamings ("QueryString as queryString",
+// `securitySettings.type "verification" as "Verification"`, by the path of the rewritten text),
+// in the order they occur. Members that match one property under several spellings become
+// duplicates of it, of which the last counts, as System.Text.Json binds them.
 func foldMemberNames(body []byte, s *requestspec.Schema) ([]byte, []string) {
 	f := folder{in: body, out: make([]byte, 0, len(body))}
 	f.value(s, "")
@@ -165,8 +183,19 @@ func (f *folder) value(s *requestspec.Schema, path string) {
 			f.value(nil, "") // request schemas have no arrays; nothing inside one is renamed
 		}
 	case '"':
-		f.out = append(f.out, f.in[f.i:f.stringEnd()]...)
-		f.i = f.stringEnd()
+		end := f.stringEnd()
+		raw := f.in[f.i:end]
+		f.i = end
+		if s != nil && len(s.Enum) > 0 {
+			var v string
+			if json.Unmarshal(raw, &v) == nil {
+				if canonical := foldedEnum(v, s); canonical != "" {
+					f.renamed = append(f.renamed, path+" "+string(raw)+` as "`+canonical+`"`)
+					raw = []byte(`"` + canonical + `"`) // the spec's enum values need no escaping
+				}
+			}
+		}
+		f.out = append(f.out, raw...)
 	default: // a number or a literal runs to the next delimiter
 		start := f.i
 		for f.i < len(f.in) && !strings.ContainsRune(",}] \t\n\r", rune(f.in[f.i])) {

@@ -89,6 +89,29 @@ func TestFoldMemberNames(t *testing.T) {
 	}
 }
 
+func TestFoldEnumValues(t *testing.T) {
+	schema := requestspec.Operations[opIndex(t, "createSession")].Body.Schema
+	in := `{"name":"calculationonly","VerifierConfigs":{"age":{"type":"calculationonly","direction":"BELOW"},"gender":{"type":"Unknown"},"liveness":{"type":"verification","x":"verification"}}}`
+	want := `{"name":"calculationonly","verifierConfigs":{"age":{"type":"CalculationOnly","direction":"Below"},"gender":{"type":"Unknown"},"liveness":{"type":"Verification","x":"verification"}}}`
+	got, renamed := foldMemberNames([]byte(in), schema)
+	wantRenamed := []string{
+		"VerifierConfigs as verifierConfigs",
+		`verifierConfigs.age.type "calculationonly" as "CalculationOnly"`,
+		`verifierConfigs.age.direction "BELOW" as "Below"`,
+		`verifierConfigs.liveness.type "verification" as "Verification"`,
+	}
+	if string(got) != want || !reflect.DeepEqual(renamed, wantRenamed) {
+		t.Errorf("foldMemberNames(%s)\n = %s %q\nwant %s %q", in, got, renamed, want, wantRenamed)
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(in), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !needsFold(schema, doc) {
+		t.Error("needsFold is false for a body with respellable names and values")
+	}
+}
+
 func TestFoldQueryNames(t *testing.T) {
 	params := requestspec.Operations[opIndex(t, "getVerification")].Params
 	for _, tc := range []struct {

@@ -192,10 +192,19 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 		return nil, fieldNotes{}, badRequest("body", "must be valid JSON")
 	}
 	notes := fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
+	// Names and enum values in another letter case are respelt only when the body has unknown
+	// members (a respelt name is one until then) or breaks an enum rule (a respelt value does).
 	if len(notes.unknown) > 0 {
 		body, doc, notes = v.respell(body, doc, notes)
 	}
-	for _, viol := range v.op.Body.Schema.Validate(doc) {
+	viols := v.op.Body.Schema.Validate(doc)
+	if brokeEnum(viols) {
+		if body2, doc2, notes2 := v.respell(body, doc, notes); len(notes2.folded) > len(notes.folded) {
+			body, doc, notes = body2, doc2, notes2
+			viols = v.op.Body.Schema.Validate(doc)
+		}
+	}
+	for _, viol := range viols {
 		field := "body"
 		if len(viol.Path) > 0 {
 			field = strings.Join(viol.Path, ".")
@@ -220,9 +229,9 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 }
 
 // respell returns body and doc with every member name that is a property of its object's
-// schema in another letter case spelt as the spec spells it, and notes with those renamings added
-// and the unknown fields found again; body, doc and notes themselves when there is none. Such a
-// name is always among notes.unknown, so only a body with unknown fields needs a look.
+// schema, and every string that is an enum value of its schema, in another letter case spelt as
+// the spec spells it, and notes with those renamings added and the unknown fields found again;
+// body, doc and notes themselves when there is none.
 func (v *validator) respell(body []byte, doc any, notes fieldNotes) ([]byte, any, fieldNotes) {
 	if !needsFold(v.op.Body.Schema, doc) {
 		return body, doc, notes
@@ -233,6 +242,16 @@ func (v *validator) respell(body []byte, doc any, notes fieldNotes) ([]byte, any
 		return body, doc, notes // not reached: only names changed, to names that need no escaping
 	}
 	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...)}
+}
+
+// brokeEnum reports whether a string broke an enum rule among viols.
+func brokeEnum(viols []requestspec.Violation) bool {
+	for _, viol := range viols {
+		if _, isString := viol.Value.(string); isString && viol.Keyword == "enum" {
+			return true
+		}
+	}
+	return false
 }
 
 // foldQuery returns r with every query parameter name that matches one of the operation's in

@@ -211,6 +211,8 @@ func FuzzBodyMatchesKin(f *testing.F) {
 		`{"name":"bench","verifierConfigs":{"faceRecognition":{"type":"MatchVerification","collectionId":"c"}},"externalId":"e"}`,
 		`{"Name":"n","VerificationConfig":{"VerifierConfigs":{"Age":{"Type":"ThresholdVerification","Threshold":18}}}}`,
 		`{"queryString":"a=1","QUERYSTRING":"b=2","QueryString":null}`,
+		`{"name":"n","verificationConfig":{"verifierConfigs":{"liveness":{"type":"verification","challengeType":"BALANCED"},"age":{"type":"thresholdverification","threshold":18,"direction":"above"}}}}`,
+		`{"verifierConfigs":{"Gender":{"type":"calculationonly"},"gender":{"Type":"disabled"}}}`,
 		`{"queryString":"a=1","x":` + strings.Repeat("[", 63) + strings.Repeat("]", 63) + `}`,
 		`{"queryString":"a=1","x":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`,
 	}

@@ -366,6 +366,11 @@ func FuzzRequestDecoding(f *testing.F) {
 		{5, 0, `[]`},
 		{5, 0, ``},
 		{0, 0, `{"queryString":"a=1","evil\u0001\r\nSet-Cookie: x=1":1}`},
+		{0, 0, `{"QueryString":"a=1","SecuritySettings":{"EnableNonce":true,"ExpirationInSeconds":60}}`},
+		{0, 0, "\xef\xbb\xbf" + `{"queryString":"a=1"}`},
+		{2, 0, `{"Name":"fz","VerificationConfig":{"VerifierConfigs":{"Age":{"Type":"thresholdverification","Threshold":21,"Direction":"ABOVE"}}}}`},
+		{4, 0, `{"VerificationId":"@BASIC@","name":"rob-basic","verificationConfig":{"verifierConfigs":{"liveness":{"type":"verification"}}}}`},
+		{5, 0, `{"Name":"rob-full","verifierConfigs":{"liveness":{"type":"verification"}},"name":"nobody"}`},
 	} {
 		f.Add(s.op, s.ct, []byte(s.body))
 	}

@@ -145,8 +145,9 @@ func opIndex(t testing.TB, id string) int {
 }
 
 // FuzzFoldMemberNames: for any valid JSON body within the nesting limit, respelling keeps it
-// valid JSON, changes nothing when it renames nothing, and changes nothing but member names:
-// the text outside strings is the same, and only as many strings differ as names were renamed.
+// valid JSON, changes nothing when it renames nothing, and changes nothing but member names and
+// enum values: the text outside strings is the same, and only as many strings differ as names
+// and values were respelt.
 func FuzzFoldMemberNames(f *testing.F) {
 	for _, s := range []string{
 		`{"queryString":"a=1"}`,
@@ -154,10 +155,11 @@ func FuzzFoldMemberNames(f *testing.F) {
 		` { "QUERYSTRING" : "x" , "queryString" : [ {"QueryString":1} ] } `,
 		`{"Query\u0053tring":"a","ſecuritySettings":{"ExpirationInSeconds":1e2}}`,
 		`[{"QueryString":1}]`, `"QueryString"`, `null`, `{}`,
+		`{"VerifierConfigs":{"liveness":{"type":"verification","Type":"DISABLED"}},"Name":"n"}`,
 	} {
 		f.Add(s)
 	}
-	schema := requestspec.Operations[opIndex(f, "createSignature")].Body.Schema
+	schema := requestspec.Operations[opIndex(f, "createSession")].Body.Schema
 	f.Fuzz(func(t *testing.T, body string) {
 		if !json.Valid([]byte(body)) || nestingExceeds([]byte(body), maxBodyNesting) {
 			return

@@ -24,6 +24,11 @@ import (
 //   - It refuses JSON nested deeper than 64 levels (System.Text.Json's MaxDepth), even inside
 //     members the API ignores.
 //
+// The same stack's other reading rules are where the mock reads those parts of a request: paths
+// in any letter case and 405 for HEAD (server.go, notFound), application/*+json bodies and a
+// skipped UTF-8 byte order mark (validation.go, readBody), and a 401 for two Authorization
+// headers (accounts.go, requireAuth).
+//
 // Matching a name to the spec's is ordinal and case-insensitive, as .NET's OrdinalIgnoreCase is:
 // each character upper-cased on its own. Every such match is named in the X-Mock-Warning header,
 // since the spec's own spelling is what a client should send.

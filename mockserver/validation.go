@@ -101,8 +101,7 @@ func simpleQueryParam(p requestspec.Param) (fastParam, bool) {
 // acceptsPlainQuery accepts a query with no escapes, no '+' and no ';' (for which url.ParseQuery
 // returns the pieces between '&' as they are, and no error) when it gives every declared
 // parameter at most once, under the spec's spelling only, and each is valid; it decides nothing
-// otherwise. It reads the query in
-// place, without the map url.ParseQuery builds.
+// otherwise. It reads the query in place, without the map url.ParseQuery builds.
 func (v *validator) acceptsPlainQuery(raw string) bool {
 	if len(v.op.Params) == 0 {
 		return true // checkQueryOnce ignores the query of an operation without parameters
@@ -239,7 +238,7 @@ func (v *validator) respell(body []byte, doc any, notes fieldNotes) ([]byte, any
 	respelt, renamed := foldMemberNames(body, v.op.Body.Schema)
 	doc2, ok := decodeOne(respelt)
 	if !ok {
-		return body, doc, notes // not reached: only names changed, to names that need no escaping
+		return body, doc, notes // not reached: only names and enum values changed, to ones that need no escaping
 	}
 	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...)}
 }

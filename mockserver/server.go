@@ -322,7 +322,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	// ASP.NET's routing, which production runs on, matches paths regardless of letter case: an
 	// operation's path in another case is served as the operation, with a warning.
 	if path := operationPathFolded(r.URL.Path); path != "" && !uncleanPath(r.URL.Path) {
-		w.Header().Add("X-Mock-Warning", "matched regardless of letter case: "+warnedNames([]string{r.URL.Path + " as " + path}))
+		msg := "matched regardless of letter case: " + warnedNames([]string{r.URL.Path + " as " + path})
+		w.Header().Add("X-Mock-Warning", msg)
+		s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
 		r2 := *r
 		u := *r.URL
 		u.Path, u.RawPath = path, ""

@@ -33,6 +33,7 @@ type WebhookAttempt struct {
 
 type webhookJob struct {
 	url, apiKey, sessionID string
+	epoch                  uint64 // the log it belongs to: a reset starts a new one
 }
 
 // webhooks delivers VerificationCompleted events in the background, so a slow or dead receiver
@@ -46,7 +47,8 @@ type webhooks struct {
 
 	mu       sync.Mutex
 	idle     *sync.Cond
-	pending  int // queued or being delivered
+	epoch    uint64 // bumped by clear: events queued before it are forgotten
+	pending  int    // events of this epoch queued or being delivered
 	attempts *ring[WebhookAttempt]
 	closed   bool
 	done     sync.WaitGroup
@@ -87,33 +89,45 @@ func (w *webhooks) send(url, apiKey, sessionID string) {
 		return
 	}
 	w.pending++
+	job := webhookJob{url: url, apiKey: apiKey, sessionID: sessionID, epoch: w.epoch}
 	w.mu.Unlock()
 	select {
-	case w.jobs <- webhookJob{url: url, apiKey: apiKey, sessionID: sessionID}:
+	case w.jobs <- job:
 	default:
-		w.record(WebhookAttempt{Time: w.now(), URL: url, SessionID: sessionID, Attempt: 1, Error: "dropped: delivery queue full"})
-		w.finish()
+		w.record(job.epoch, WebhookAttempt{Time: w.now(), URL: url, SessionID: sessionID, Attempt: 1, Error: "dropped: delivery queue full"})
+		w.finish(job)
 	}
 }
 
-func (w *webhooks) finish() {
+// finish ends job: its epoch has one event fewer pending.
+func (w *webhooks) finish(job webhookJob) {
 	w.mu.Lock()
-	w.pending--
-	if w.pending == 0 {
-		w.idle.Broadcast()
+	if job.epoch == w.epoch {
+		w.pending--
+		if w.pending == 0 {
+			w.idle.Broadcast()
+		}
 	}
 	w.mu.Unlock()
+}
+
+// current reports whether job belongs to the log as it is now, not to one a reset has cleared.
+func (w *webhooks) current(job webhookJob) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return job.epoch == w.epoch
 }
 
 func (w *webhooks) work() {
 	defer w.done.Done()
 	for job := range w.jobs {
-		for attempt := 1; attempt <= 2; attempt++ {
+		// An event queued before a reset is not attempted again after it: its session is gone.
+		for attempt := 1; attempt <= 2 && w.current(job); attempt++ {
 			if w.deliver(job, attempt) {
 				break
 			}
 		}
-		w.finish()
+		w.finish(job)
 	}
 }
 
@@ -142,14 +156,17 @@ func (w *webhooks) deliver(job webhookJob, attempt int) bool {
 	} else {
 		rec.Delivered = true
 	}
-	w.record(rec)
+	w.record(job.epoch, rec)
 	return err == nil
 }
 
-func (w *webhooks) record(a WebhookAttempt) {
+// record adds a to the log, unless a reset has cleared the log since its event was queued.
+func (w *webhooks) record(epoch uint64, a WebhookAttempt) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.attempts.add(a)
+	if epoch == w.epoch {
+		w.attempts.add(a)
+	}
 }
 
 // list returns the recorded attempts, oldest first.
@@ -159,10 +176,15 @@ func (w *webhooks) list() []WebhookAttempt {
 	return w.attempts.items()
 }
 
+// clear empties the log and forgets the events queued or in flight: their attempts are not
+// recorded, a failed one is not retried, and wait no longer waits for them.
 func (w *webhooks) clear() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.attempts = newRing[WebhookAttempt](webhookLogLimit)
+	w.epoch++
+	w.pending = 0
+	w.idle.Broadcast()
 }
 
 // wait blocks until every queued event has been delivered or dropped, or ctx ends.

@@ -364,3 +364,38 @@ func TestResWebhookAsynchronous(t *testing.T) {
 		})
 	}
 }
+
+// TestResWebhookResetForgetsDeliveriesInFlight: a reset between tests must leave the next test a
+// clean webhook log, even while a delivery from before it is still held by a slow receiver. The
+// old delivery is not waited for, not recorded and not retried.
+func TestResWebhookResetForgetsDeliveriesInFlight(t *testing.T) {
+	e := newFlowEnv(t, mockserver.Options{})
+	stale := resNewBlockingReceiver(t)
+	resHookSession(t, e, stale.URL+"/hook")
+	stale.waitArrival(t) // in flight, held by the receiver
+
+	if err := e.mock.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), resWait)
+	defer cancel()
+	if err := e.mock.WaitWebhooks(ctx); err != nil {
+		t.Fatalf("WaitWebhooks after the reset waited for the delivery from before it: %v", err)
+	}
+
+	// A delivery after the reset is recorded as usual.
+	fresh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer fresh.Close()
+	id := resHookSession(t, e, fresh.URL+"/hook")
+	if err := e.mock.WaitWebhooks(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Release the held delivery and stop the workers, so that every attempt there will be is made.
+	stale.free()
+	e.mock.Close()
+	got := e.mock.Webhooks()
+	if len(got) != 1 || got[0].SessionID != id.String() || !got[0].Delivered {
+		t.Fatalf("the log after the reset holds %+v; want only the delivery made after it", got)
+	}
+}

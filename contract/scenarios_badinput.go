@@ -33,6 +33,7 @@ var badInputs = []badInput{
 	{"blank-name", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"   ","verificationConfig":{}}`, 400, "name", true},
 	{"missing-verification-config", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"contract-no-config"}`, 400, "verificationConfig", true},
 	{"upsert-blank-name", opUpsertVerification, http.MethodPost, "/v1/verification/create-or-update", "application/json", `{"name":"  ","verificationConfig":{}}`, 400, "name", true},
+	{"whole-number-with-a-fraction", opCreateSignature, http.MethodPost, "/v1/signature/create", "application/json", `{"queryString":"a=1","securitySettings":{"expirationInSeconds":60.0}}`, 400, "expirationInSeconds", false},
 	{"nesting-deeper-than-64", opCreateSignature, http.MethodPost, "/v1/signature/create", "application/json", `{"queryString":"a=1","ignored":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + `}`, 400, "", false},
 	{"non-http-redirect-url", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"contract-ftp","verificationConfig":{"redirectConfig":{"passedUrl":"ftp://example.com/x"}}}`, 400, "passedUrl", true},
 }

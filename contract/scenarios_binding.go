@@ -4,14 +4,15 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
 
 // How production reads requests: the ASP.NET Core stack it runs on matches paths, JSON member
 // names and query parameter names regardless of letter case, so a C# client that sends its classes'
-// PascalCase names works, reads enum values regardless of letter case too, reads an
-// application/*+json body as JSON, skips a UTF-8 byte order mark
+// PascalCase names works, reads enum values regardless of letter case too and integers from
+// strings, reads an application/*+json body as JSON, skips a UTF-8 byte order mark
 // before it, and answers HEAD of a GET-only endpoint with 405. These scenarios
 // prove it, and the mock's doing the same, against each target.
 func init() {
@@ -75,6 +76,22 @@ func init() {
 				}
 				t.Equal(opGetVerification, "verificationConfig.verifierConfigs.gender.type", got, "CalculationOnly")
 			}
+		}},
+		Scenario{Name: "binding/integer-from-a-string", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			body := []byte(`{"queryString":"contract=1","securitySettings":{"expirationInSeconds":"120"}}`)
+			before := time.Now()
+			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			if !t.Status(opCreateSignature, status, resp, http.StatusOK) {
+				return
+			}
+			var s struct {
+				Expiration *int64 `json:"expiration"`
+			}
+			if err := json.Unmarshal(resp, &s); err != nil || s.Expiration == nil {
+				t.Errorf("%s: no expiration in %s", opCreateSignature, snippet(resp))
+				return
+			}
+			t.True(within(time.Unix(*s.Expiration, 0), before.Add(120*time.Second), 5*time.Minute), opCreateSignature, "expiration", *s.Expiration, "about now + 120 s, from the string \"120\"")
 		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.

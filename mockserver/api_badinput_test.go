@@ -61,8 +61,17 @@ func TestBadInput(t *testing.T) {
 		{"wrong type of a nested field", func(uuid.UUID) req {
 			return req{"POST", create, js(`{"name":"x","verificationConfig":{"securityConfig":{"forceSignedInput":"yes"}}}`), nil}
 		}, 400, []string{"verificationConfig.securityConfig.forceSignedInput"}},
-		{"number as a string", func(uuid.UUID) req {
-			return req{"POST", "/v1/signature/create", js(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":"60"}}`), nil}
+		{"words for a number", func(uuid.UUID) req {
+			return req{"POST", "/v1/signature/create", js(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":"sixty"}}`), nil}
+		}, 400, []string{"securitySettings.expirationInSeconds"}},
+		{"whole number written with a fraction", func(uuid.UUID) req {
+			return req{"POST", "/v1/signature/create", js(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":60.0}}`), nil}
+		}, 400, []string{"securitySettings.expirationInSeconds"}},
+		{"whole number written with an exponent", func(uuid.UUID) req {
+			return req{"POST", "/v1/signature/create", js(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":6e1}}`), nil}
+		}, 400, []string{"securitySettings.expirationInSeconds"}},
+		{"number in a string with a fraction", func(uuid.UUID) req {
+			return req{"POST", "/v1/signature/create", js(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":"60.0"}}`), nil}
 		}, 400, []string{"securitySettings.expirationInSeconds"}},
 		{"fraction for an integer", func(uuid.UUID) req {
 			return req{"POST", "/v1/signature/create", js(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":60.5}}`), nil}

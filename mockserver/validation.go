@@ -150,6 +150,7 @@ func (v *validator) acceptsPlainQuery(raw string) bool {
 type fieldNotes struct {
 	unknown []string // body members the spec does not know, ignored
 	folded  []string // names matched to the spec's in another letter case: "QueryString as queryString"
+	numbers []string // integers read from strings: `age.threshold "18" as 18`
 }
 
 // warning is the X-Mock-Warning value for n, or "" when there is nothing to tell.
@@ -160,6 +161,9 @@ func (n fieldNotes) warning() string {
 	}
 	if len(n.folded) > 0 {
 		parts = append(parts, "matched regardless of letter case: "+warnedNames(n.folded))
+	}
+	if len(n.numbers) > 0 {
+		parts = append(parts, "read from strings as numbers: "+warnedNames(n.numbers))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -191,14 +195,14 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 		return nil, fieldNotes{}, badRequest("body", "must be valid JSON")
 	}
 	notes := fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
-	// Names and enum values in another letter case are respelt only when the body has unknown
-	// members (a respelt name is one until then) or breaks an enum rule (a respelt value does).
+	// Names, enum values and integers are respelt only when the body has unknown members (a
+	// respelt name is one until then) or breaks an enum or type rule (a respelt value does).
 	if len(notes.unknown) > 0 {
 		body, doc, notes = v.respell(body, doc, notes)
 	}
 	viols := v.op.Body.Schema.Validate(doc)
-	if brokeEnum(viols) {
-		if body2, doc2, notes2 := v.respell(body, doc, notes); len(notes2.folded) > len(notes.folded) {
+	if brokeRespellable(viols) {
+		if body2, doc2, notes2 := v.respell(body, doc, notes); len(notes2.folded)+len(notes2.numbers) > len(notes.folded)+len(notes.numbers) {
 			body, doc, notes = body2, doc2, notes2
 			viols = v.op.Body.Schema.Validate(doc)
 		}
@@ -210,6 +214,7 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 		}
 		e.add(field, rule(viol.Keyword, viol.Schema))
 	}
+	integerForms(v.op.Body.Schema, doc, "", &e)
 	if perr := e.problem(); perr != nil {
 		return nil, fieldNotes{}, perr
 	}
@@ -232,21 +237,22 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 // the spec spells it, and notes with those renamings added and the unknown fields found again;
 // body, doc and notes themselves when there is none.
 func (v *validator) respell(body []byte, doc any, notes fieldNotes) ([]byte, any, fieldNotes) {
-	if !needsFold(v.op.Body.Schema, doc) {
+	if !needsRespelling(v.op.Body.Schema, doc) {
 		return body, doc, notes
 	}
-	respelt, renamed := foldMemberNames(body, v.op.Body.Schema)
+	respelt, renamed, numbers := respellBody(body, v.op.Body.Schema)
 	doc2, ok := decodeOne(respelt)
 	if !ok {
-		return body, doc, notes // not reached: only names and enum values changed, to ones that need no escaping
+		return body, doc, notes // not reached: only names, enum values and integers changed, to ones that need no escaping
 	}
-	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...)}
+	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...), numbers: append(notes.numbers, numbers...)}
 }
 
-// brokeEnum reports whether a string broke an enum rule among viols.
-func brokeEnum(viols []requestspec.Violation) bool {
+// brokeRespellable reports whether a string broke an enum rule or an integer's type rule among
+// viols: respelling may mend either.
+func brokeRespellable(viols []requestspec.Violation) bool {
 	for _, viol := range viols {
-		if _, isString := viol.Value.(string); isString && viol.Keyword == "enum" {
+		if _, isString := viol.Value.(string); isString && (viol.Keyword == "enum" || viol.Keyword == "type" && viol.Schema.Type == "integer") {
 			return true
 		}
 	}

@@ -79,9 +79,9 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fi
 		return nil, fieldNotes{}, qErr
 	}
 	var body []byte
+	var doc any
 	var notes fieldNotes
 	if v.hasBody {
-		var doc any
 		var bErr *apiError
 		if body, doc, _, bErr = v.readBody(r); bErr != nil {
 			return nil, fieldNotes{}, bErr
@@ -89,15 +89,22 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fi
 		// The spec lists application/json; the mock reads application/*+json as that too.
 		r.Header.Set("Content-Type", strings.Replace(r.Header.Get("Content-Type"), mediaTypeOf(r), "application/json", 1))
 		notes = fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
-		body, _, notes = v.respell(body, doc, notes) // always: the mock looks only when it must
+		body, doc, notes = v.respell(body, doc, notes) // always: the mock looks only when it must
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 	} else {
 		notes.folded = foldedQuery
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, Route: route, Options: filterOptions}
+	e := &apiError{status: http.StatusBadRequest}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
-		return nil, fieldNotes{}, requestProblem(err)
+		e = requestProblem(err)
+	}
+	if v.hasBody && e.detail == "" {
+		integerForms(v.op.Body.Schema, doc, "", e) // production's rule beyond JSON Schema's
+	}
+	if len(e.fields) > 0 || e.detail != "" {
+		return nil, fieldNotes{}, e
 	}
 	if v.hasBody {
 		r.Body = io.NopCloser(bytes.NewReader(body))

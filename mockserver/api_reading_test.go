@@ -9,7 +9,8 @@ import (
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
-// Production matches paths and binds JSON member names and query parameter names regardless of letter case, as
+// Production reads integers only from integer literals or from strings, matches paths and binds
+// JSON member names and query parameter names regardless of letter case, as
 // ASP.NET Core with System.Text.Json's web defaults does, skips a UTF-8 byte order mark before a
 // JSON body, and refuses JSON nested deeper than 64 levels; so does the mock, and it names every
 // respelt name in X-Mock-Warning.
@@ -245,4 +246,44 @@ func TestEnumValuesBindRegardlessOfCase(t *testing.T) {
 	}
 	r = m.send(http.MethodPost, "/v1/verification/create-session", []byte(`{"verifierConfigs":{"liveness":{"type":"verify"}}}`))
 	r.problem(t, http.StatusBadRequest, "verifierConfigs.liveness.type")
+}
+
+func TestIntegersAsProductionReadsThem(t *testing.T) {
+	m := newMock(t)
+	t.Run("from a string", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":"60"}}`))
+		var got generated.SignedQuery
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil {
+			t.Fatalf("status %d, body %s", r.status, r.body)
+		}
+		if got.Expiration == nil || *got.Expiration != frozenAt.Unix()+60 {
+			t.Errorf("expiration %v, want %d", got.Expiration, frozenAt.Unix()+60)
+		}
+		if w := r.header.Get("X-Mock-Warning"); w != `read from strings as numbers: securitySettings.expirationInSeconds "60" as 60` {
+			t.Errorf("X-Mock-Warning %q", w)
+		}
+	})
+	t.Run("from a string, then checked like a number", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":"0"}}`))
+		p := r.problem(t, http.StatusBadRequest, "securitySettings.expirationInSeconds")
+		if got := apiErrorsOf(p)["securitySettings.expirationInSeconds"]; len(got) != 1 || !strings.HasPrefix(got[0], "must be between") {
+			t.Errorf("errors %v", apiErrorsOf(p))
+		}
+	})
+	for _, literal := range []string{"60.0", "6e1", "6.0E+1"} {
+		t.Run("written as "+literal, func(t *testing.T) {
+			r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":`+literal+`}}`))
+			p := r.problem(t, http.StatusBadRequest, "securitySettings.expirationInSeconds")
+			if got := apiErrorsOf(p)["securitySettings.expirationInSeconds"]; len(got) != 1 || got[0] != "must be an integer written without a fraction or exponent" {
+				t.Errorf("errors %v", apiErrorsOf(p))
+			}
+		})
+	}
+	t.Run("a fraction stays a type error", func(t *testing.T) {
+		r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1","securitySettings":{"expirationInSeconds":60.5}}`))
+		p := r.problem(t, http.StatusBadRequest, "securitySettings.expirationInSeconds")
+		if got := apiErrorsOf(p)["securitySettings.expirationInSeconds"]; len(got) != 1 || got[0] != "must be an integer" {
+			t.Errorf("errors %v", apiErrorsOf(p))
+		}
+	})
 }

@@ -2,8 +2,10 @@ package mockserver
 
 import (
 	"encoding/json"
+	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,6 +25,10 @@ import (
 //     "Verification" (System.Text.Json's enum converter tries the exact name, then ignores case).
 //   - It refuses JSON nested deeper than 64 levels (System.Text.Json's MaxDepth), even inside
 //     members the API ignores.
+//   - It reads an integer only from an integer literal: 60.0 and 6e1 are refused, where JSON
+//     Schema (and kin-openapi) would take them as 60 (integerForms).
+//   - It reads a number from a string too ("60" is 60), as the web defaults' NumberHandling
+//     AllowReadingFromString does.
 //
 // The same stack's other reading rules are where the mock reads those parts of a request: paths
 // in any letter case and 405 for HEAD (server.go, notFound), application/*+json bodies and a
@@ -93,16 +99,17 @@ func equalFoldUpper(a, b string) bool {
 	return a == "" && b == ""
 }
 
-// needsFold reports whether some member of doc, at any depth the schema describes, is one of the
-// schema's properties spelt in another letter case, or some string is one of its schema's enum
-// values spelt so.
-func needsFold(s *requestspec.Schema, doc any) bool {
+// needsRespelling reports whether some member of doc, at any depth the schema describes, is one
+// of the schema's properties spelt in another letter case, or some string is one of its schema's
+// enum values spelt so, or an integer its schema asks for.
+func needsRespelling(s *requestspec.Schema, doc any) bool {
 	if s == nil {
 		return false
 	}
 	switch v := doc.(type) {
 	case string:
-		return foldedEnum(v, s) != ""
+		_, isInt := integerFromString(v, s)
+		return isInt || foldedEnum(v, s) != ""
 	case map[string]any:
 		for k, child := range v {
 			p, known := s.Properties[k]
@@ -112,12 +119,53 @@ func needsFold(s *requestspec.Schema, doc any) bool {
 				}
 				continue
 			}
-			if needsFold(p, child) {
+			if needsRespelling(p, child) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// integerFromString is the integer that v, a JSON string, holds for an integer schema s, as
+// System.Text.Json reads an Int32 or Int64 from a string with AllowReadingFromString: an optional
+// sign and decimal digits, nothing else. ok is false for anything else, and for any s that is not
+// an integer's.
+func integerFromString(v string, s *requestspec.Schema) (n int64, ok bool) {
+	if s.Type != "integer" {
+		return 0, false
+	}
+	digits := strings.TrimLeft(v, "+-")
+	if len(v)-len(digits) > 1 || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+// integerForms records into e, for every integer of doc that the schema asks for and that is
+// written with a fraction or an exponent (60.0, 6e1), the rule it breaks in production: an Int32
+// or Int64 is read only from an integer literal. A value that is not a whole number is left to
+// the schema's own type rule.
+func integerForms(s *requestspec.Schema, doc any, path string, e *apiError) {
+	if s == nil {
+		return
+	}
+	switch v := doc.(type) {
+	case json.Number:
+		if s.Type != "integer" || !strings.ContainsAny(string(v), ".eE") {
+			return
+		}
+		if f, err := strconv.ParseFloat(string(v), 64); err == nil && f == math.Trunc(f) {
+			e.add(orBody(path), "must be an integer written without a fraction or exponent")
+		}
+	case map[string]any:
+		for k, child := range v {
+			if p, known := s.Properties[k]; known {
+				integerForms(p, child, join(path, k), e)
+			}
+		}
+	}
 }
 
 // foldedEnum is the enum value of s that v spells in another letter case, or "" when v is one
@@ -130,24 +178,27 @@ func foldedEnum(v string, s *requestspec.Schema) string {
 	return foldedName(v, s.Enum)
 }
 
-// foldMemberNames rewrites body, valid JSON nested at most maxBodyNesting deep, with every member
-// name that matches a property of its object's schema in another letter case replaced by the
-// property's own name, and every string that matches an enum value of its schema so replaced by
-// the value, and returns the rewritten body with the renamings ("QueryString as queryString",
-// `securitySettings.type "verification" as "Verification"`, by the path of the rewritten text),
-// in the order they occur. Members that match one property under several spellings become
-// duplicates of it, of which the last counts, as System.Text.Json binds them.
-func foldMemberNames(body []byte, s *requestspec.Schema) ([]byte, []string) {
+// respellBody rewrites body, valid JSON nested at most maxBodyNesting deep, as production reads
+// it: every member name that matches a property of its object's schema in another letter case is
+// replaced by the property's own name, every string that matches an enum value of its schema so
+// by the value, and every string that holds an integer its schema asks for by the number. It
+// returns the rewritten body, the renamings ("QueryString as queryString",
+// `liveness.type "verification" as "Verification"`) and the numbers (`age.threshold "18" as 18`),
+// by the path of the rewritten text, in the order they occur. Members that match one property
+// under several spellings become duplicates of it, of which the last counts, as System.Text.Json
+// binds them.
+func respellBody(body []byte, s *requestspec.Schema) (out []byte, renamed, numbers []string) {
 	f := folder{in: body, out: make([]byte, 0, len(body))}
 	f.value(s, "")
 	f.out = append(f.out, f.in[f.i:]...) // trailing white space
-	return f.out, f.renamed
+	return f.out, f.renamed, f.numbers
 }
 
 type folder struct {
 	in, out []byte
 	i       int
-	renamed []string
+	renamed []string // names and enum values respelt
+	numbers []string // integers read from strings
 }
 
 func (f *folder) space() {
@@ -191,13 +242,15 @@ func (f *folder) value(s *requestspec.Schema, path string) {
 		end := f.stringEnd()
 		raw := f.in[f.i:end]
 		f.i = end
-		if s != nil && len(s.Enum) > 0 {
-			var v string
-			if json.Unmarshal(raw, &v) == nil {
-				if canonical := foldedEnum(v, s); canonical != "" {
-					f.renamed = append(f.renamed, path+" "+string(raw)+` as "`+canonical+`"`)
-					raw = []byte(`"` + canonical + `"`) // the spec's enum values need no escaping
-				}
+		var v string
+		if s != nil && (len(s.Enum) > 0 || s.Type == "integer") && json.Unmarshal(raw, &v) == nil {
+			if canonical := foldedEnum(v, s); canonical != "" {
+				f.renamed = append(f.renamed, path+" "+string(raw)+` as "`+canonical+`"`)
+				raw = []byte(`"` + canonical + `"`) // the spec's enum values need no escaping
+			} else if n, ok := integerFromString(v, s); ok {
+				number := strconv.FormatInt(n, 10)
+				f.numbers = append(f.numbers, path+" "+string(raw)+" as "+number)
+				raw = []byte(number)
 			}
 		}
 		f.out = append(f.out, raw...)

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestNestingExceeds(t *testing.T) {
 	}
 }
 
-func TestFoldMemberNames(t *testing.T) {
+func TestRespellBody(t *testing.T) {
 	body := requestspec.Operations[opIndex(t, "createSignature")].Body.Schema
 	for _, tc := range []struct {
 		in, want string
@@ -79,12 +80,12 @@ func TestFoldMemberNames(t *testing.T) {
 			renamed: nil,
 		},
 	} {
-		got, renamed := foldMemberNames([]byte(tc.in), body)
+		got, renamed, _ := respellBody([]byte(tc.in), body)
 		if string(got) != tc.want || !reflect.DeepEqual(renamed, tc.renamed) {
-			t.Errorf("foldMemberNames(%s)\n = %s %q\nwant %s %q", tc.in, got, renamed, tc.want, tc.renamed)
+			t.Errorf("respellBody(%s)\n = %s %q\nwant %s %q", tc.in, got, renamed, tc.want, tc.renamed)
 		}
 		if !json.Valid(got) {
-			t.Errorf("foldMemberNames(%s) is not JSON: %s", tc.in, got)
+			t.Errorf("respellBody(%s) is not JSON: %s", tc.in, got)
 		}
 	}
 }
@@ -93,7 +94,7 @@ func TestFoldEnumValues(t *testing.T) {
 	schema := requestspec.Operations[opIndex(t, "createSession")].Body.Schema
 	in := `{"name":"calculationonly","VerifierConfigs":{"age":{"type":"calculationonly","direction":"BELOW"},"gender":{"type":"Unknown"},"liveness":{"type":"verification","x":"verification"}}}`
 	want := `{"name":"calculationonly","verifierConfigs":{"age":{"type":"CalculationOnly","direction":"Below"},"gender":{"type":"Unknown"},"liveness":{"type":"Verification","x":"verification"}}}`
-	got, renamed := foldMemberNames([]byte(in), schema)
+	got, renamed, _ := respellBody([]byte(in), schema)
 	wantRenamed := []string{
 		"VerifierConfigs as verifierConfigs",
 		`verifierConfigs.age.type "calculationonly" as "CalculationOnly"`,
@@ -101,14 +102,14 @@ func TestFoldEnumValues(t *testing.T) {
 		`verifierConfigs.liveness.type "verification" as "Verification"`,
 	}
 	if string(got) != want || !reflect.DeepEqual(renamed, wantRenamed) {
-		t.Errorf("foldMemberNames(%s)\n = %s %q\nwant %s %q", in, got, renamed, want, wantRenamed)
+		t.Errorf("respellBody(%s)\n = %s %q\nwant %s %q", in, got, renamed, want, wantRenamed)
 	}
 	var doc any
 	if err := json.Unmarshal([]byte(in), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if !needsFold(schema, doc) {
-		t.Error("needsFold is false for a body with respellable names and values")
+	if !needsRespelling(schema, doc) {
+		t.Error("needsRespelling is false for a body with respellable names and values")
 	}
 }
 
@@ -144,11 +145,10 @@ func opIndex(t testing.TB, id string) int {
 	return -1
 }
 
-// FuzzFoldMemberNames: for any valid JSON body within the nesting limit, respelling keeps it
-// valid JSON, changes nothing when it renames nothing, and changes nothing but member names and
-// enum values: the text outside strings is the same, and only as many strings differ as names
-// and values were respelt.
-func FuzzFoldMemberNames(f *testing.F) {
+// FuzzRespellBody: for any valid JSON body within the nesting limit, respelling keeps it valid
+// JSON, changes nothing when it reports nothing, and changes nothing but strings: as many as it
+// reports, each into a string (a name or an enum value) or into the integer the string held.
+func FuzzRespellBody(f *testing.F) {
 	for _, s := range []string{
 		`{"queryString":"a=1"}`,
 		`{"QueryString":"a=1","SecuritySettings":{"EnableNonce":true}}`,
@@ -156,6 +156,8 @@ func FuzzFoldMemberNames(f *testing.F) {
 		`{"Query\u0053tring":"a","ſecuritySettings":{"ExpirationInSeconds":1e2}}`,
 		`[{"QueryString":1}]`, `"QueryString"`, `null`, `{}`,
 		`{"VerifierConfigs":{"liveness":{"type":"verification","Type":"DISABLED"}},"Name":"n"}`,
+		`{"verifierConfigs":{"age":{"threshold":"+018","Threshold":"1e2","type":"thresholdverification"}}}`,
+		`{"verifierConfigs":{"age":{"threshold":"-","direction":"18"}},"name":"18"}`,
 	} {
 		f.Add(s)
 	}
@@ -164,28 +166,38 @@ func FuzzFoldMemberNames(f *testing.F) {
 		if !json.Valid([]byte(body)) || nestingExceeds([]byte(body), maxBodyNesting) {
 			return
 		}
-		out, renamed := foldMemberNames([]byte(body), schema)
+		out, renamed, numbers := respellBody([]byte(body), schema)
 		if !json.Valid(out) {
-			t.Fatalf("foldMemberNames(%q) = %q, not JSON", body, out)
+			t.Fatalf("respellBody(%q) = %q, not JSON", body, out)
 		}
-		if len(renamed) == 0 && string(out) != body {
-			t.Fatalf("foldMemberNames(%q) renamed nothing but changed the text to %q", body, out)
+		if len(renamed)+len(numbers) == 0 && string(out) != body {
+			t.Fatalf("respellBody(%q) reported nothing but changed the text to %q", body, out)
 		}
 		in, got := jsonSkeleton([]byte(body)), jsonSkeleton(out)
 		if len(in) != len(got) {
-			t.Fatalf("foldMemberNames(%q) = %q: %d tokens became %d", body, out, len(in), len(got))
+			t.Fatalf("respellBody(%q) = %q: %d tokens became %d", body, out, len(in), len(got))
 		}
-		changed := 0
+		toStrings, toNumbers := 0, 0
 		for i := range in {
-			if in[i] != got[i] {
-				if _, isString := in[i].(string); !isString {
-					t.Fatalf("foldMemberNames(%q) = %q: token %d %v became %v", body, out, i, in[i], got[i])
+			if in[i] == got[i] {
+				continue
+			}
+			was, isString := in[i].(string)
+			switch now := got[i].(type) {
+			case string:
+				toStrings++
+			case json.Number:
+				if n, ok := integerFromString(was, &requestspec.Schema{Type: "integer"}); !ok || strconv.FormatInt(n, 10) != string(now) {
+					t.Fatalf("respellBody(%q) = %q: token %d %q became the number %s", body, out, i, was, now)
 				}
-				changed++
+				toNumbers++
+			}
+			if !isString {
+				t.Fatalf("respellBody(%q) = %q: token %d %v became %v", body, out, i, in[i], got[i])
 			}
 		}
-		if changed > len(renamed) {
-			t.Fatalf("foldMemberNames(%q) = %q: %d strings changed, %d names renamed (%q)", body, out, changed, len(renamed), renamed)
+		if toStrings > len(renamed) || toNumbers != len(numbers) {
+			t.Fatalf("respellBody(%q) = %q: %d strings respelt and %d read as numbers; reported %q and %q", body, out, toStrings, toNumbers, renamed, numbers)
 		}
 	})
 }

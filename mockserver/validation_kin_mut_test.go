@@ -27,7 +27,7 @@ func TestValidationMatchesKinOnMutations(t *testing.T) {
 	values := []any{
 		nil, true, false, 0, -1, 1, 17, 18, 60, 59, 120, 121, 130, 3600, 3601, 1.5, 18.0, 2147483647, 2147483648,
 		-2147483649, json.Number("1e400"), json.Number("9223372036854775807"), json.Number("1e2"), json.Number("-0"),
-		"", " ", "x", strings.Repeat("x", 65), strings.Repeat("é", 257), strings.Repeat("😀", 300), "\u0000",
+		"", " ", "x", "60", "+018", "18.0", "-1", "99999999999", strings.Repeat("x", 65), strings.Repeat("é", 257), strings.Repeat("😀", 300), "\u0000",
 		id, strings.ToUpper(id), id[:35], "https://a.example/p", "http://[::1", "ftp://x", "/relative", "mailto:a@b",
 		"Verification", "Disabled", "CalculationOnly", "ThresholdVerification", "MatchVerification", "Male", "Female",
 		"Above", "Below", "Balanced", "verification", map[string]any{}, map[string]any{"type": "Verification"}, []any{}, []any{1},

@@ -148,17 +148,12 @@ func integerFromString(v string, s *requestspec.Schema) (n int64, ok bool) {
 // or Int64 is read only from an integer literal. A value that is not a whole number is left to
 // the schema's own type rule.
 func integerForms(s *requestspec.Schema, doc any, path string, e *apiError) {
-	if s == nil {
-		return
+	if !hasIntegerForm(s, doc) {
+		return // the common case, walked without building a path
 	}
 	switch v := doc.(type) {
 	case json.Number:
-		if s.Type != "integer" || !strings.ContainsAny(string(v), ".eE") {
-			return
-		}
-		if f, err := strconv.ParseFloat(string(v), 64); err == nil && f == math.Trunc(f) {
-			e.add(orBody(path), "must be an integer written without a fraction or exponent")
-		}
+		e.add(orBody(path), "must be an integer written without a fraction or exponent")
 	case map[string]any:
 		for k, child := range v {
 			if p, known := s.Properties[k]; known {
@@ -166,6 +161,29 @@ func integerForms(s *requestspec.Schema, doc any, path string, e *apiError) {
 			}
 		}
 	}
+}
+
+// hasIntegerForm reports whether doc holds, where s asks for an integer, a whole number written
+// with a fraction or an exponent.
+func hasIntegerForm(s *requestspec.Schema, doc any) bool {
+	if s == nil {
+		return false
+	}
+	switch v := doc.(type) {
+	case json.Number:
+		if s.Type != "integer" || !strings.ContainsAny(string(v), ".eE") {
+			return false
+		}
+		f, err := strconv.ParseFloat(string(v), 64)
+		return err == nil && f == math.Trunc(f)
+	case map[string]any:
+		for k, child := range v {
+			if p, known := s.Properties[k]; known && hasIntegerForm(p, child) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // foldedEnum is the enum value of s that v spells in another letter case, or "" when v is one

@@ -39,9 +39,11 @@ func init() {
 			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
 			t.Status(opCreateSignature, status, resp, http.StatusOK)
 		}},
-		Scenario{Name: "binding/paths-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
-			status, _, resp := t.Raw(http.MethodGet, "/V1/HEALTHZ", nil, nil)
-			t.Status("getHealth", status, resp, http.StatusOK)
+		Scenario{Name: "binding/paths-ignore-case-and-a-trailing-slash", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			for _, path := range []string{"/V1/HEALTHZ", "/v1/healthz/"} {
+				status, _, resp := t.Raw(http.MethodGet, path, nil, nil)
+				t.Status("getHealth", status, resp, http.StatusOK)
+			}
 		}},
 		Scenario{Name: "binding/head-of-a-get-operation-not-allowed", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			status, header, resp := t.Raw(http.MethodHead, "/v1/verification/get-all", nil, map[string]string{"Authorization": t.AuthHeader()})

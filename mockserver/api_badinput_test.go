@@ -236,7 +236,7 @@ func TestUnknownFieldsAreAcceptedWithAWarning(t *testing.T) {
 
 func TestUnknownPathAndMethod(t *testing.T) {
 	m := newMock(t)
-	for _, path := range []string{"/v1/nowhere", "/", "/v2/verification/get", "/v1/healthz/", "/v1/verification/get/extra", "/v1/healthzz", "/V1/HEALTHZ/"} {
+	for _, path := range []string{"/v1/nowhere", "/", "/v2/verification/get", "/v1/healthz//", "/v1/verification/get/extra", "/v1/healthzz", "/v1/healthz/x"} {
 		t.Run("path "+path, func(t *testing.T) {
 			r := m.send(http.MethodGet, path, nil)
 			p := r.problem(t, http.StatusNotFound)

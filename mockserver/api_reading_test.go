@@ -160,7 +160,7 @@ func TestBodyByteOrderMarkIsSkipped(t *testing.T) {
 	m.send(http.MethodPost, "/v1/signature/create", []byte(" \xef\xbb\xbf{}")).problem(t, http.StatusBadRequest, "body")
 }
 
-func TestPathsMatchRegardlessOfCase(t *testing.T) {
+func TestPathsAreRoutedAsASPNETRoutesThem(t *testing.T) {
 	m := newMock(t)
 	created := m.createVerification(m.A, generated.VerificationInput{Name: m.uniqueName("path case")})
 	id := created.VerificationId.String()
@@ -183,6 +183,17 @@ func TestPathsMatchRegardlessOfCase(t *testing.T) {
 	}
 	m.send(http.MethodGet, "/V1/VERIFICATION/GET-ALL", nil, "Authorization", "").problem(t, http.StatusUnauthorized)
 
+	// One trailing slash is routed too, in any letter case; two are not.
+	for path, warning := range map[string]string{
+		"/v1/healthz/": "matched without the trailing slash: /v1/healthz/ as /v1/healthz",
+		"/V1/Healthz/": "matched without the trailing slash: /V1/Healthz/ as /v1/healthz",
+	} {
+		if r := m.send(http.MethodGet, path, nil); r.status != http.StatusOK || r.header.Get("X-Mock-Warning") != warning {
+			t.Errorf("GET %s: status %d, X-Mock-Warning %q, want 200 and %q", path, r.status, r.header.Get("X-Mock-Warning"), warning)
+		}
+	}
+	m.send(http.MethodGet, "/v1/healthz//", nil).problem(t, http.StatusNotFound)
+
 	r = m.send(http.MethodPost, "/V1/HEALTHZ", []byte(`{}`))
 	r.problem(t, http.StatusMethodNotAllowed)
 	if r.header.Get("Allow") != "GET" {
@@ -192,7 +203,7 @@ func TestPathsMatchRegardlessOfCase(t *testing.T) {
 
 func TestHeadOfAGetOperationIsNotAllowed(t *testing.T) {
 	m := newMock(t)
-	for _, path := range []string{"/v1/verification/get-all", "/v1/healthz", "/V1/Verification/Get-All"} {
+	for _, path := range []string{"/v1/verification/get-all", "/v1/healthz", "/V1/Verification/Get-All", "/v1/healthz/"} {
 		r := m.send(http.MethodHead, path, nil)
 		if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET" || len(r.body) != 0 {
 			t.Errorf("HEAD %s: status %d, Allow %q, body %q; want 405, Allow GET and no body", path, r.status, r.header.Get("Allow"), r.body)

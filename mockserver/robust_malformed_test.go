@@ -171,7 +171,7 @@ func robMalformedCases() []robMalformed {
 		{name: "get-all/path with dot segments", method: "GET", target: "/v1/verification/../../etc/passwd", status: 404},
 		{name: "get-all/double slash", method: "GET", target: "/v1//verification/get-all", status: 404},
 		{name: "get-all/NUL in the path", method: "GET", target: robGetAll + "%00", status: 404},
-		{name: "get-all/trailing slash", method: "GET", target: robGetAll + "/", status: 404},
+		{name: "get-all/two trailing slashes", method: "GET", target: robGetAll + "//", status: 404},
 
 		// createVerification
 		{name: "create/100k-character name", method: "POST", target: robCreate, body: robVerification(`"`+robLong+`"`, `{}`), status: 400},
@@ -361,6 +361,7 @@ func TestRobAcceptedLookAlikes(t *testing.T) {
 		{"a field's name in another letter case", "POST", robSign, `{"queryString":"a=1","querystring":"b=2"}`, nil, "querystring as queryString"},
 		{"a query parameter's name in another letter case", "GET", robGet + "?VERIFICATIONID=" + e.existing.String(), "", nil, "VERIFICATIONID as verificationId"},
 		{"an operation's path in another letter case", "GET", strings.ToUpper(robGetAll), "", nil, "as " + robGetAll},
+		{"an operation's path with a trailing slash", "GET", robGetAll + "/", "", nil, "matched without the trailing slash: " + robGetAll + "/ as " + robGetAll},
 		{"a UTF-8 byte order mark before the body", "POST", robSign, "\xef\xbb\xbf" + `{"queryString":"a=1"}`, nil, ""},
 		{"an integer in a string", "POST", robSign, `{"queryString":"a=1","securitySettings":{"expirationInSeconds":"+060"}}`, nil, `securitySettings.expirationInSeconds "+060" as 60`},
 		{"unknown field holding 1e309", "POST", robSign, `{"queryString":"a=1","x":1e309}`, nil, "x"},

@@ -277,7 +277,7 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	return s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// ServeMux answers HEAD with an operation's GET handler; ASP.NET, which production runs
 		// on, answers a GET-only endpoint's HEAD with 405, and notFound does too.
-		if uncleanPath(r.URL.Path) || r.Method == http.MethodHead && operationPath(r.URL.Path) {
+		if uncleanPath(r.URL.Path) || r.Method == http.MethodHead && routedPath(r.URL.Path) != "" {
 			s.notFound(w, r)
 			return
 		}
@@ -319,10 +319,14 @@ func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 // notFound answers paths the API does not have (404) and known paths with another method (405),
 // in the API's error format rather than ServeMux's plain text.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	// ASP.NET's routing, which production runs on, matches paths regardless of letter case: an
-	// operation's path in another case is served as the operation, with a warning.
-	if path := operationPathFolded(r.URL.Path); path != "" && !uncleanPath(r.URL.Path) {
-		msg := "matched regardless of letter case: " + warnedNames([]string{r.URL.Path + " as " + path})
+	// ASP.NET's routing, which production runs on, matches paths regardless of letter case and of
+	// one trailing slash: such a path is served as the operation's, with a warning.
+	if path := routedPath(r.URL.Path); path != "" && path != r.URL.Path {
+		how := "matched regardless of letter case: "
+		if strings.HasSuffix(r.URL.Path, "/") {
+			how = "matched without the trailing slash: "
+		}
+		msg := how + warnedNames([]string{r.URL.Path + " as " + path})
 		w.Header().Add("X-Mock-Warning", msg)
 		s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
 		r2 := *r
@@ -352,23 +356,16 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
 }
 
-// operationPath reports whether p is the path of an operation of the API, in any letter case.
-func operationPath(p string) bool {
-	for pattern := range operations {
-		_, path, _ := strings.Cut(pattern, " ")
-		if equalFoldUpper(p, path) {
-			return true
-		}
+// routedPath is the path of the API's operation that ASP.NET's routing would take p for: the
+// operation's path in any letter case, with or without one trailing slash; "" when p is none.
+func routedPath(p string) string {
+	trimmed := strings.TrimSuffix(p, "/")
+	if uncleanPath(trimmed) {
+		return ""
 	}
-	return false
-}
-
-// operationPathFolded is the path of the API's operation that p spells in another letter case,
-// or "" when p is no operation's path in any case or is one exactly.
-func operationPathFolded(p string) string {
 	for pattern := range operations {
 		_, path, _ := strings.Cut(pattern, " ")
-		if path != p && equalFoldUpper(p, path) {
+		if equalFoldUpper(trimmed, path) {
 			return path
 		}
 	}

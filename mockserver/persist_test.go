@@ -21,6 +21,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	opts := mockserver.Options{Seed: 3, DataDir: dir, Clock: mockserver.NewFrozenClock(flowStart)}
 
 	first := newFlowEnv(t, opts)
+	firstRequestID := firstRequestIDOf(t, first)
 	vid := first.createHostedVerification("Persisted gate", "")
 	link := first.sign("userId=u1", true, 3600)
 	if err := first.mock.QueueSubjects(mockserver.SubjectSpec{Preset: "pass", Subject: &mockserver.Subject{Face: ptrTo("alice")}}); err != nil {
@@ -47,6 +48,9 @@ func TestStateSurvivesRestart(t *testing.T) {
 	first.mock.Close()
 
 	second := newFlowEnv(t, opts)
+	if id := firstRequestIDOf(t, second); id == firstRequestID {
+		t.Errorf("the first request after the restart has the first run's request id %s", id)
+	}
 	got, err := second.client.GetVerificationWithResponse(context.Background(), &generated.GetVerificationParams{VerificationId: vid})
 	if err != nil || got.JSON200 == nil || got.JSON200.Verification.Name != "Persisted gate" {
 		t.Fatalf("verification after restart: %v %s", err, got.Body)
@@ -134,4 +138,15 @@ func TestStartStateOnlyOnANewDataDir(t *testing.T) {
 	if loads != 1 {
 		t.Errorf("start state loaded %d times over two starts on one data dir, want 1", loads)
 	}
+}
+
+// firstRequestIDOf sends e's mock its first request and returns the answer's X-Request-Id.
+func firstRequestIDOf(t *testing.T, e *flowEnv) string {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + "/v1/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.Header.Get("X-Request-Id")
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"path"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/verifeye-twin/verifeye/generated"
@@ -27,8 +27,8 @@ type Options struct {
 	Accounts []Account
 	// Clock is the mock's time. Nil: a running clock that follows the wall clock.
 	Clock *Clock
-	// Seed makes ids, nonces and token keys reproducible: the same seed and the same requests
-	// give the same answers.
+	// Seed makes ids, nonces, token keys and request ids reproducible: the same seed and the
+	// same requests give the same answers.
 	Seed uint64
 	// Logger receives a line per request and the mock's warnings. Nil: nothing is logged.
 	Logger *slog.Logger
@@ -66,6 +66,7 @@ type Server struct {
 	log          *slog.Logger
 	version      string
 	ids          *ids
+	requestIDs   *requestIDs
 	faker        *subjectFaker
 	auth         *authenticator
 	store        *store
@@ -87,7 +88,7 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	s := &Server{
 		clock: opts.Clock, log: opts.Logger, version: opts.Version,
-		ids: newIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
+		ids: newIDs(opts.Seed, 0), requestIDs: newRequestIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
 		startState: opts.StartState, store: newStore(),
 	}
@@ -138,6 +139,7 @@ func New(opts Options) (*Server, error) {
 		s.store.disk = d
 		if boot > 0 {
 			s.ids = newIDs(opts.Seed, boot)
+			s.requestIDs = newRequestIDs(opts.Seed, boot)
 		}
 	}
 	s.faker = newSubjectFaker(opts.Seed + boot*0x9E3779B97F4A7C15)
@@ -442,7 +444,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	mockHeader = mockHeader[:1:1]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ex := &exchange{Context: r.Context(), rec: statusRecorder{ResponseWriter: w}, id: newRequestID()}
+		ex := &exchange{Context: r.Context(), rec: statusRecorder{ResponseWriter: w}, id: s.requestIDs.next()}
 		h := w.Header()
 		h["X-Verifeye-Mock"] = mockHeader
 		h["X-Request-Id"] = []string{ex.id}
@@ -485,18 +487,39 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	}
 }
 
-// newRequestID returns 16 random lowercase hex digits. Request ids only tell requests apart in
-// logs and problem bodies, so they come from the runtime's per-thread ChaCha8 generator
-// (math/rand/v2), which needs no lock or system call, rather than from crypto/rand.
-func newRequestID() string {
+// requestIDs numbers requests with 16 lowercase hex digits that look random but follow from the
+// seed: the same seed and the same requests, one after another, give the same ids in the
+// X-Request-Id header and in problem bodies' traceId, so a test can compare whole answers. The
+// n-th id is a bijective mix of the seed's key and n, so no two requests of a mock share one, and
+// taking one costs an atomic add, not a lock.
+type requestIDs struct {
+	key uint64
+	n   atomic.Uint64
+}
+
+// newRequestIDs returns the ids of a mock with seed; boot tells apart the runs of a mock
+// restarted on the same data directory, as it does for newIDs.
+func newRequestIDs(seed, boot uint64) *requestIDs {
+	return &requestIDs{key: mix64(seed ^ mix64(boot^0x7265712d69647321))} // "req-ids!"
+}
+
+func (r *requestIDs) next() string {
 	const digits = "0123456789abcdef"
 	var b [16]byte
-	v := rand.Uint64()
+	v := mix64(r.key + r.n.Add(1)*0x9E3779B97F4A7C15)
 	for i := len(b) - 1; i >= 0; i-- {
 		b[i] = digits[v&0xf]
 		v >>= 4
 	}
 	return string(b[:])
+}
+
+// mix64 is SplitMix64's finalizer: a bijection of the 64-bit integers that spreads every input
+// bit over the output.
+func mix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+	z = (z ^ z>>27) * 0x94D049BB133111EB
+	return z ^ z>>31
 }
 
 // maxWarnedFields bounds each list of the X-Mock-Warning header, so that a body with thousands

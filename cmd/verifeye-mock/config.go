@@ -126,7 +126,7 @@ var settings = []setting{
 	},
 	{
 		name: "seed", group: groupDeterminism, arg: "N",
-		usage:   "Seed of ids, nonces and token keys: the same seed and the same requests give the same answers.",
+		usage:   "Seed of ids, nonces, token keys and request ids: the same seed and the same requests give the same answers.",
 		defText: "random, printed at start so the run can be repeated",
 		apply: func(c *config, v string) error {
 			n, err := strconv.ParseUint(v, 10, 64)

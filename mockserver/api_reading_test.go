@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
 // Production reads integers only from integer literals or from strings, matches paths and binds
@@ -297,4 +298,60 @@ func TestIntegersAsProductionReadsThem(t *testing.T) {
 			t.Errorf("errors %v", apiErrorsOf(p))
 		}
 	})
+}
+
+func TestStrictModeRefusesWhatOnlyProductionTolerates(t *testing.T) {
+	m := newMock(t, func(o *mockserver.Options) { o.Strict = true })
+	created := m.createVerification(m.A, generated.VerificationInput{Name: m.uniqueName("strict")})
+	before := m.listBody(m.A)
+	for _, tc := range []struct {
+		name, method, path, body string
+		status                   int
+		errors                   map[string]string
+	}{
+		{"PascalCase members", http.MethodPost, "/v1/signature/create", `{"QueryString":"a=1","SecuritySettings":{"EnableNonce":true}}`, 400, map[string]string{
+			"queryString":                  `must be spelt "queryString", not "QueryString" (strict mode)`,
+			"securitySettings":             `must be spelt "securitySettings", not "SecuritySettings" (strict mode)`,
+			"securitySettings.enableNonce": `must be spelt "enableNonce", not "EnableNonce" (strict mode)`,
+		}},
+		{"an unknown member", http.MethodPost, "/v1/signature/create", `{"queryString":"a=1","extra":1}`, 400, map[string]string{
+			"extra": "is not a field of the spec (strict mode)",
+		}},
+		{"an enum value in another case", http.MethodPost, "/v1/verification/create", `{"name":"strict enum","verificationConfig":{"verifierConfigs":{"liveness":{"type":"verification"}}}}`, 400, map[string]string{
+			"verificationConfig.verifierConfigs.liveness.type": `must be "Verification", not "verification" (strict mode)`,
+		}},
+		{"an integer in a string", http.MethodPost, "/v1/signature/create", `{"queryString":"a=1","securitySettings":{"expirationInSeconds":"60"}}`, 400, map[string]string{
+			"securitySettings.expirationInSeconds": `must be a number, not the string "60" (strict mode)`,
+		}},
+		{"a query name in another case", http.MethodGet, "/v1/verification/get?VerificationId=" + created.VerificationId.String(), "", 400, map[string]string{
+			"verificationId": `must be spelt "verificationId", not "VerificationId" (strict mode)`,
+		}},
+		{"a path in another case", http.MethodGet, "/V1/HEALTHZ", "", 404, nil},
+		{"a path with a trailing slash", http.MethodGet, "/v1/healthz/", "", 404, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body []byte
+			if tc.body != "" {
+				body = []byte(tc.body)
+			}
+			r := m.send(tc.method, tc.path, body)
+			p := r.problem(t, tc.status)
+			for field, rule := range tc.errors {
+				if got := apiErrorsOf(p)[field]; len(got) != 1 || got[0] != rule {
+					t.Errorf("errors[%s] = %q, want %q; all: %v", field, got, rule, apiErrorsOf(p))
+				}
+			}
+			if len(apiErrorsOf(p)) != len(tc.errors) {
+				t.Errorf("errors %v, want exactly %v", apiErrorsOf(p), tc.errors)
+			}
+		})
+	}
+	if after := m.listBody(m.A); after != before {
+		t.Errorf("a refused request changed state:\n%s\n%s", before, after)
+	}
+	// The spec's own spelling passes, without a warning.
+	r := m.send(http.MethodPost, "/v1/signature/create", []byte(`{"queryString":"a=1","securitySettings":{"enableNonce":true,"expirationInSeconds":60}}`))
+	if r.status != http.StatusOK || r.header.Get("X-Mock-Warning") != "" {
+		t.Errorf("status %d, X-Mock-Warning %q; want 200 and none", r.status, r.header.Get("X-Mock-Warning"))
+	}
 }

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/url"
 	"slices"
@@ -70,6 +71,22 @@ func nestingExceeds(body []byte, limit int) bool {
 		}
 	}
 	return false
+}
+
+// respelt is one name or value of a request read in a spelling other than the spec's.
+type respelt struct {
+	note  string // for X-Mock-Warning: "QueryString as queryString"
+	field string // the spec's path of the member, value or parameter
+	rule  string // what Options.Strict refuses it with: `must be spelt "queryString", not "QueryString"`
+}
+
+// notesOf is the X-Mock-Warning entries of rs.
+func notesOf(rs []respelt) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.note
+	}
+	return out
 }
 
 // foldedName is the spec's name that name stands for when it differs only in letter case, as
@@ -205,7 +222,7 @@ func foldedEnum(v string, s *requestspec.Schema) string {
 // by the path of the rewritten text, in the order they occur. Members that match one property
 // under several spellings become duplicates of it, of which the last counts, as System.Text.Json
 // binds them.
-func respellBody(body []byte, s *requestspec.Schema) (out []byte, renamed, numbers []string) {
+func respellBody(body []byte, s *requestspec.Schema) (out []byte, renamed, numbers []respelt) {
 	f := folder{in: body, out: make([]byte, 0, len(body))}
 	f.value(s, "")
 	f.out = append(f.out, f.in[f.i:]...) // trailing white space
@@ -215,8 +232,8 @@ func respellBody(body []byte, s *requestspec.Schema) (out []byte, renamed, numbe
 type folder struct {
 	in, out []byte
 	i       int
-	renamed []string // names and enum values respelt
-	numbers []string // integers read from strings
+	renamed []respelt // names and enum values respelt
+	numbers []respelt // integers read from strings
 }
 
 func (f *folder) space() {
@@ -263,11 +280,13 @@ func (f *folder) value(s *requestspec.Schema, path string) {
 		var v string
 		if s != nil && (len(s.Enum) > 0 || s.Type == "integer") && json.Unmarshal(raw, &v) == nil {
 			if canonical := foldedEnum(v, s); canonical != "" {
-				f.renamed = append(f.renamed, path+" "+string(raw)+` as "`+canonical+`"`)
+				f.renamed = append(f.renamed, respelt{note: path + " " + string(raw) + ` as "` + canonical + `"`,
+					field: path, rule: fmt.Sprintf("must be %q, not %s", canonical, raw)})
 				raw = []byte(`"` + canonical + `"`) // the spec's enum values need no escaping
 			} else if n, ok := integerFromString(v, s); ok {
 				number := strconv.FormatInt(n, 10)
-				f.numbers = append(f.numbers, path+" "+string(raw)+" as "+number)
+				f.numbers = append(f.numbers, respelt{note: path + " " + string(raw) + " as " + number,
+					field: path, rule: "must be a number, not the string " + string(raw)})
 				raw = []byte(number)
 			}
 		}
@@ -312,7 +331,8 @@ func (f *folder) object(s *requestspec.Schema, path string) {
 				child = p
 			} else if canonical := foldedName(name, s.PropertyNames); canonical != "" {
 				child = s.Properties[canonical]
-				f.renamed = append(f.renamed, join(path, name)+" as "+canonical)
+				f.renamed = append(f.renamed, respelt{note: join(path, name) + " as " + canonical,
+					field: join(path, canonical), rule: fmt.Sprintf("must be spelt %q, not %q", canonical, name)})
 				name = canonical
 				raw = []byte(`"` + canonical + `"`) // the spec's names need no escaping
 			}
@@ -344,7 +364,7 @@ func (f *folder) stringEnd() int {
 // letter case replaced by the parameter's own name, and the renamings ("VerificationId as
 // verificationId"), sorted; raw itself when nothing is renamed or it is not a valid query, which
 // checkQueryOnce refuses.
-func foldQueryNames(raw string, params []requestspec.Param) (string, []string) {
+func foldQueryNames(raw string, params []requestspec.Param) (string, []respelt) {
 	if raw == "" || len(params) == 0 {
 		return raw, nil
 	}
@@ -356,19 +376,20 @@ func foldQueryNames(raw string, params []requestspec.Param) (string, []string) {
 	if err != nil {
 		return raw, nil
 	}
-	var renamed []string
+	var renamed []respelt
 	for key := range q {
 		if slices.Contains(names, key) {
 			continue
 		}
 		if canonical := foldedName(key, names); canonical != "" {
-			renamed = append(renamed, key+" as "+canonical)
+			renamed = append(renamed, respelt{note: key + " as " + canonical, field: canonical,
+				rule: fmt.Sprintf("must be spelt %q, not %q", canonical, key)})
 		}
 	}
 	if renamed == nil {
 		return raw, nil
 	}
-	slices.Sort(renamed)
+	slices.SortFunc(renamed, func(a, b respelt) int { return strings.Compare(a.note, b.note) })
 	// Rebuild the query piece by piece in its order, so that repeated values keep their order
 	// and checkQueryOnce sees a parameter given under two spellings as given twice.
 	var b strings.Builder

@@ -80,7 +80,11 @@ func TestRespellBody(t *testing.T) {
 			renamed: nil,
 		},
 	} {
-		got, renamed, _ := respellBody([]byte(tc.in), body)
+		got, respelt, _ := respellBody([]byte(tc.in), body)
+		renamed := notesOf(respelt)
+		if len(renamed) == 0 {
+			renamed = nil
+		}
 		if string(got) != tc.want || !reflect.DeepEqual(renamed, tc.renamed) {
 			t.Errorf("respellBody(%s)\n = %s %q\nwant %s %q", tc.in, got, renamed, tc.want, tc.renamed)
 		}
@@ -94,7 +98,8 @@ func TestFoldEnumValues(t *testing.T) {
 	schema := requestspec.Operations[opIndex(t, "createSession")].Body.Schema
 	in := `{"name":"calculationonly","VerifierConfigs":{"age":{"type":"calculationonly","direction":"BELOW"},"gender":{"type":"Unknown"},"liveness":{"type":"verification","x":"verification"}}}`
 	want := `{"name":"calculationonly","verifierConfigs":{"age":{"type":"CalculationOnly","direction":"Below"},"gender":{"type":"Unknown"},"liveness":{"type":"Verification","x":"verification"}}}`
-	got, renamed, _ := respellBody([]byte(in), schema)
+	got, respelt, _ := respellBody([]byte(in), schema)
+	renamed := notesOf(respelt)
 	wantRenamed := []string{
 		"VerifierConfigs as verifierConfigs",
 		`verifierConfigs.age.type "calculationonly" as "CalculationOnly"`,
@@ -126,7 +131,11 @@ func TestFoldQueryNames(t *testing.T) {
 		{"VerificationId=1;x", "VerificationId=1;x", nil}, // not a valid query: checkQueryOnce refuses it
 		{"", "", nil},
 	} {
-		got, renamed := foldQueryNames(tc.in, params)
+		got, respelt := foldQueryNames(tc.in, params)
+		var renamed []string
+		if respelt != nil {
+			renamed = notesOf(respelt)
+		}
 		if got != tc.want || !reflect.DeepEqual(renamed, tc.renamed) {
 			t.Errorf("foldQueryNames(%q) = %q %q, want %q %q", tc.in, got, renamed, tc.want, tc.renamed)
 		}

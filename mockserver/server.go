@@ -49,6 +49,12 @@ type Options struct {
 	// SeparateControl leaves the control API off the main handler; serve ControlHandler on a
 	// listener of its own.
 	SeparateControl bool
+	// Strict refuses with 400 (or 404 for a path) what production accepts but the spec does not
+	// spell: unknown JSON members; member names, enum values, query parameter names and paths in
+	// another letter case; a path with a trailing slash; integers in strings. Off (the default),
+	// the mock accepts them as production does and names them in X-Mock-Warning. On, a client is
+	// held to the spec's exact spelling.
+	Strict bool
 	// StartState, when set, fills a new mock (and a mock after Reset) with data, typically
 	// fixtures.Loader. An error from it fails New (and is returned by Reset). With a DataDir that
 	// already holds a mock's state, New keeps that state instead.
@@ -80,6 +86,7 @@ type Server struct {
 	handler      http.Handler
 	control      http.Handler
 	routes       map[string]*validator // by ServeMux pattern
+	strict       bool                  // Options.Strict
 	mux          *http.ServeMux        // every route; notFound hands it a respelt path
 	closeOnce    sync.Once
 }
@@ -90,7 +97,7 @@ func New(opts Options) (*Server, error) {
 		clock: opts.Clock, log: opts.Logger, version: opts.Version,
 		ids: newIDs(opts.Seed, 0), requestIDs: newRequestIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
-		startState: opts.StartState, store: newStore(),
+		startState: opts.StartState, store: newStore(), strict: opts.Strict,
 	}
 	if s.autoComplete != "" {
 		if _, ok := Presets[s.autoComplete]; !ok {
@@ -306,6 +313,9 @@ func operationHandler(api *generated.ServerInterfaceWrapper, operationID string)
 func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r2, notes, perr := v.validate(r)
+		if perr == nil && s.strict {
+			perr = notes.strictProblem()
+		}
 		if perr != nil {
 			s.writeProblem(w, r, perr)
 			return
@@ -323,7 +333,7 @@ func (s *Server) validated(v *validator, next http.Handler) http.Handler {
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	// ASP.NET's routing, which production runs on, matches paths regardless of letter case and of
 	// one trailing slash: such a path is served as the operation's, with a warning.
-	if path := routedPath(r.URL.Path); path != "" && path != r.URL.Path {
+	if path := routedPath(r.URL.Path); path != "" && path != r.URL.Path && !s.strict {
 		how := "matched regardless of letter case: "
 		if strings.HasSuffix(r.URL.Path, "/") {
 			how = "matched without the trailing slash: "

@@ -148,9 +148,23 @@ func (v *validator) acceptsPlainQuery(raw string) bool {
 
 // fieldNotes is what the mock tells the client, in X-Mock-Warning, about a request it accepts.
 type fieldNotes struct {
-	unknown []string // body members the spec does not know, ignored
-	folded  []string // names matched to the spec's in another letter case: "QueryString as queryString"
-	numbers []string // integers read from strings: `age.threshold "18" as 18`
+	unknown []string  // body members the spec does not know, ignored
+	folded  []respelt // names and enum values matched to the spec's in another letter case
+	numbers []respelt // integers read from strings
+}
+
+// strictProblem is the 400 that Options.Strict answers for n: every member the spec does not
+// know and every name or value read in another spelling, each under its field; nil when n is
+// empty.
+func (n fieldNotes) strictProblem() *apiError {
+	e := &apiError{status: http.StatusBadRequest}
+	for _, f := range n.unknown {
+		e.add(f, "is not a field of the spec (strict mode)")
+	}
+	for _, r := range append(slices.Clip(n.folded), n.numbers...) {
+		e.add(r.field, r.rule+" (strict mode)")
+	}
+	return e.problem()
 }
 
 // warning is the X-Mock-Warning value for n, or "" when there is nothing to tell.
@@ -160,10 +174,10 @@ func (n fieldNotes) warning() string {
 		parts = append(parts, "ignored unknown fields: "+warnedNames(n.unknown))
 	}
 	if len(n.folded) > 0 {
-		parts = append(parts, "matched regardless of letter case: "+warnedNames(n.folded))
+		parts = append(parts, "matched regardless of letter case: "+warnedNames(notesOf(n.folded)))
 	}
 	if len(n.numbers) > 0 {
-		parts = append(parts, "read from strings as numbers: "+warnedNames(n.numbers))
+		parts = append(parts, "read from strings as numbers: "+warnedNames(notesOf(n.numbers)))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -262,7 +276,7 @@ func brokeRespellable(viols []requestspec.Violation) bool {
 // foldQuery returns r with every query parameter name that matches one of the operation's in
 // another letter case spelt as the spec spells it (r itself when there is none), and the
 // renamings.
-func (v *validator) foldQuery(r *http.Request) (*http.Request, []string) {
+func (v *validator) foldQuery(r *http.Request) (*http.Request, []respelt) {
 	raw, folded := foldQueryNames(r.URL.RawQuery, v.op.Params)
 	if folded == nil {
 		return r, nil

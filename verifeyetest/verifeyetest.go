@@ -83,6 +83,7 @@ type config struct {
 	apiKey         string
 	accounts       []mockserver.Account
 	autoComplete   string
+	strict         bool
 	webhookTimeout time.Duration
 	logger         *slog.Logger
 	mockOptions    []func(*mockserver.Options)
@@ -119,6 +120,13 @@ func WithAccounts(accounts ...mockserver.Account) Option {
 // "underage", ...; see mockserver.Presets) when no subject is queued, so opening a hosted link
 // redirects straight to its result URL.
 func WithAutoComplete(preset string) Option { return func(c *config) { c.autoComplete = preset } }
+
+// WithStrict refuses, with 400 (404 for a path), what production accepts but the spec does not
+// spell: unknown JSON fields, names, enum values and paths in another letter case, a trailing
+// slash, integers in strings (see mockserver.Options.Strict). Use it to hold the code under test
+// to the spec's exact spelling; without it such requests pass, as they do in production, with an
+// X-Mock-Warning header.
+func WithStrict() Option { return func(c *config) { c.strict = true } }
 
 // WithWebhookTimeout limits each webhook delivery attempt to d instead of
 // mockserver.DefaultWebhookTimeout (5 s), so tests of slow receivers finish quickly.
@@ -193,6 +201,7 @@ func Start(opts ...Option) (*Server, error) {
 		Logger:         c.logger,
 		Version:        "verifeyetest",
 		AutoComplete:   c.autoComplete,
+		Strict:         c.strict,
 		WebhookTimeout: c.webhookTimeout,
 	}
 	for _, f := range c.mockOptions {

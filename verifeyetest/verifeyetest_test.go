@@ -508,6 +508,29 @@ func TestWithAutoComplete(t *testing.T) {
 	}
 }
 
+func TestWithStrict(t *testing.T) {
+	t.Parallel()
+	for _, strict := range []bool{false, true} {
+		var opts []verifeyetest.Option
+		want := http.StatusOK
+		if strict {
+			opts, want = append(opts, verifeyetest.WithStrict()), http.StatusBadRequest
+		}
+		vf := verifeyetest.NewServer(t, opts...)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, vf.URL+"/v1/signature/create", strings.NewReader(`{"QueryString":"a=1"}`))
+		req.Header.Set("Authorization", "ApiKey "+vf.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := vf.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("strict %v: a PascalCase body answered %d, want %d", strict, resp.StatusCode, want)
+		}
+	}
+}
+
 func TestCompleteSessions(t *testing.T) {
 	t.Parallel()
 	vf := verifeyetest.NewServer(t)

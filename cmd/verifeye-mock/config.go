@@ -105,6 +105,15 @@ var settings = []setting{
 		},
 	},
 	{
+		name: "strict", group: groupServer,
+		usage: "Refuse (400, or 404 for a path) what production accepts but the spec does not spell: unknown " +
+			"JSON fields; field names, enum values, query parameter names and paths in another letter case; a " +
+			"path with a trailing slash; integers in strings. Without it they are accepted as production accepts " +
+			"them and named in the X-Mock-Warning header.",
+		defText: "off",
+		apply:   func(c *config, v string) (err error) { c.strict, err = parseBool(v); return err },
+	},
+	{
 		name: "api-key", group: groupAccounts, arg: "KEY", list: true,
 		env: "VERIFEYE_MOCK_API_KEYS", // the documented exception: plural, a comma-separated list
 		usage: `An API key the mock accepts as "Authorization: ApiKey KEY". Repeat the flag for more ` +
@@ -280,6 +289,7 @@ type config struct {
 	logLevel        slog.Level
 	logFormat       string
 	autoComplete    string
+	strict          bool
 	controlAddr     string // empty: the control API shares the API's listener
 	controlToken    string
 	webhookTimeout  time.Duration

@@ -209,6 +209,7 @@ func TestConfigErrors(t *testing.T) {
 var documented = []struct{ flag, env string }{
 	{"--addr", "VERIFEYE_MOCK_ADDR"},
 	{"--shutdown-timeout", "VERIFEYE_MOCK_SHUTDOWN_TIMEOUT"},
+	{"--strict", "VERIFEYE_MOCK_STRICT"},
 	{"--api-key", "VERIFEYE_MOCK_API_KEYS"},
 	{"--seed", "VERIFEYE_MOCK_SEED"},
 	{"--log-level", "VERIFEYE_MOCK_LOG_LEVEL"},

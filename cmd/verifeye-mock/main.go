@@ -93,6 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logger:          logger,
 		Version:         version,
 		AutoComplete:    cfg.autoComplete,
+		Strict:          cfg.strict,
 		WebhookTimeout:  cfg.webhookTimeout,
 		ControlToken:    cfg.controlToken,
 		SeparateControl: cfg.controlAddr != "",
@@ -237,6 +238,9 @@ func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mocks
 	}
 	if cfg.autoComplete != "" {
 		b = fmt.Appendf(b, "hosted sessions complete at once as %q\n", cfg.autoComplete)
+	}
+	if cfg.strict {
+		b = fmt.Appendf(b, "strict: requests must spell names, values and paths as the spec does\n")
 	}
 	if cfg.fixtures != nil {
 		b = fmt.Appendf(b, "fixtures %q: %d verifications, %d sessions in account %s\n", cfg.fixturesName,

@@ -367,3 +367,29 @@ func TestFixturesFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestStrictFlag(t *testing.T) {
+	const pascal = `{"QueryString":"a=1"}`
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		status int
+	}{
+		{"off by default: accepted, as production accepts it", nil, nil, http.StatusOK},
+		{"--strict", []string{"--strict"}, nil, http.StatusBadRequest},
+		{"VERIFEYE_MOCK_STRICT=true", nil, map[string]string{"VERIFEYE_MOCK_STRICT": "true"}, http.StatusBadRequest},
+		{"--strict=false beats the variable", []string{"--strict=false"}, map[string]string{"VERIFEYE_MOCK_STRICT": "true"}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := startRun(t, append([]string{"--addr", "127.0.0.1:0"}, tc.args...), tc.env)
+			waitHealthy(t, m.url)
+			if status, body := call(t, "POST", m.url+"/v1/signature/create", mockserver.DevAPIKey, pascal); status != tc.status {
+				t.Errorf("PascalCase body: %d %s, want %d", status, body, tc.status)
+			}
+			if strict := strings.Contains(m.stdout.String(), "strict:"); strict != (tc.status == http.StatusBadRequest) {
+				t.Errorf("the banner says strict: %v; banner:\n%s", strict, m.stdout)
+			}
+		})
+	}
+}

@@ -28,17 +28,18 @@ import (
 //     members the API ignores.
 //   - It reads an integer only from an integer literal: 60.0 and 6e1 are refused, where JSON
 //     Schema (and kin-openapi) would take them as 60 (integerForms).
-//   - It reads a number from a string too ("60" is 60), as the web defaults' NumberHandling
+//   - It reads an integer from a string too ("60" is 60), as the web defaults' NumberHandling
 //     AllowReadingFromString does.
 //
 // The same stack's other reading rules are where the mock reads those parts of a request: paths
-// in any letter case and 405 for HEAD (server.go, notFound), application/*+json bodies and a
-// skipped UTF-8 byte order mark (validation.go, readBody), and a 401 for two Authorization
-// headers (accounts.go, requireAuth).
+// in any letter case or with one trailing slash, and 405 for HEAD (server.go, routedPath and
+// notFound), application/*+json bodies and a skipped UTF-8 byte order mark (validation.go,
+// readBody), and a 401 for two Authorization headers (accounts.go, requireAuth).
 //
 // Matching a name to the spec's is ordinal and case-insensitive, as .NET's OrdinalIgnoreCase is:
-// each character upper-cased on its own. Every such match is named in the X-Mock-Warning header,
-// since the spec's own spelling is what a client should send.
+// each character upper-cased on its own. Every respelt name, value or path is named in the
+// X-Mock-Warning header, since the spec's own spelling is what a client should send; with
+// Options.Strict it is refused instead (fieldNotes.strictProblem).
 
 // maxBodyNesting is how deeply objects and arrays may nest in a request body: System.Text.Json's
 // default MaxDepth, under which the 65th level is refused.

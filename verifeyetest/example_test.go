@@ -2,9 +2,12 @@ package verifeyetest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,4 +198,34 @@ func (t *exampleT) finish() {
 	for i := len(t.cleanups) - 1; i >= 0; i-- {
 		t.cleanups[i]()
 	}
+}
+
+// A C# client that sends its classes' PascalCase names works against production, which binds
+// names regardless of letter case, and against the mock, which says so in X-Mock-Warning. With
+// WithStrict the mock refuses the request instead, naming the spelling to send.
+func ExampleWithStrict() {
+	for _, opts := range [][]verifeyetest.Option{nil, {verifeyetest.WithStrict()}} {
+		vf, err := verifeyetest.Start(opts...)
+		if err != nil {
+			panic(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, vf.URL+"/v1/signature/create", strings.NewReader(`{"QueryString":"userId=User123"}`))
+		req.Header.Set("Authorization", "ApiKey "+vf.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := vf.HTTPClient().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var problem struct {
+			Errors map[string][]string `json:"errors"`
+		}
+		_ = json.Unmarshal(body, &problem)
+		fmt.Println(resp.StatusCode, resp.Header.Get("X-Mock-Warning"), problem.Errors["queryString"])
+		vf.Close()
+	}
+	// Output:
+	// 200 matched regardless of letter case: QueryString as queryString []
+	// 400  [must be spelt "queryString", not "QueryString" (strict mode)]
 }

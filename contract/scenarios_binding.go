@@ -95,6 +95,14 @@ func init() {
 			}
 			t.True(within(time.Unix(*s.Expiration, 0), before.Add(120*time.Second), 5*time.Minute), opCreateSignature, "expiration", *s.Expiration, "about now + 120 s, from the string \"120\"")
 		}},
+		Scenario{Name: "binding/query-uuid-in-another-form", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			// An unknown id in braces or without dashes is a 404, not a 400 for a malformed id.
+			id := uuid.NewString()
+			for _, form := range []string{"%7B" + id + "%7D", strings.ReplaceAll(id, "-", "")} {
+				status, h, body := t.Raw(http.MethodGet, "/v1/verification/get?verificationId="+form, nil, map[string]string{"Authorization": t.AuthHeader()})
+				t.Problem(opGetVerification, status, h, body, http.StatusNotFound, "")
+			}
+		}},
 		Scenario{Name: "binding/query-names-ignore-case", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id under another spelling is a 404, not a 400 for a missing parameter.
 			status, h, body := t.Raw(http.MethodGet, "/v1/verification/get?VerificationId="+uuid.NewString(), nil, map[string]string{"Authorization": t.AuthHeader()})

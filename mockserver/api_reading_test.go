@@ -326,6 +326,9 @@ func TestStrictModeRefusesWhatOnlyProductionTolerates(t *testing.T) {
 		{"a query name in another case", http.MethodGet, "/v1/verification/get?VerificationId=" + created.VerificationId.String(), "", 400, map[string]string{
 			"verificationId": `must be spelt "verificationId", not "VerificationId" (strict mode)`,
 		}},
+		{"a uuid in braces", http.MethodGet, "/v1/verification/get?verificationId=%7B" + created.VerificationId.String() + "%7D", "", 400, map[string]string{
+			"verificationId": `must be a UUID written 8-4-4-4-12, not "{` + created.VerificationId.String() + `}" (strict mode)`,
+		}},
 		{"a path in another case", http.MethodGet, "/V1/HEALTHZ", "", 404, nil},
 		{"a path with a trailing slash", http.MethodGet, "/v1/healthz/", "", 404, nil},
 	} {

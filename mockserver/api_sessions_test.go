@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -283,9 +284,18 @@ func TestGetSessionResultNotFound(t *testing.T) {
 		apiProblemOf(t, http.StatusNotFound, resp, resp.HTTPResponse, resp.Body)
 	})
 	t.Run("malformed id", func(t *testing.T) {
-		for _, bad := range []string{"nope", "a1b2c3d4e5f67890abcdef1234567890", "{a1b2c3d4-e5f6-7890-abcd-ef1234567890}"} {
+		for _, bad := range []string{"nope", "a1b2c3d4e5f67890abcdef123456789", "{a1b2c3d4-e5f6-7890-abcd-ef1234567890", "[a1b2c3d4-e5f6-7890-abcd-ef1234567890]"} {
 			r := m.send(http.MethodGet, "/v1/verification/get-session-result?verificationSessionId="+bad, nil)
 			r.problem(t, http.StatusBadRequest, "verificationSessionId")
+		}
+	})
+	t.Run("the id in another form Guid.Parse takes", func(t *testing.T) {
+		id := sa.VerificationSessionId.String()
+		for _, form := range []string{strings.ReplaceAll(id, "-", ""), "{" + id + "}", "(" + strings.ToUpper(id) + ")"} {
+			r := m.send(http.MethodGet, "/v1/verification/get-session-result?verificationSessionId="+url.QueryEscape(form), nil)
+			if r.status != http.StatusOK || !strings.Contains(r.header.Get("X-Mock-Warning"), "read in the forms production reads: verificationSessionId") {
+				t.Errorf("%s: status %d, X-Mock-Warning %q, body %s", form, r.status, r.header.Get("X-Mock-Warning"), r.body)
+			}
 		}
 	})
 	t.Run("missing id", func(t *testing.T) {

@@ -361,36 +361,26 @@ func (f *folder) stringEnd() int {
 	return len(f.in)
 }
 
-// foldQueryNames returns raw with every parameter name that matches one of params in another
-// letter case replaced by the parameter's own name, and the renamings ("VerificationId as
-// verificationId"), sorted; raw itself when nothing is renamed or it is not a valid query, which
+// respellQuery returns raw as production reads it: every parameter name that matches one of
+// params in another letter case replaced by the parameter's own name, every uuid value in
+// another form Guid.Parse takes (32 digits, braces, parentheses, surrounding spaces) written
+// 8-4-4-4-12, and every integer value with surrounding spaces trimmed. It also returns the
+// renamings ("VerificationId as verificationId", sorted) and the values rewritten, in the
+// query's order. It returns raw itself when nothing changes or it is not a valid query, which
 // checkQueryOnce refuses.
-func foldQueryNames(raw string, params []requestspec.Param) (string, []respelt) {
+func respellQuery(raw string, params []requestspec.Param) (string, []respelt, []respelt) {
 	if raw == "" || len(params) == 0 {
-		return raw, nil
+		return raw, nil, nil
+	}
+	if _, err := url.ParseQuery(raw); err != nil {
+		return raw, nil, nil
 	}
 	names := make([]string, len(params))
 	for i, p := range params {
 		names[i] = p.Name
 	}
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return raw, nil
-	}
-	var renamed []respelt
-	for key := range q {
-		if slices.Contains(names, key) {
-			continue
-		}
-		if canonical := foldedName(key, names); canonical != "" {
-			renamed = append(renamed, respelt{note: key + " as " + canonical, field: canonical,
-				rule: fmt.Sprintf("must be spelt %q, not %q", canonical, key)})
-		}
-	}
-	if renamed == nil {
-		return raw, nil
-	}
-	slices.SortFunc(renamed, func(a, b respelt) int { return strings.Compare(a.note, b.note) })
+	var renamed, values []respelt
+	seen := map[string]bool{}
 	// Rebuild the query piece by piece in its order, so that repeated values keep their order
 	// and checkQueryOnce sees a parameter given under two spellings as given twice.
 	var b strings.Builder
@@ -399,9 +389,23 @@ func foldQueryNames(raw string, params []requestspec.Param) (string, []respelt) 
 			continue
 		}
 		key, value, hasValue := strings.Cut(piece, "=")
-		if name, err := url.QueryUnescape(key); err == nil && !slices.Contains(names, name) {
+		name, _ := url.QueryUnescape(key) // ParseQuery took every piece
+		if !slices.Contains(names, name) {
 			if canonical := foldedName(name, names); canonical != "" {
-				key = url.QueryEscape(canonical)
+				if !seen[name] {
+					seen[name] = true
+					renamed = append(renamed, respelt{note: name + " as " + canonical, field: canonical,
+						rule: fmt.Sprintf("must be spelt %q, not %q", canonical, name)})
+				}
+				name, key = canonical, url.QueryEscape(canonical)
+			}
+		}
+		if i := slices.Index(names, name); i >= 0 && hasValue {
+			v, _ := url.QueryUnescape(value)
+			if read, rule := queryValueForm(v, params[i].Schema); read != "" {
+				values = append(values, respelt{note: fmt.Sprintf("%s %q as %s", name, v, read), field: name,
+					rule: fmt.Sprintf("%s, not %q", rule, v)})
+				value = url.QueryEscape(read)
 			}
 		}
 		if b.Len() > 0 {
@@ -413,5 +417,35 @@ func foldQueryNames(raw string, params []requestspec.Param) (string, []respelt) 
 			b.WriteString(value)
 		}
 	}
-	return b.String(), renamed
+	if renamed == nil && values == nil {
+		return raw, nil, nil
+	}
+	slices.SortFunc(renamed, func(a, b respelt) int { return strings.Compare(a.note, b.note) })
+	return b.String(), renamed, values
+}
+
+// queryValueForm is v as production reads it for a parameter of schema s, and the rule Strict
+// refuses it with, when that differs from v: a uuid in one of Guid.Parse's other forms, or an
+// integer with spaces around it (int.Parse with NumberStyles.Integer); "" when v needs nothing
+// or no reading makes it valid.
+func queryValueForm(v string, s *requestspec.Schema) (read, rule string) {
+	t := strings.TrimFunc(v, unicode.IsSpace)
+	switch {
+	case s.Format == "uuid":
+		if len(t) == 38 && (t[0] == '{' && t[37] == '}' || t[0] == '(' && t[37] == ')') {
+			t = t[1:37]
+		} else if len(t) == 32 && strings.Trim(t, "0123456789abcdefABCDEF") == "" {
+			t = t[:8] + "-" + t[8:12] + "-" + t[12:16] + "-" + t[16:20] + "-" + t[20:]
+		}
+		if t != v && requestspec.IsUUID(t) {
+			return t, "must be a UUID written 8-4-4-4-12"
+		}
+	case s.Type == "integer":
+		if t != v && t != "" {
+			if _, err := strconv.ParseInt(t, 10, 64); err == nil {
+				return t, "must be an integer without spaces"
+			}
+		}
+	}
+	return "", ""
 }

@@ -118,26 +118,42 @@ func TestFoldEnumValues(t *testing.T) {
 	}
 }
 
-func TestFoldQueryNames(t *testing.T) {
-	params := requestspec.Operations[opIndex(t, "getVerification")].Params
+func TestRespellQuery(t *testing.T) {
+	const id = "39e00c96-6431-4b2e-8707-2fb80e561fbf"
+	get := requestspec.Operations[opIndex(t, "getVerification")].Params
+	token := requestspec.Operations[opIndex(t, "getToken")].Params
 	for _, tc := range []struct {
-		in, want string
-		renamed  []string
+		params          []requestspec.Param
+		in, want        string
+		renamed, values []string
 	}{
-		{"verificationId=1", "verificationId=1", nil},
-		{"VerificationId=1", "verificationId=1", []string{"VerificationId as verificationId"}},
-		{"a=%20&VERIFICATIONID=1&b&verificationid=2", "a=%20&verificationId=1&b&verificationId=2", []string{"VERIFICATIONID as verificationId", "verificationid as verificationId"}},
-		{"Verification%49d=1", "verificationId=1", []string{"VerificationId as verificationId"}},
-		{"VerificationId=1;x", "VerificationId=1;x", nil}, // not a valid query: checkQueryOnce refuses it
-		{"", "", nil},
+		{get, "verificationId=1", "verificationId=1", nil, nil},
+		{get, "VerificationId=1", "verificationId=1", []string{"VerificationId as verificationId"}, nil},
+		{get, "a=%20&VERIFICATIONID=1&b&verificationid=2", "a=%20&verificationId=1&b&verificationId=2", []string{"VERIFICATIONID as verificationId", "verificationid as verificationId"}, nil},
+		{get, "Verification%49d=1", "verificationId=1", []string{"VerificationId as verificationId"}, nil},
+		{get, "VerificationId=1;x", "VerificationId=1;x", nil, nil}, // not a valid query: checkQueryOnce refuses it
+		{get, "", "", nil, nil},
+		{get, "verificationId=" + id, "verificationId=" + id, nil, nil},
+		{get, "verificationId=%7B" + id + "%7D", "verificationId=" + id, nil, []string{`verificationId "{` + id + `}" as ` + id}},
+		{get, "verificationId=(" + strings.ToUpper(id) + ")", "verificationId=" + strings.ToUpper(id), nil, []string{`verificationId "(` + strings.ToUpper(id) + `)" as ` + strings.ToUpper(id)}},
+		{get, "VerificationId=" + strings.ReplaceAll(id, "-", ""), "verificationId=" + id, []string{"VerificationId as verificationId"}, []string{`verificationId "` + strings.ReplaceAll(id, "-", "") + `" as ` + id}},
+		{get, "verificationId=+" + id + "+", "verificationId=" + id, nil, []string{`verificationId " ` + id + ` " as ` + id}},
+		{get, "verificationId=%7B" + id, "verificationId=%7B" + id, nil, nil},                                                                           // no form of a uuid: the schema refuses it
+		{get, "verificationId=" + strings.ReplaceAll(id, "-", "")[:31] + "g", "verificationId=" + strings.ReplaceAll(id, "-", "")[:31] + "g", nil, nil}, // 32 characters, not all hex
+		{token, "expirationInSeconds=%2060%20", "expirationInSeconds=60", nil, []string{`expirationInSeconds " 60 " as 60`}},
+		{token, "expirationInSeconds=60", "expirationInSeconds=60", nil, nil},
+		{token, "expirationInSeconds=+", "expirationInSeconds=+", nil, nil},
 	} {
-		got, respelt := foldQueryNames(tc.in, params)
-		var renamed []string
-		if respelt != nil {
-			renamed = notesOf(respelt)
+		got, renamed, values := respellQuery(tc.in, tc.params)
+		var gotRenamed, gotValues []string
+		if renamed != nil {
+			gotRenamed = notesOf(renamed)
 		}
-		if got != tc.want || !reflect.DeepEqual(renamed, tc.renamed) {
-			t.Errorf("foldQueryNames(%q) = %q %q, want %q %q", tc.in, got, renamed, tc.want, tc.renamed)
+		if values != nil {
+			gotValues = notesOf(values)
+		}
+		if got != tc.want || !reflect.DeepEqual(gotRenamed, tc.renamed) || !reflect.DeepEqual(gotValues, tc.values) {
+			t.Errorf("respellQuery(%q)\n = %q %q %q\nwant %q %q %q", tc.in, got, gotRenamed, gotValues, tc.want, tc.renamed, tc.values)
 		}
 	}
 }

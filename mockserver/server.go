@@ -51,7 +51,8 @@ type Options struct {
 	SeparateControl bool
 	// Strict refuses with 400 (or 404 for a path) what production accepts but the spec does not
 	// spell: unknown JSON members; member names, enum values, query parameter names and paths in
-	// another letter case; a path with a trailing slash; integers in strings. Off (the default),
+	// another letter case; a path with a trailing slash; integers in strings; query values in
+	// other forms (a uuid in braces, an integer with spaces). Off (the default),
 	// the mock accepts them as production does and names them in X-Mock-Warning. On, a client is
 	// held to the spec's exact spelling.
 	Strict bool

@@ -151,6 +151,7 @@ type fieldNotes struct {
 	unknown []string  // body members the spec does not know, ignored
 	folded  []respelt // names and enum values matched to the spec's in another letter case
 	numbers []respelt // integers read from strings
+	forms   []respelt // query values in other forms production reads: {uuid}, " 60"
 }
 
 // strictProblem is the 400 that Options.Strict answers for n: every member the spec does not
@@ -161,7 +162,7 @@ func (n fieldNotes) strictProblem() *apiError {
 	for _, f := range n.unknown {
 		e.add(f, "is not a field of the spec (strict mode)")
 	}
-	for _, r := range append(slices.Clip(n.folded), n.numbers...) {
+	for _, r := range slices.Concat(n.folded, n.numbers, n.forms) {
 		e.add(r.field, r.rule+" (strict mode)")
 	}
 	return e.problem()
@@ -179,6 +180,9 @@ func (n fieldNotes) warning() string {
 	if len(n.numbers) > 0 {
 		parts = append(parts, "read from strings as numbers: "+warnedNames(notesOf(n.numbers)))
 	}
+	if len(n.forms) > 0 {
+		parts = append(parts, "read in the forms production reads: "+warnedNames(notesOf(n.forms)))
+	}
 	return strings.Join(parts, "; ")
 }
 
@@ -188,7 +192,7 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 	if !v.hasBody && v.acceptsPlainQuery(r.URL.RawQuery) {
 		return r, fieldNotes{}, nil
 	}
-	r, foldedQuery := v.foldQuery(r)
+	r, foldedQuery, forms := v.foldQuery(r)
 	q, qErr := v.checkQueryOnce(r.URL.RawQuery)
 	if qErr != nil {
 		return nil, fieldNotes{}, qErr
@@ -199,7 +203,7 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 		if perr := e.problem(); perr != nil {
 			return nil, fieldNotes{}, perr
 		}
-		return r, fieldNotes{folded: foldedQuery}, nil
+		return r, fieldNotes{folded: foldedQuery, forms: forms}, nil
 	}
 	body, doc, decoded, bErr := v.readBody(r)
 	if bErr != nil {
@@ -208,7 +212,7 @@ func (v *validator) validate(r *http.Request) (*http.Request, fieldNotes, *apiEr
 	if !decoded { // valid JSON that json.Decoder does not take (readBody found no other fault)
 		return nil, fieldNotes{}, badRequest("body", "must be valid JSON")
 	}
-	notes := fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
+	notes := fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery, forms: forms}
 	// Names, enum values and integers are respelt only when the body has unknown members (a
 	// respelt name is one until then) or breaks an enum or type rule (a respelt value does).
 	if len(notes.unknown) > 0 {
@@ -259,7 +263,8 @@ func (v *validator) respell(body []byte, doc any, notes fieldNotes) ([]byte, any
 	if !ok {
 		return body, doc, notes // not reached: only names, enum values and integers changed, to ones that need no escaping
 	}
-	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...), numbers: append(notes.numbers, numbers...)}
+	return respelt, doc2, fieldNotes{unknown: v.unknownFields(doc2), folded: append(notes.folded, renamed...),
+		numbers: append(notes.numbers, numbers...), forms: notes.forms}
 }
 
 // brokeRespellable reports whether a string broke an enum rule or an integer's type rule among
@@ -273,19 +278,18 @@ func brokeRespellable(viols []requestspec.Violation) bool {
 	return false
 }
 
-// foldQuery returns r with every query parameter name that matches one of the operation's in
-// another letter case spelt as the spec spells it (r itself when there is none), and the
-// renamings.
-func (v *validator) foldQuery(r *http.Request) (*http.Request, []respelt) {
-	raw, folded := foldQueryNames(r.URL.RawQuery, v.op.Params)
-	if folded == nil {
-		return r, nil
+// foldQuery returns r with its query as production reads it (see respellQuery), or r itself
+// when that changes nothing, and the names and values respelt.
+func (v *validator) foldQuery(r *http.Request) (*http.Request, []respelt, []respelt) {
+	raw, renamed, forms := respellQuery(r.URL.RawQuery, v.op.Params)
+	if renamed == nil && forms == nil {
+		return r, nil, nil
 	}
 	r2 := *r
 	u := *r.URL
 	u.RawQuery = raw
 	r2.URL = &u
-	return &r2, folded
+	return &r2, renamed, forms
 }
 
 // checkParams checks each query parameter of q (parsed, each given at most once) against its

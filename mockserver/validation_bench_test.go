@@ -162,6 +162,8 @@ func FuzzQueryMatchesKin(f *testing.F) {
 			"expirationInSeconds=0x10", "verificationSessionId=" + id + "&verificationId=nope",
 			"VerificationId=" + id, "verificationid=" + id + "&verificationId=" + id, "Verification%49d=" + id,
 			"VERIFICATIONSESSIONID=nope", "ExpirationInSeconds=60",
+			"verificationId=%7B" + id + "%7D", "verificationId=(" + id + ")", "verificationId=" + strings.ReplaceAll(id, "-", ""),
+			"verificationId=+" + id, "expirationInSeconds=%2060", "expirationInSeconds=60+", "verificationId=%7B" + id,
 		} {
 			f.Add(i, q)
 		}

@@ -74,7 +74,7 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fi
 	if route == nil {
 		t.Fatalf("openapi.yaml has no %s %s", v.op.Method, v.op.Path)
 	}
-	r, foldedQuery := v.foldQuery(r)
+	r, foldedQuery, forms := v.foldQuery(r)
 	if _, qErr := v.checkQueryOnce(r.URL.RawQuery); qErr != nil {
 		return nil, fieldNotes{}, qErr
 	}
@@ -88,12 +88,12 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fi
 		}
 		// The spec lists application/json; the mock reads application/*+json as that too.
 		r.Header.Set("Content-Type", strings.Replace(r.Header.Get("Content-Type"), mediaTypeOf(r), "application/json", 1))
-		notes = fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery}
+		notes = fieldNotes{unknown: v.unknownFields(doc), folded: foldedQuery, forms: forms}
 		body, doc, notes = v.respell(body, doc, notes) // always: the mock looks only when it must
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 	} else {
-		notes.folded = foldedQuery
+		notes.folded, notes.forms = foldedQuery, forms
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, Route: route, Options: filterOptions}
 	e := &apiError{status: http.StatusBadRequest}

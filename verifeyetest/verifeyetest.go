@@ -123,7 +123,7 @@ func WithAutoComplete(preset string) Option { return func(c *config) { c.autoCom
 
 // WithStrict refuses, with 400 (404 for a path), what production accepts but the spec does not
 // spell: unknown JSON fields, names, enum values and paths in another letter case, a trailing
-// slash, integers in strings (see mockserver.Options.Strict). Use it to hold the code under test
+// slash, integers in strings, query values in other forms (see mockserver.Options.Strict). Use it to hold the code under test
 // to the spec's exact spelling; without it such requests pass, as they do in production, with an
 // X-Mock-Warning header.
 func WithStrict() Option { return func(c *config) { c.strict = true } }

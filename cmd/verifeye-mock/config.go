@@ -108,7 +108,8 @@ var settings = []setting{
 		name: "strict", group: groupServer,
 		usage: "Refuse (400, or 404 for a path) what production accepts but the spec does not spell: unknown " +
 			"JSON fields; field names, enum values, query parameter names and paths in another letter case; a " +
-			"path with a trailing slash; integers in strings. Without it they are accepted as production accepts " +
+			"path with a trailing slash; integers in strings; query values in other forms, such as a uuid in braces. " +
+			"Without it they are accepted as production accepts " +
 			"them and named in the X-Mock-Warning header.",
 		defText: "off",
 		apply:   func(c *config, v string) (err error) { c.strict, err = parseBool(v); return err },

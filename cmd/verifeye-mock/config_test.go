@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -310,5 +312,30 @@ func TestEnvTwinsFollowOneRule(t *testing.T) {
 	slices.Sort(docEnv)
 	if !slices.Equal(read, docEnv) {
 		t.Errorf("parseConfig read %v, want %v", read, docEnv)
+	}
+}
+
+// TestReadmeFlagTable: the README's table of flags lists every flag with its environment twin,
+// and no other.
+func TestReadmeFlagTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `(--[a-z-]+)`[^|]*\\| (?:`([A-Z_]+)`)?[^|]*\\|")
+	var got []string
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		got = append(got, m[1]+" "+m[2])
+	}
+	var want []string
+	for _, s := range settings {
+		if s.name != "help" { // --help prints the table itself
+			want = append(want, "--"+s.name+" "+s.envVar())
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the README's flag table has\n%q\nthe mock has\n%q", got, want)
 	}
 }

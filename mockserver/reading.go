@@ -21,7 +21,8 @@ import (
 //     C# clients that serialize their classes as declared send PascalCase names, and production
 //     accepts them; a mock that refused them would fail integrations that work.
 //   - It binds query parameter names regardless of letter case: ?VerificationId=… is
-//     verificationId.
+//     verificationId; and reads a uuid there in any form Guid.Parse takes ({…}, 32 digits) and
+//     an integer with spaces around it (respellQuery).
 //   - It reads an enum value in another letter case as the value: "verification" is
 //     "Verification" (System.Text.Json's enum converter tries the exact name, then ignores case).
 //   - It refuses JSON nested deeper than 64 levels (System.Text.Json's MaxDepth), even inside

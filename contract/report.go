@@ -68,13 +68,13 @@ type Report struct {
 	// Error is set when the run could not start.
 	Error string `json:"error,omitempty"`
 
-	mu     sync.Mutex
-	secret string
+	mu      sync.Mutex
+	secrets []secret
 }
 
 func newReport(target Target) *Report {
 	return &Report{Target: target.Name, Started: time.Now().UTC(), Operations: map[string]*OperationStats{},
-		Scenarios: []ScenarioResult{}, Violations: []ViolationRecord{}, secret: target.APIKey}
+		Scenarios: []ScenarioResult{}, Violations: []ViolationRecord{}, secrets: target.secrets()}
 }
 
 func (r *Report) add(res ScenarioResult) {
@@ -152,10 +152,11 @@ func (r *Report) Result(name string) (ScenarioResult, bool) {
 
 var tokenPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)
 
-// redact removes the run's API key and anything that looks like a JWT from output.
+// redact removes the run's API keys, its Bearer token and anything that looks like a JWT from
+// output.
 func (r *Report) redact(b []byte) []byte {
-	if r.secret != "" {
-		b = bytes.ReplaceAll(b, []byte(r.secret), []byte("[redacted api key]"))
+	for _, s := range r.secrets {
+		b = bytes.ReplaceAll(b, []byte(s.value), []byte(s.placeholder))
 	}
 	return tokenPattern.ReplaceAll(b, []byte("[redacted token]"))
 }

@@ -162,11 +162,28 @@ func init() {
 			t.Equal(opValidateSignature, "result with a malformed reSignature", validate(t, unsigned+"&reSignature=abc"), generated.Invalid)
 		}},
 		Scenario{Name: "signatures/validate-expired", Needs: []Need{ReadOnly}, Run: func(t *T) {
-			s := signWith(t, "userId=u1", &generated.SecuritySettings{ExpirationInSeconds: i32(1)})
+			// One link with a nonce, one without: expiration is checked before the nonce, and an
+			// unused nonce does not keep an expired link valid.
+			plain := signWith(t, "userId=u1", &generated.SecuritySettings{ExpirationInSeconds: i32(1)})
+			nonced := signWith(t, "userId=u1", &generated.SecuritySettings{ExpirationInSeconds: i32(1), EnableNonce: b(true)})
 			t.Advance(2100 * time.Millisecond)
-			t.Equal(opValidateSignature, "result after reExpiration", validate(t, s.SignedQueryString), generated.Expired)
-			// Signature is checked before expiration: an expired, tampered link is Invalid.
-			t.Equal(opValidateSignature, "result of an expired, tampered link", validate(t, strings.Replace(s.SignedQueryString, "userId=u1", "userId=u2", 1)), generated.Invalid)
+			t.Equal(opValidateSignature, "result after reExpiration", validate(t, plain.SignedQueryString), generated.Expired)
+			t.Equal(opValidateSignature, "result after reExpiration of a link with a nonce", validate(t, nonced.SignedQueryString), generated.Expired)
+			// Signature is checked before expiration: an expired, tampered link is Invalid,
+			// whatever was tampered with.
+			q := plain.SignedQueryString
+			flipped := "0"
+			if strings.HasPrefix(plain.Signature, "0") {
+				flipped = "1"
+			}
+			tampered := map[string]string{
+				"value":        strings.Replace(q, "userId=u1", "userId=u2", 1),
+				"reSignature":  strings.Replace(q, "reSignature="+plain.Signature, "reSignature="+flipped+plain.Signature[1:], 1),
+				"reExpiration": strings.Replace(q, "reExpiration=", "reExpiration=9", 1), // moved far into the future
+			}
+			for _, what := range []string{"value", "reSignature", "reExpiration"} {
+				t.Equal(opValidateSignature, "result of an expired link with a tampered "+what, validate(t, tampered[what]), generated.Invalid)
+			}
 		}},
 		Scenario{Name: "signatures/validate-rejects-empty-query", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			status, h, body := t.rawJSON(http.MethodPost, "/v1/signature/validate", map[string]any{"queryString": ""})

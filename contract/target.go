@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
 )
 
 // The live Service API in each region.
@@ -27,12 +29,36 @@ type Target struct {
 	BaseURL string
 	// APIKey authenticates the run. It is a secret: no output of the suite shows it.
 	APIKey string
+	// APIKeyB authenticates as a second account, for the scenarios that check one account
+	// cannot reach another's data; empty skips them. A secret like APIKey.
+	APIKeyB string
+	// BearerToken is a token obtained from the Security API elsewhere, sent as
+	// "Authorization: Bearer <token>" by the scenarios about Bearer authentication. A secret.
+	BearerToken string
+	// TokenURL is the Security API's token endpoint (such as
+	// https://security-api-eu.realeyes.ai/v1/token/get), where the run obtains a Bearer token
+	// with its API key when BearerToken is empty. Empty: the target's own /v1/token/get when it
+	// is a mock; against production the Bearer scenarios are then skipped.
+	TokenURL string
 	// Live marks production: only read-only scenarios run unless the options allow more.
 	Live bool
 	// Control is the mock's control API; nil for production or a server without one.
 	Control *Control
 	// Transport sends the requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
+}
+
+// secret is a value no output of the run may show, and what shows in its place.
+type secret struct{ value, placeholder string }
+
+func (t Target) secrets() []secret {
+	var out []secret
+	for _, s := range []secret{{t.APIKey, "[redacted api key]"}, {t.APIKeyB, "[redacted api key b]"}, {t.BearerToken, "[redacted token]"}} {
+		if s.value != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // LiveTarget returns the target for the live API in region "eu" or "us".
@@ -151,4 +177,95 @@ func (c *Control) Webhooks(ctx context.Context) ([]WebhookAttempt, error) {
 	}
 	err := c.do(ctx, http.MethodGet, "webhooks?wait=true", nil, &out)
 	return out.Attempts, err
+}
+
+// ClientB calls the target as the second account (Target.APIKeyB), through the same checking
+// transport as Client. Without a second key the scenario is skipped, saying how to give one.
+func (t *T) ClientB() *generated.ClientWithResponses {
+	if t.target.APIKeyB == "" {
+		t.Skipf("needs a second account's key: give --api-key-b or VERIFEYE_API_KEY_B")
+	}
+	key := t.target.APIKeyB
+	c, err := generated.NewClientWithResponses(t.target.BaseURL, generated.WithHTTPClient(t.http),
+		generated.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Authorization", "ApiKey "+key)
+			return nil
+		}))
+	if err != nil {
+		t.Fatalf("a client for the second account: %v", err)
+	}
+	return c
+}
+
+// AuthHeaderB is the Authorization header of the second account; see ClientB.
+func (t *T) AuthHeaderB() string {
+	t.ClientB()
+	return "ApiKey " + t.target.APIKeyB
+}
+
+// tokenURL is where the run obtains Bearer tokens: Target.TokenURL, or the target's own
+// /v1/token/get when it is not production.
+func (t *T) tokenURL() string {
+	if t.target.TokenURL != "" {
+		return t.target.TokenURL
+	}
+	if !t.target.Live {
+		return t.target.BaseURL + "/v1/token/get"
+	}
+	return ""
+}
+
+// BearerToken returns a Bearer token for the run's account: Target.BearerToken when given,
+// otherwise one obtained from the token endpoint with the API key, lasting 60 seconds. Against
+// production with neither, the scenario is skipped, saying how to give one.
+func (t *T) BearerToken() string {
+	if t.target.BearerToken != "" {
+		return t.target.BearerToken
+	}
+	u := t.tokenURL()
+	if u == "" {
+		t.Skipf("needs a Bearer token: give --bearer-token (VERIFEYE_BEARER_TOKEN) or the Security API's token endpoint with --token-url (VERIFEYE_TOKEN_URL)")
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	u += sep + "expirationInSeconds=60"
+	status, _, body := t.rawURL(http.MethodGet, u, nil, http.Header{"Authorization": {t.AuthHeader()}})
+	const op = "getToken"
+	if !t.Status(op, status, body, http.StatusOK) {
+		t.Fatalf("%s: no token from %s", op, strings.SplitN(u, "?", 2)[0])
+	}
+	var tok struct {
+		ExpirationUtcTime *time.Time `json:"expirationUtcTime"`
+		Token             string     `json:"token"`
+	}
+	if err := json.Unmarshal(body, &tok); err != nil {
+		t.Fatalf("%s: the answer is not JSON with expirationUtcTime and token: %v", op, err)
+	}
+	t.True(tok.ExpirationUtcTime != nil, op, "expirationUtcTime", tok.ExpirationUtcTime, "an ISO-8601 time")
+	if !t.True(jwtShape.MatchString(tok.Token), op, "token", "a value of "+fmt.Sprint(len(tok.Token))+" characters", "a JWT (three dot-separated base64url parts)") {
+		t.Fatalf("%s: no usable token", op)
+	}
+	return tok.Token
+}
+
+// rawURL is RawHeader for an absolute URL, such as the Security API's.
+func (t *T) rawURL(method, url string, body []byte, headers http.Header) (int, http.Header, []byte) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.ctx, method, url, r)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	req.Header = headers.Clone()
+	resp, err := t.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, data
 }

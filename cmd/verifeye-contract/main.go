@@ -9,7 +9,10 @@
 // Against production only read-only scenarios run unless --allow-writes (verification
 // configurations, created under unique names and deleted again) and --allow-sessions (sessions,
 // which may be billable) say otherwise; requests are rate-limited and the run has a deadline. The
-// API key comes from --api-key or VERIFEYE_API_KEY, never from a file, and no output shows it.
+// API key comes from --api-key or VERIFEYE_API_KEY, never from a file, and no output shows it;
+// the same holds for a second account's key (--api-key-b, VERIFEYE_API_KEY_B), which the
+// cross-account scenarios need, and for a Bearer token (--bearer-token, VERIFEYE_BEARER_TOKEN)
+// or the Security API's token endpoint to obtain one from (--token-url, VERIFEYE_TOKEN_URL).
 //
 // The exit status is 0 when every scenario that ran passed, 1 when one failed, 2 for a usage
 // error.
@@ -35,6 +38,9 @@ import (
 
 var version = "dev"
 
+// mockAccountBKey is the second account's key in the in-process mock.
+const mockAccountBKey = "contract-account-b-key"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -43,10 +49,11 @@ func main() {
 }
 
 type options struct {
-	target, apiKey, controlToken, runPattern, junit, report string
-	allowWrites, allowSessions, list, version               bool
-	rate                                                    float64
-	timeout                                                 time.Duration
+	target, apiKey, apiKeyB, bearerToken, tokenURL, controlToken string
+	runPattern, junit, report                                    string
+	allowWrites, allowSessions, list, version                    bool
+	rate                                                         float64
+	timeout                                                      time.Duration
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) func() {
@@ -59,7 +66,7 @@ Usage:
 Target:
 `)
 		for _, group := range [][]string{
-			{"target", "api-key", "control-token"},
+			{"target", "api-key", "api-key-b", "bearer-token", "token-url", "control-token"},
 			{"allow-writes", "allow-sessions", "rate", "timeout"},
 			{"run", "list"},
 			{"junit", "report"},
@@ -87,6 +94,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target, "target", "", "`TARGET` to run against: mock (an in-process mock), eu or us (the live API), or the URL of a running server")
 	fs.StringVar(&o.apiKey, "api-key", "", "the `KEY` to authenticate with (env VERIFEYE_API_KEY); not needed for --target mock; never read from a file")
+	fs.StringVar(&o.apiKeyB, "api-key-b", "", "a second account's `KEY` (env VERIFEYE_API_KEY_B), for the scenarios that check one account cannot reach another's data; never read from a file")
+	fs.StringVar(&o.bearerToken, "bearer-token", "", "a Bearer `TOKEN` obtained from the Security API (env VERIFEYE_BEARER_TOKEN), for the Bearer scenarios")
+	fs.StringVar(&o.tokenURL, "token-url", "", "the Security API's token endpoint `URL` (env VERIFEYE_TOKEN_URL), such as https://security-api-eu.realeyes.ai/v1/token/get, to obtain a Bearer token with the API key; a mock's own by default")
 	fs.StringVar(&o.controlToken, "control-token", "", "the mock's control `TOKEN`, when it runs with --control-token (env VERIFEYE_CONTROL_TOKEN)")
 	fs.BoolVar(&o.allowWrites, "allow-writes", false, "on a live target, run scenarios that create (and delete again) their own verification configurations")
 	fs.BoolVar(&o.allowSessions, "allow-sessions", false, "on a live target, run scenarios that create sessions (possibly billable)")
@@ -137,8 +147,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.apiKey == "" {
 		o.apiKey = getenv("VERIFEYE_API_KEY")
 	}
+	if o.apiKeyB == "" {
+		o.apiKeyB = getenv("VERIFEYE_API_KEY_B")
+	}
+	if o.bearerToken == "" {
+		o.bearerToken = getenv("VERIFEYE_BEARER_TOKEN")
+	}
+	if o.tokenURL == "" {
+		o.tokenURL = getenv("VERIFEYE_TOKEN_URL")
+	}
 	if o.controlToken == "" {
 		o.controlToken = getenv("VERIFEYE_CONTROL_TOKEN")
+	}
+	if o.tokenURL != "" && !strings.HasPrefix(o.tokenURL, "http://") && !strings.HasPrefix(o.tokenURL, "https://") {
+		return fail("--token-url: must be an http(s) URL")
+	}
+	if o.apiKeyB != "" && o.apiKeyB == o.apiKey {
+		return fail("--api-key-b: must be another account's key, not the --api-key")
 	}
 	if o.rate < 0 {
 		return fail("--rate: must not be negative")
@@ -152,13 +177,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case t == "":
 		return fail("--target: required (mock, eu, us or a URL)")
 	case t == "mock":
-		m, err := mockserver.New(mockserver.Options{})
+		// Two accounts, so the cross-account scenarios always run here.
+		m, err := mockserver.New(mockserver.Options{Accounts: []mockserver.Account{
+			{ID: "dev", APIKeys: []string{mockserver.DevAPIKey}},
+			{ID: "contract-b", APIKeys: []string{mockAccountBKey}},
+		}})
 		if err != nil {
 			return fail("start the in-process mock: %v", err)
 		}
 		srv := httptest.NewServer(m)
 		defer func() { srv.Close(); m.Close() }()
-		target = contract.Target{Name: "mock (in-process)", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey, Control: &contract.Control{BaseURL: srv.URL}}
+		target = contract.Target{Name: "mock (in-process)", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey, APIKeyB: mockAccountBKey,
+			Control: &contract.Control{BaseURL: srv.URL}}
 	case t == "eu" || t == "us":
 		if o.apiKey == "" {
 			return fail("--api-key or VERIFEYE_API_KEY: required for the live %s API", strings.ToUpper(t))
@@ -175,6 +205,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		return fail("--target: must be mock, eu, us or an http(s) URL (got %q)", o.target)
 	}
+
+	if target.APIKeyB == "" { // the in-process mock has its own second account
+		target.APIKeyB = o.apiKeyB
+	}
+	target.BearerToken, target.TokenURL = o.bearerToken, o.tokenURL
 
 	rep := contract.Run(ctx, target, contract.Options{
 		AllowWrites: o.allowWrites, AllowSessions: o.allowSessions, Run: filter,

@@ -1,0 +1,192 @@
+package contract
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/signing"
+)
+
+// How production signs. The vendor documents the legacy algorithm (lowercase, sort, re-encode,
+// append the secret, SHA-256) but not the exact escaping, the comparer that orders the keys, nor
+// whether the secret is still the API key. Each query string below is chosen so that the
+// candidates the signing package knows (signing.Variants) sign it differently; signing it on the
+// target with expiration off leaves nothing but the query string under the signature, so the
+// target's signature can be recomputed here and the variant that produced it named.
+
+// canonicalCase is one query string of the canonical-form probe.
+type canonicalCase struct {
+	query string
+	// bears is the assumption a differing signature of this query string contradicts: its keys
+	// sort alike under every comparer (escaping), or it escapes alike under every encoder
+	// (order). Empty: it tells both apart, or neither (the vendor's own example).
+	bears string
+}
+
+const (
+	probeEscaping = "signing.canonical-escaping"
+	probeKeyOrder = "signing.key-order"
+	probeSecret   = "signing.secret-is-api-key"
+)
+
+var canonicalCases = []canonicalCase{
+	// The vendor's worked example.
+	{"userId=User123&age=25&gender=Male", ""},
+	// '@' and a space: UrlEncoder.Default keeps '@' and writes %20; url.QueryEscape writes %40, '+'.
+	{"email=User@Example.com&name=John Doe", probeEscaping},
+	// '+' and %20 both decode to a space; '%' must come back as %25; UrlEncoder.Default keeps
+	// "!$()*,;" where url.QueryEscape escapes them.
+	{"q=a+b&r=c%20d&s=%25&t=!$()*,;", probeEscaping},
+	// An empty value and a key without '=' (both read as empty); an upper-case key.
+	{"empty=&novalue&Z=1", probeEscaping},
+	// A non-ASCII value: %C3%A9 of its UTF-8 bytes, upper-case hex.
+	{"f=2&g=é", probeEscaping},
+	// A non-ASCII key sorts after "f" by ordinal, before it under a culture's collation.
+	{"é=1&f=2", ""},
+	// '-' (0x2D) < '1' < '_' (0x5F) < 'b' by ordinal; a culture's collation orders them otherwise.
+	{"a_b=1&a-b=2&a1=3&ab=4", probeKeyOrder},
+	// One key in two cases with several values: the values are ordered within the key.
+	{"k=B&k=a&K=c", probeKeyOrder},
+	// '~' (0x7E) sorts after letters by ordinal and before them under a culture's collation.
+	{"x~=1&xb=2", probeKeyOrder},
+	// Sorted before lowercasing, "B" comes before "a".
+	{"B=1&a=2", probeKeyOrder},
+	// Values of one key: "10" before "2" by ordinal.
+	{"n=2&n=10&n=1", probeKeyOrder},
+}
+
+// canonicalForm is the signatures/canonical-form scenario.
+func canonicalForm(t *T) {
+	secret := t.target.APIKey
+	vs := signingVariants()
+	def := vs[0]
+	matchesAll := make([]bool, len(vs))
+	for i := range matchesAll {
+		matchesAll[i] = true
+	}
+	var mismatched []canonicalCase
+	var signed []string
+	for _, c := range canonicalCases {
+		resp, err := t.Client.CreateSignatureWithResponse(t.Context(), generated.CreateSignatureRequest{
+			QueryString: c.query, SecuritySettings: &generated.SecuritySettings{ExpirationEnabled: b(false)}})
+		if err != nil {
+			t.Fatalf("%s: %v", opCreateSignature, err)
+		}
+		if !t.Status(opCreateSignature+" of "+strconv.Quote(c.query), resp.StatusCode(), resp.Body, http.StatusOK) || resp.JSON200 == nil {
+			for i := range matchesAll {
+				matchesAll[i] = false
+			}
+			continue
+		}
+		s := resp.JSON200
+		signed = append(signed, strconv.Quote(c.query))
+		for i, v := range vs {
+			if !strings.EqualFold(v.Algorithm.Sign(s.SignedQueryString, secret), s.Signature) {
+				matchesAll[i] = false
+			}
+		}
+		if want := def.Algorithm.Sign(s.SignedQueryString, secret); !strings.EqualFold(want, s.Signature) {
+			mismatched = append(mismatched, c)
+			t.Errorf("%s: signature of %q = %s, want %s (signing variant %q with the API key as secret)",
+				opCreateSignature, c.query, s.Signature, want, def.Name)
+		}
+	}
+	if len(signed) == 0 {
+		return
+	}
+	if len(mismatched) == 0 {
+		detail := fmt.Sprintf("the default signing variant %q with the API key as secret reproduces the signatures of %s", def.Name, strings.Join(signed, ", "))
+		verdict(t, probeEscaping, true, detail)
+		verdict(t, probeKeyOrder, true, detail)
+		verdict(t, probeSecret, true, detail)
+		return
+	}
+	var matching []string
+	for i, v := range vs {
+		if matchesAll[i] {
+			matching = append(matching, fmt.Sprintf("%q (%s)", v.Name, v.Summary))
+		}
+	}
+	if len(matching) == 0 {
+		t.Errorf("%s: no signing variant (%s) reproduces the signatures of %s: either production's algorithm is none of them, or its secret is not the API key (%s)",
+			opCreateSignature, variantNames(vs), strings.Join(signed, ", "), probeSecret)
+		return
+	}
+	which := strings.Join(matching, " or ")
+	verdict(t, probeSecret, true, fmt.Sprintf("signing variant %s with the API key as secret reproduces the signatures of %s", which, strings.Join(signed, ", ")))
+	differs := map[string][]string{}
+	both := false
+	for _, c := range mismatched {
+		if c.bears == "" {
+			both = true
+			continue
+		}
+		differs[c.bears] = append(differs[c.bears], strconv.Quote(c.query))
+	}
+	for _, id := range []string{probeEscaping, probeKeyOrder} {
+		switch {
+		case len(differs[id]) > 0:
+			verdict(t, id, false, fmt.Sprintf("the signatures of %s differ from the default variant %q's; production matches signing variant %s",
+				strings.Join(differs[id], ", "), def.Name, which))
+		case !both:
+			verdict(t, id, true, fmt.Sprintf("every query string that tells %s apart signs as the default variant %q does; production matches signing variant %s",
+				id, def.Name, which))
+		}
+	}
+}
+
+func variantNames(vs []variant) string {
+	names := make([]string, len(vs))
+	for i, v := range vs {
+		names[i] = strconv.Quote(v.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+func init() {
+	register(
+		Scenario{Name: "signatures/canonical-form", Needs: []Need{ReadOnly}, Run: canonicalForm},
+		Scenario{Name: "signatures/response-echoes-query", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			for _, settings := range []*generated.SecuritySettings{
+				{EnableNonce: b(true), ExpirationInSeconds: i32(600)},
+				{ExpirationInSeconds: i32(600)},
+				{ExpirationEnabled: b(false)},
+			} {
+				const q = "userId=User123&age=25"
+				s := signWith(t, q, settings)
+				ps := signing.Parse(strings.TrimPrefix(s.SignedQueryString, q))
+				reExp, hasExp := ps.Get(signing.ParamExpiration)
+				reNonce, hasNonce := ps.Get(signing.ParamNonce)
+				reSig, _ := ps.Get(signing.ParamSignature)
+				what := describeSettings(settings)
+				if s.Expiration != nil {
+					t.Equal(opCreateSignature, "reExpiration in signedQueryString "+what, reExp, strconv.FormatInt(*s.Expiration, 10))
+				} else {
+					t.True(!hasExp, opCreateSignature, "reExpiration in signedQueryString "+what, reExp, "absent, as expiration is")
+				}
+				if s.Nonce != nil {
+					t.Equal(opCreateSignature, "reNonce in signedQueryString "+what, reNonce, *s.Nonce)
+				} else {
+					t.True(!hasNonce, opCreateSignature, "reNonce in signedQueryString "+what, reNonce, "absent, as nonce is")
+				}
+				t.Equal(opCreateSignature, "reSignature in signedQueryString "+what, reSig, s.Signature)
+			}
+		}},
+	)
+}
+
+func describeSettings(s *generated.SecuritySettings) string {
+	var parts []string
+	if s.EnableNonce != nil && *s.EnableNonce {
+		parts = append(parts, "nonce")
+	}
+	if s.ExpirationEnabled != nil && !*s.ExpirationEnabled {
+		parts = append(parts, "no expiration")
+	} else {
+		parts = append(parts, "expiration")
+	}
+	return "(with " + strings.Join(parts, " and ") + ")"
+}

@@ -81,7 +81,8 @@ func init() {
 		}},
 		Scenario{Name: "binding/integer-from-a-string", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			body := []byte(`{"queryString":"contract=1","securitySettings":{"expirationInSeconds":"120"}}`)
-			before := time.Now()
+			// The target's clock, not this machine's: a mock's clock may have been moved.
+			before := serverNow(t)
 			status, _, resp := t.Raw(http.MethodPost, "/v1/signature/create", body, map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
 			if !t.Status(opCreateSignature, status, resp, http.StatusOK) {
 				return
@@ -93,7 +94,7 @@ func init() {
 				t.Errorf("%s: no expiration in %s", opCreateSignature, snippet(resp))
 				return
 			}
-			t.True(within(time.Unix(*s.Expiration, 0), before.Add(120*time.Second), 5*time.Minute), opCreateSignature, "expiration", *s.Expiration, "about now + 120 s, from the string \"120\"")
+			t.True(within(time.Unix(*s.Expiration, 0), before.Add(120*time.Second), 5*time.Minute), opCreateSignature, "expiration", *s.Expiration, "about the server's now ("+before.Format(time.RFC3339)+") + 120 s, from the string \"120\"")
 		}},
 		Scenario{Name: "binding/query-uuid-in-another-form", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			// An unknown id in braces or without dashes is a 404, not a 400 for a malformed id.

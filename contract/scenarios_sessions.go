@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"time"
 
@@ -61,6 +62,62 @@ func checkSessionToken(t *T, s generated.SessionCreated) {
 	t.True(ok && exp > 0, opCreateSession, "sessionToken exp claim", claims["exp"], "an expiry (the token is short-lived)")
 }
 
+// seedCreateSessionBody is the vendor's documented request body, verbatim: the seed document's
+// "Create Session" section, "Request Body".
+const seedCreateSessionBody = `{
+"name": "default",
+"externalId": "your-correlation-id",
+"verifierConfigs": {
+"liveness": {
+"type": "Verification",
+"challengeType": "Balanced"
+},
+"age": {
+"type": "CalculationOnly"
+},
+"gender": {
+"type": "CalculationOnly"
+},
+"faceRecognition": {
+"type": "DuplicateVerification",
+"collectionId": "my-collection"
+},
+"commonSettings": {
+"failOnMultipleFacesDetected": true
+}
+},
+"webhookConfig": {
+"eventCallbackUrl": "https://your-server.example.com/webhook"
+}
+}`
+
+// seedCreateSessionCurlBody is the body of the vendor's curl example, verbatim: the seed
+// document's "Create Session" section, "Example Request".
+const seedCreateSessionCurlBody = `{
+"verifierConfigs": {
+"liveness": { "type": "Verification", "challengeType": "Balanced" },
+"age": { "type": "CalculationOnly" },
+"gender": { "type": "CalculationOnly" }
+}
+}`
+
+var dashedUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// checkSessionCreated checks a 200 answer of create-session: a dashed-uuid
+// verificationSessionId and a JWT sessionToken.
+func checkSessionCreated(t *T, body []byte) {
+	var s struct {
+		VerificationSessionID string `json:"verificationSessionId"`
+		SessionToken          string `json:"sessionToken"`
+	}
+	if err := json.Unmarshal(body, &s); err != nil {
+		t.Errorf("%s: the answer is not JSON: %v (body: %s)", opCreateSession, err, snippet(body))
+		return
+	}
+	t.True(dashedUUID.MatchString(strings.ToLower(s.VerificationSessionID)), opCreateSession, "verificationSessionId", s.VerificationSessionID, "a uuid with dashes")
+	checkSessionToken(t, generated.SessionCreated{SessionToken: s.SessionToken})
+}
+
 func init() {
 	register(
 		Scenario{Name: "sessions/create-inline-and-read-pending-result", Needs: []Need{CreatesSessions}, Run: func(t *T) {
@@ -81,8 +138,33 @@ func init() {
 			createSession(t, generated.CreateSessionRequest{Name: &name, ExternalId: str("contract-external"), VerifierConfigs: inlineVerifiers()})
 		}},
 		Scenario{Name: "sessions/create-with-unknown-name", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+			// A name that names no verification is the session's label (the vendor's example sends
+			// "default" with complete inline verifierConfigs, and documents no 404).
+			name := t.Unique("label-only")
+			status, _, body := t.rawJSON(http.MethodPost, "/v1/verification/create-session", map[string]any{
+				"name": name, "verifierConfigs": map[string]any{"liveness": map[string]any{"type": "Verification"}}})
+			if t.Status(opCreateSession+" with a name that names no verification", status, body, http.StatusOK) {
+				checkSessionCreated(t, body)
+			}
+		}},
+		Scenario{Name: "sessions/unknown-name-needs-verifier-configs", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+			// Without a verification to take them from, the verifiers must be given inline.
 			status, h, body := t.rawJSON(http.MethodPost, "/v1/verification/create-session", map[string]any{"name": t.Unique("no-such-verification")})
-			t.Problem(opCreateSession, status, h, body, http.StatusNotFound, "name")
+			t.Problem(opCreateSession, status, h, body, http.StatusBadRequest, "verifierConfigs")
+		}},
+		Scenario{Name: "sessions/seed-create-session-body", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+			status, _, body := t.Raw(http.MethodPost, "/v1/verification/create-session", []byte(seedCreateSessionBody),
+				map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			if t.Status(opCreateSession+" with the vendor's documented request body", status, body, http.StatusOK) {
+				checkSessionCreated(t, body)
+			}
+		}},
+		Scenario{Name: "sessions/seed-create-session-inline-only", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+			status, _, body := t.Raw(http.MethodPost, "/v1/verification/create-session", []byte(seedCreateSessionCurlBody),
+				map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
+			if t.Status(opCreateSession+" with the vendor's curl example body", status, body, http.StatusOK) {
+				checkSessionCreated(t, body)
+			}
 		}},
 		Scenario{Name: "sessions/result-of-unknown-session", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			status, h, body := t.Raw(http.MethodGet, "/v1/verification/get-session-result?verificationSessionId="+uuid.NewString(), nil, map[string]string{"Authorization": t.AuthHeader()})

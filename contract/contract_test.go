@@ -16,7 +16,23 @@ import (
 // inProcessTarget starts a mock (with its control API) on an httptest server.
 func inProcessTarget(t *testing.T, wrap func(*mockserver.Server) httpHandler) contract.Target {
 	t.Helper()
-	m, err := mockserver.New(mockserver.Options{Seed: 1})
+	return inProcessTargetWith(t, mockserver.Options{Seed: 1}, wrap)
+}
+
+// accountBKey is the second account's key in the in-process mocks.
+const accountBKey = "contract-test-account-b"
+
+// inProcessTargetWith is inProcessTarget with the mock's options; it always has a second
+// account, whose key is the target's APIKeyB.
+func inProcessTargetWith(t *testing.T, opts mockserver.Options, wrap func(*mockserver.Server) httpHandler) contract.Target {
+	t.Helper()
+	if opts.Accounts == nil {
+		opts.Accounts = []mockserver.Account{
+			{ID: "dev", APIKeys: []string{mockserver.DevAPIKey}},
+			{ID: "b", APIKeys: []string{accountBKey}},
+		}
+	}
+	m, err := mockserver.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +43,7 @@ func inProcessTarget(t *testing.T, wrap func(*mockserver.Server) httpHandler) co
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); m.Close() })
 	return contract.Target{
-		Name: "mock", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey,
+		Name: "mock", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey, APIKeyB: accountBKey,
 		Control: &contract.Control{BaseURL: srv.URL},
 	}
 }
@@ -43,6 +59,7 @@ func TestSuite(t *testing.T) {
 			key = mockserver.DevAPIKey
 		}
 		target = contract.URLTarget(context.Background(), url, key, os.Getenv("VERIFEYE_CONTROL_TOKEN"))
+		target.APIKeyB, target.BearerToken, target.TokenURL = os.Getenv("VERIFEYE_API_KEY_B"), os.Getenv("VERIFEYE_BEARER_TOKEN"), os.Getenv("VERIFEYE_TOKEN_URL")
 	} else {
 		target = inProcessTarget(t, nil)
 	}

@@ -112,6 +112,33 @@ func init() {
 				t.Problem("getToken", status, header, body, http.StatusBadRequest, "expirationInSeconds")
 			}
 		}},
+		Scenario{Name: "auth/bearer-token-from-security-api", Needs: []Need{ReadOnly}, Run: func(t *T) {
+			// A token as production issues it (the Security API's /v1/token/get, or one given to
+			// the run) is accepted by the Service API and sees the same account as the API key.
+			token := t.BearerToken()
+			ids := func(auth, with string) []string {
+				status, _, body := t.Raw(http.MethodGet, "/v1/verification/get-all", nil, map[string]string{"Authorization": auth})
+				if !t.Status(opGetAll+" with "+with, status, body, http.StatusOK) {
+					t.Fatalf("%s: no list with %s", opGetAll, with)
+				}
+				var list struct {
+					Verifications []struct {
+						VerificationID string `json:"verificationId"`
+					} `json:"verifications"`
+				}
+				if err := jsonUnmarshal(body, &list); err != nil {
+					t.Fatalf("%s: the answer with %s is not JSON: %v", opGetAll, with, err)
+				}
+				out := make([]string, len(list.Verifications))
+				for i, v := range list.Verifications {
+					out[i] = v.VerificationID
+				}
+				return out
+			}
+			byKey := ids(t.AuthHeader(), "the API key")
+			byToken := ids("Bearer "+token, "the Bearer token")
+			t.Equal(opGetAll, "verificationIds with the Bearer token (against those with the API key)", strings.Join(byToken, ","), strings.Join(byKey, ","))
+		}},
 		Scenario{Name: "health/format", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			status, header, body := t.Raw(http.MethodGet, "/v1/healthz", nil, nil)
 			t.Status("getHealth", status, body, http.StatusOK)

@@ -236,6 +236,7 @@ func (t *T) BearerToken() string {
 	if !t.Status(op, status, body, http.StatusOK) {
 		t.Fatalf("%s: no token from %s", op, strings.SplitN(u, "?", 2)[0])
 	}
+	checkDateDigits(t, op, body)
 	var tok struct {
 		ExpirationUtcTime *time.Time `json:"expirationUtcTime"`
 		Token             string     `json:"token"`

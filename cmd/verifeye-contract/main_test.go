@@ -8,12 +8,15 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
 func TestRunAgainstInProcessMock(t *testing.T) {
@@ -63,6 +66,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--target", "mars"}, `--target: must be mock, eu, us or an http(s) URL (got "mars")`},
 		{[]string{"--target", "mock", "--run", "("}, "--run: not a regexp"},
 		{[]string{"--target", "mock", "--rate", "-1"}, "--rate: must not be negative"},
+		{[]string{"--target", "mock", "--token-url", "security-api-eu.realeyes.ai"}, "--token-url: must be an http(s) URL"},
+		{[]string{"--target", "eu", "--api-key", "k1", "--api-key-b", "k1"}, "--api-key-b: must be another account's key"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), tc.args, func(string) string { return "" }, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
@@ -96,7 +101,10 @@ func TestSuitePassesAgainstTheMockBinary(t *testing.T) {
 			t.Fatalf("build %s: %v\n%s", cmd, err, out)
 		}
 	}
-	mock := exec.Command(filepath.Join(dir, "verifeye-mock"), "--addr", "127.0.0.1:0", "--control-token", "ci-token")
+	// Two accounts, so the cross-account scenarios run too.
+	const keyA, keyB = "ci-account-a-key", "ci-account-b-key"
+	mock := exec.Command(filepath.Join(dir, "verifeye-mock"), "--addr", "127.0.0.1:0", "--control-token", "ci-token",
+		"--api-key", keyA, "--api-key", keyB)
 	stdout, err := mock.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -131,7 +139,7 @@ func TestSuitePassesAgainstTheMockBinary(t *testing.T) {
 	}
 	junit := filepath.Join(dir, "contract.xml")
 	cmd := exec.Command(filepath.Join(dir, "verifeye-contract"), "--target", base, "--junit", junit)
-	cmd.Env = append(os.Environ(), "VERIFEYE_CONTROL_TOKEN=ci-token")
+	cmd.Env = append(os.Environ(), "VERIFEYE_CONTROL_TOKEN=ci-token", "VERIFEYE_API_KEY="+keyA, "VERIFEYE_API_KEY_B="+keyB)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("verifeye-contract against the binary: %v\n%s", err, out)
@@ -142,4 +150,88 @@ func TestSuitePassesAgainstTheMockBinary(t *testing.T) {
 	if _, err := os.Stat(junit); err != nil {
 		t.Error(err)
 	}
+	if strings.Contains(string(out), keyA) || strings.Contains(string(out), keyB) {
+		t.Error("the output shows an API key")
+	}
+}
+
+// TestSecondAccountAndBearerToken: the second account's key and the Bearer token come from
+// their flags or their environment twins, drive the scenarios that need them, and no output
+// shows them.
+func TestSecondAccountAndBearerToken(t *testing.T) {
+	const keyA, keyB = "flag-test-account-a", "flag-test-account-b"
+	m, err := mockserver.New(mockserver.Options{Accounts: []mockserver.Account{{APIKeys: []string{keyA}}, {APIKeys: []string{keyB}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	t.Cleanup(func() { srv.Close(); m.Close() })
+	token := issueToken(t, srv.URL, keyA)
+	scenarios := `^(accounts/|auth/bearer-token-from-security-api$)`
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"flags", []string{"--api-key", keyA, "--api-key-b", keyB, "--bearer-token", token}, nil},
+		{"environment", nil, map[string]string{"VERIFEYE_API_KEY": keyA, "VERIFEYE_API_KEY_B": keyB, "VERIFEYE_BEARER_TOKEN": token}},
+		{"token URL", []string{"--api-key", keyA, "--api-key-b", keyB, "--token-url", srv.URL + "/v1/token/get"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			report := filepath.Join(dir, "contract.json")
+			args := append([]string{"--target", srv.URL, "--run", scenarios, "--report", report}, tc.args...)
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, func(k string) string { return tc.env[k] }, &stdout, &stderr)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+			}
+			for _, s := range []string{"accounts/other-account-ids-are-404", "accounts/other-account-session-is-404", "auth/bearer-token-from-security-api"} {
+				if !strings.Contains(stdout.String(), "ok   "+s) {
+					t.Errorf("%s did not pass:\n%s", s, stdout.String())
+				}
+			}
+			data, _ := os.ReadFile(report)
+			all := stdout.String() + stderr.String() + string(data)
+			for _, secret := range []string{keyA, keyB, token} {
+				if strings.Contains(all, secret) {
+					t.Errorf("an output shows the secret %.12s…", secret)
+				}
+			}
+		})
+	}
+}
+
+// TestSecondAccountMissing: without a second key the cross-account scenarios are skipped, and
+// say how to give one.
+func TestSecondAccountMissing(t *testing.T) {
+	m, err := mockserver.New(mockserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m)
+	t.Cleanup(func() { srv.Close(); m.Close() })
+	var stdout bytes.Buffer
+	run(context.Background(), []string{"--target", srv.URL, "--run", "^accounts/"}, func(string) string { return "" }, &stdout, io.Discard)
+	if !strings.Contains(stdout.String(), "SKIP accounts/other-account-ids-are-404: needs a second account's key: give --api-key-b or VERIFEYE_API_KEY_B") {
+		t.Errorf("output:\n%s", stdout.String())
+	}
+}
+
+func issueToken(t *testing.T, base, key string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/v1/token/get?expirationInSeconds=600", nil)
+	req.Header.Set("Authorization", "ApiKey "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.Token == "" {
+		t.Fatalf("no token: %v", err)
+	}
+	return tok.Token
 }

@@ -17,7 +17,7 @@ import (
 //   - escaping (dotnet-*): UrlEncoder.Default keeps A-Z a-z 0-9 - . _ ~ ! $ ( ) * , ; @ and writes
 //     anything else as %XX of its UTF-8 bytes, upper-case, a space as %20;
 //   - ordering (dotnet-icu): the CLDR root collation chart (UCA DUCET order): space < '_' < '-' <
-//     ',' ';' ':' '!' '?' '.' ''' '"' '(' ')' '[' ']' '{' '}' '@' '*' '/' '\' '&' '#' '%' '`' '^'
+//     ',' ';' ':' '!' '?' '.' ”' '"' '(' ')' '[' ']' '{' '}' '@' '*' '/' '\' '&' '#' '%' '`' '^'
 //     '+' '<' '=' '>' '|' < '~' < '$' < digits < letters < Han; symbols such as 😀 before digits;
 //     an accent is a secondary difference (é sorts with e, after it); a proper prefix first;
 //   - ordering (dotnet-ordinal): UTF-16 code units ('$' 0x24 < '-' 0x2D < '1' 0x31 < '_' 0x5F <

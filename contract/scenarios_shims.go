@@ -3,15 +3,10 @@ package contract
 import "github.com/verifeye-twin/verifeye/signing"
 
 // variant is a candidate signing algorithm.
-type variant struct {
-	Name, Summary string
-	Algorithm     signing.Algorithm
-}
+type variant = signing.Variant
 
 // signingVariants lists the candidate algorithms, the mock's default first.
-func signingVariants() []variant {
-	return []variant{{Name: "default", Summary: "the documented canonical SHA-256", Algorithm: signing.CanonicalSHA256{}}}
-}
+func signingVariants() []variant { return signing.Variants() }
 
 // verdict records what a scenario found out about an assumption of the mock.
 func verdict(t *T, id string, confirmed bool, detail string) {

@@ -29,7 +29,7 @@ var documented = []struct {
 	{"POST", "/v1/verification/create-or-update", "createOrUpdateVerification", []string{"200", "400", "401", "413", "415"}, true},
 	{"PUT", "/v1/verification/update", "updateVerification", []string{"200", "400", "401", "404", "409", "413", "415"}, true},
 	{"DELETE", "/v1/verification/delete", "deleteVerification", []string{"200", "400", "401", "404"}, true},
-	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "404", "413", "415"}, true},
+	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "413", "415"}, true},
 	{"GET", "/v1/verification/get-session-result", "getSessionResult", []string{"200", "400", "401", "404"}, true},
 	{"GET", "/v1/healthz", "getHealth", []string{"200"}, false},
 	// The Security API's token operation, served by the mock so Bearer flows work offline.

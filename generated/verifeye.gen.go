@@ -309,14 +309,24 @@ type CommonSettings struct {
 	FailOnMultipleFacesDetected *bool `json:"failOnMultipleFacesDetected,omitempty"`
 }
 
-// CreateSessionRequest What a new session runs.
+// CreateSessionRequest What a new session runs. `verifierConfigs` is required when no verification of the
+// account has the given `name`, or no `name` is given (`x-mock-assumption`: the vendor
+// states no required field; a session with nothing to run is refused with a 400 naming
+// `verifierConfigs`). Its blocks apply over the named verification's block by block; see
+// the operation.
 type CreateSessionRequest struct {
-	// ExternalId The caller's id for the person or the attempt; echoed as `correlationId` and used by the match modes of face recognition.
+	// ExternalId The caller's id for the person or the attempt; echoed as `correlationId` and used by
+	// the match modes of face recognition. 1 to 200 characters (`x-mock-assumption`: the
+	// vendor documents no length limit).
+	//
 	//
 	// Example: your-correlation-id
 	ExternalId *string `json:"externalId,omitempty"`
 
-	// Name The name of an existing verification whose configuration the session uses (trimmed, as verification names are).
+	// Name A label for the session (trimmed, as verification names are). When the account has a
+	// verification of that name, its configuration is the session's base
+	// (`x-mock-assumption`, see the operation); otherwise the name changes nothing.
+	//
 	//
 	// Example: default
 	Name *string `json:"name,omitempty"`
@@ -376,15 +386,25 @@ type FailedReason string
 // Example: Male
 type Gender string
 
-// GenderConfig The gender estimator.
+// GenderConfig The gender estimator. A verifying mode exists in production but is undocumented; the mock
+// knows only `Disabled` and `CalculationOnly` (see GenderType).
 type GenderConfig struct {
-	// Type Whether the gender is estimated.
+	// Type Whether the gender is estimated. Production has a verifying gender mode (the vendor's
+	// get-session-result example shows `genderVerificationResult: Pass` and the result URL has
+	// `reGenderVerificationResult`), but no configuration for it is documented
+	// (`x-mock-assumption`: the mock accepts only `Disabled` and `CalculationOnly` and refuses any
+	// other type with a 400 that names the allowed values).
+	//
 	//
 	// Example: CalculationOnly
 	Type GenderType `json:"type"`
 }
 
-// GenderType Whether the gender is estimated.
+// GenderType Whether the gender is estimated. Production has a verifying gender mode (the vendor's
+// get-session-result example shows `genderVerificationResult: Pass` and the result URL has
+// `reGenderVerificationResult`), but no configuration for it is documented
+// (`x-mock-assumption`: the mock accepts only `Disabled` and `CalculationOnly` and refuses any
+// other type with a 400 that names the allowed values).
 //
 // Example: CalculationOnly
 type GenderType string
@@ -452,12 +472,16 @@ type ProblemDetails struct {
 // RedirectConfig Where the hosted page sends the person when the session ends. Absolute http(s) URLs
 // (`x-mock-assumption`).
 type RedirectConfig struct {
-	// FailedUrl The redirect after a failed verification.
+	// FailedUrl The redirect after a failed verification; an absolute http(s) URL
+	// (`x-mock-assumption`: other schemes and relative URLs are refused with a 400).
+	//
 	//
 	// Example: https://example.com?result=failed
 	FailedUrl *string `json:"failedUrl,omitempty"`
 
-	// PassedUrl The redirect after a passed verification.
+	// PassedUrl The redirect after a passed verification; an absolute http(s) URL
+	// (`x-mock-assumption`: other schemes and relative URLs are refused with a 400).
+	//
 	//
 	// Example: https://example.com?result=passed
 	PassedUrl *string `json:"passedUrl,omitempty"`
@@ -518,8 +542,12 @@ type SecurityConfig struct {
 
 // SecuritySettings How the signed query string is protected.
 type SecuritySettings struct {
-	// EnableNonce Append a single-use `reNonce` (32 lowercase hex). A nonce is consumed when a session is
-	// started from the link; it needs expiration to be enabled.
+	// EnableNonce Append a single-use `reNonce` (32 lowercase hex); it needs expiration to be enabled.
+	// The vendor writes that "the first successful session start consumes the nonce"
+	// (`x-mock-assumption`: the mock reads a successful start as a session that started from
+	// the link, whatever its verification outcome: a session that then fails still consumes
+	// the nonce; a link the hosted page refuses before a session starts, such as a missing
+	// `reExternalId`, does not).
 	EnableNonce *bool `json:"enableNonce,omitempty"`
 
 	// ExpirationEnabled Append `reExpiration` (unix seconds) after which the link is expired. On unless turned off.
@@ -545,17 +573,26 @@ type SessionCreated struct {
 // SessionOverrideConfig Which parts a session may override; values for a part that may not be overridden are
 // silently ignored. Every flag defaults to false (`x-mock-assumption`).
 type SessionOverrideConfig struct {
-	// AllowRedirectOverrides Allow session-level redirect URLs.
+	// AllowRedirectOverrides Allow session-level redirect URLs (`x-mock-assumption`: no session-level way to set
+	// redirect URLs is documented, so the mock stores and returns this flag but it has no
+	// effect).
 	AllowRedirectOverrides *bool `json:"allowRedirectOverrides,omitempty"`
 
-	// AllowResultParameterOverrides Allow session-level result parameter settings.
+	// AllowResultParameterOverrides Allow session-level result parameter settings (`x-mock-assumption`: no session-level
+	// way to set result parameters is documented, so the mock stores and returns this flag
+	// but it has no effect).
 	AllowResultParameterOverrides *bool `json:"allowResultParameterOverrides,omitempty"`
 
-	// AllowVerifierOverrides Allow session-level verifier settings (inline `verifierConfigs`, `reDisable…` keys).
+	// AllowVerifierOverrides Allow a hosted-page link's `reDisableLivenessVerifier`, `reDisableAgeVerifier` and
+	// `reDisableGenderVerifier` keys to switch verifiers off (`x-mock-assumption`: it does not
+	// govern create-session, whose inline `verifierConfigs` always apply; see that operation).
 	AllowVerifierOverrides *bool `json:"allowVerifierOverrides,omitempty"`
 }
 
 // SessionResult Every result of a session, whatever the verification's `resultParameterConfig` exposes.
+// `genderVerificationResult` is `Pass` or `Fail` only under production's verifying gender
+// mode, which exists (the vendor's example shows `Pass`) but is undocumented; the mock's
+// gender verifier only calculates, so it reports `NotExecuted` (`x-mock-assumption`).
 type SessionResult struct {
 	// AgeVerificationResult The outcome of one verifier; `NotExecuted` when it is disabled or only calculates
 	// (`x-mock-assumption`: the values are not documented).
@@ -868,7 +905,8 @@ type VerifierConfigs struct {
 	// unless `type` is `Disabled` (`x-mock-assumption`).
 	FaceRecognition *FaceRecognitionConfig `json:"faceRecognition,omitempty"`
 
-	// Gender The gender estimator.
+	// Gender The gender estimator. A verifying mode exists in production but is undocumented; the mock
+	// knows only `Disabled` and `CalculationOnly` (see GenderType).
 	Gender *GenderConfig `json:"gender,omitempty"`
 
 	// Liveness The liveness verifier.
@@ -883,7 +921,9 @@ type VerifierResult string
 
 // WebhookConfig Where the service posts `VerificationCompleted` events.
 type WebhookConfig struct {
-	// EventCallbackUrl An absolute http(s) URL that receives a POST when a session finishes.
+	// EventCallbackUrl An absolute http(s) URL that receives a POST when a session finishes
+	// (`x-mock-assumption`: the mock refuses other schemes and relative URLs with a 400).
+	//
 	//
 	// Example: https://your-server.example.com/webhook
 	EventCallbackUrl *string `json:"eventCallbackUrl,omitempty"`
@@ -1166,12 +1206,20 @@ type ClientInterface interface {
 	// token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 	// The token is safe to give to the browser; the API key never is.
 	//
-	// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-	// configuration is the base of the session; inline `verifierConfigs` override it only where
-	// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-	// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-	// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-	// later).
+	// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+	// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+	// is the session's base, and each verifier block given inline in `verifierConfigs`
+	// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+	// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+	// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+	// server-side call, and inline blocks are never dropped. When no verification has that name
+	// (or no `name` is given), the session runs with the inline configuration alone, so the
+	// vendor's example with `"name": "default"` answers 200 on an account without a verification
+	// named `default`. `verifierConfigs` is required only when there is no verification of that
+	// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+	// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+	// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+	// `acc` = account, `iat`, `exp` 15 minutes later).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1184,12 +1232,20 @@ type ClientInterface interface {
 	// token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 	// The token is safe to give to the browser; the API key never is.
 	//
-	// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-	// configuration is the base of the session; inline `verifierConfigs` override it only where
-	// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-	// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-	// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-	// later).
+	// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+	// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+	// is the session's base, and each verifier block given inline in `verifierConfigs`
+	// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+	// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+	// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+	// server-side call, and inline blocks are never dropped. When no verification has that name
+	// (or no `name` is given), the session runs with the inline configuration alone, so the
+	// vendor's example with `"name": "default"` answers 200 on an account without a verification
+	// named `default`. `verifierConfigs` is required only when there is no verification of that
+	// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+	// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+	// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+	// `acc` = account, `iat`, `exp` 15 minutes later).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1481,12 +1537,20 @@ func (c *Client) CreateOrUpdateVerification(ctx context.Context, body CreateOrUp
 // token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 // The token is safe to give to the browser; the API key never is.
 //
-// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-// configuration is the base of the session; inline `verifierConfigs` override it only where
-// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-// later).
+// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+// is the session's base, and each verifier block given inline in `verifierConfigs`
+// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+// server-side call, and inline blocks are never dropped. When no verification has that name
+// (or no `name` is given), the session runs with the inline configuration alone, so the
+// vendor's example with `"name": "default"` answers 200 on an account without a verification
+// named `default`. `verifierConfigs` is required only when there is no verification of that
+// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+// `acc` = account, `iat`, `exp` 15 minutes later).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1509,12 +1573,20 @@ func (c *Client) CreateSessionWithBody(ctx context.Context, contentType string, 
 // token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 // The token is safe to give to the browser; the API key never is.
 //
-// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-// configuration is the base of the session; inline `verifierConfigs` override it only where
-// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-// later).
+// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+// is the session's base, and each verifier block given inline in `verifierConfigs`
+// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+// server-side call, and inline blocks are never dropped. When no verification has that name
+// (or no `name` is given), the session runs with the inline configuration alone, so the
+// vendor's example with `"name": "default"` answers 200 on an account without a verification
+// named `default`. `verifierConfigs` is required only when there is no verification of that
+// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+// `acc` = account, `iat`, `exp` 15 minutes later).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2321,12 +2393,20 @@ type ClientWithResponsesInterface interface {
 	// token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 	// The token is safe to give to the browser; the API key never is.
 	//
-	// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-	// configuration is the base of the session; inline `verifierConfigs` override it only where
-	// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-	// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-	// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-	// later).
+	// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+	// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+	// is the session's base, and each verifier block given inline in `verifierConfigs`
+	// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+	// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+	// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+	// server-side call, and inline blocks are never dropped. When no verification has that name
+	// (or no `name` is given), the session runs with the inline configuration alone, so the
+	// vendor's example with `"name": "default"` answers 200 on an account without a verification
+	// named `default`. `verifierConfigs` is required only when there is no verification of that
+	// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+	// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+	// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+	// `acc` = account, `iat`, `exp` 15 minutes later).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2339,12 +2419,20 @@ type ClientWithResponsesInterface interface {
 	// token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 	// The token is safe to give to the browser; the API key never is.
 	//
-	// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-	// configuration is the base of the session; inline `verifierConfigs` override it only where
-	// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-	// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-	// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-	// later).
+	// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+	// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+	// is the session's base, and each verifier block given inline in `verifierConfigs`
+	// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+	// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+	// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+	// server-side call, and inline blocks are never dropped. When no verification has that name
+	// (or no `name` is given), the session runs with the inline configuration alone, so the
+	// vendor's example with `"name": "default"` answers 200 on an account without a verification
+	// named `default`. `verifierConfigs` is required only when there is no verification of that
+	// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+	// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+	// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+	// `acc` = account, `iat`, `exp` 15 minutes later).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2803,8 +2891,6 @@ type CreateSessionResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -2824,11 +2910,6 @@ func (r CreateSessionResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r CreateSessionResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
-}
-
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r CreateSessionResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -3366,12 +3447,20 @@ func (c *ClientWithResponses) CreateOrUpdateVerificationWithResponse(ctx context
 // token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 // The token is safe to give to the browser; the API key never is.
 //
-// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-// configuration is the base of the session; inline `verifierConfigs` override it only where
-// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-// later).
+// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+// is the session's base, and each verifier block given inline in `verifierConfigs`
+// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+// server-side call, and inline blocks are never dropped. When no verification has that name
+// (or no `name` is given), the session runs with the inline configuration alone, so the
+// vendor's example with `"name": "default"` answers 200 on an account without a verification
+// named `default`. `verifierConfigs` is required only when there is no verification of that
+// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+// `acc` = account, `iat`, `exp` 15 minutes later).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3390,12 +3479,20 @@ func (c *ClientWithResponses) CreateSessionWithBodyWithResponse(ctx context.Cont
 // token: hand both to the SDK's `VerifyVerifier` component as `sessionId` and `accessToken`.
 // The token is safe to give to the browser; the API key never is.
 //
-// `x-mock-assumption`: `name` refers to an existing verification of the account whose
-// configuration is the base of the session; inline `verifierConfigs` override it only where
-// its `sessionOverrideConfig.allowVerifierOverrides` allows (otherwise they are ignored);
-// without `name` the inline configuration stands alone. An unknown `name` answers 404. The
-// session token is an HS256 JWT (`sub` = session id, `acc` = account, `iat`, `exp` 15 minutes
-// later).
+// `x-mock-assumption`: `name` is a label for the session. When the account has a verification
+// of that name, its configuration (verifiers, redirect, result parameters, security, webhook)
+// is the session's base, and each verifier block given inline in `verifierConfigs`
+// (`liveness`, `age`, `gender`, `faceRecognition`, `commonSettings`) replaces the base's
+// block of the same name, whatever the base's `allowVerifierOverrides` says: that flag
+// governs what a hosted-page link may change (its `reDisable…Verifier` keys), not this
+// server-side call, and inline blocks are never dropped. When no verification has that name
+// (or no `name` is given), the session runs with the inline configuration alone, so the
+// vendor's example with `"name": "default"` answers 200 on an account without a verification
+// named `default`. `verifierConfigs` is required only when there is no verification of that
+// name (400 naming `verifierConfigs`). An inline `webhookConfig` replaces the base's. A
+// completed session's result reflects the inline blocks (for example age `CalculationOnly`
+// reports `estimatedAge`). The session token is an HS256 JWT (`sub` = session id,
+// `acc` = account, `iat`, `exp` 15 minutes later).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3827,13 +3924,6 @@ func ParseCreateSessionResponse(rsp *http.Response) (*CreateSessionResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -5015,22 +5105,6 @@ func (response CreateSession401ApplicationProblemPlusJSONResponse) VisitCreateSe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
-	_, err := buf.WriteTo(w)
-	return err
-}
-
-type CreateSession404ApplicationProblemPlusJSONResponse struct {
-	NotFoundApplicationProblemPlusJSONResponse
-}
-
-func (response CreateSession404ApplicationProblemPlusJSONResponse) VisitCreateSessionResponse(w http.ResponseWriter) error {
-
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/verifeye-twin/verifeye/conformance"
 	"github.com/verifeye-twin/verifeye/generated"
 	"github.com/verifeye-twin/verifeye/mockserver"
@@ -383,4 +385,14 @@ func apiMustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// complete finishes session id with the subject spec describes and returns its stored result.
+func (m *testMock) complete(id uuid.UUID, spec mockserver.SubjectSpec) generated.SessionResult {
+	m.t.Helper()
+	done, err := m.srv.CompleteSession(id, spec)
+	if err != nil {
+		m.t.Fatalf("complete session %s: %v", id, err)
+	}
+	return done.Result
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
 // TestAccountIsolation checks that account B cannot reach account A's data, and that each
@@ -67,12 +68,26 @@ func TestAccountIsolation(t *testing.T) {
 		}
 	})
 	t.Run("create session by name", func(t *testing.T) {
+		// A name B has no verification of is only a label to B: without inline verifiers the
+		// answer is the 400 a missing name gets.
 		create := func(name string) apiAnswer {
 			r, err := m.B.CreateSessionWithResponse(m.ctx, generated.CreateSessionRequest{Name: apiPtr(name)})
 			apiMust(m, err)
 			return apiAnswer{r.StatusCode(), r.HTTPResponse.Header, r.Body}
 		}
-		sameAsMissing(t, create("A only"), create("no such name"), "A only", "no such name")
+		foreign, missing := create("A only"), create("no such name")
+		apiExpectProblem(t, http.StatusBadRequest, foreign.status, foreign.header, foreign.body, "verifierConfigs")
+		if f, g := apiNormalize(string(foreign.body), "A only"), apiNormalize(string(missing.body), "no such name"); f != g {
+			t.Errorf("B's answer for A's name differs from its answer for a missing name:\n%s\n%s", f, g)
+		}
+		// With inline verifiers B's session runs them alone: nothing of A's configuration (age,
+		// gender, face recognition) is used.
+		s := m.createSession(m.B, generated.CreateSessionRequest{Name: apiPtr("A only"), VerifierConfigs: &generated.VerifierConfigs{
+			Liveness: &generated.LivenessConfig{Type: generated.LivenessTypeVerification}}})
+		res := m.complete(s.VerificationSessionId, mockserver.SubjectSpec{Preset: "pass"})
+		if res.EstimatedAge != nil || res.EstimatedGender != nil || res.FaceId != nil || *res.AgeVerificationResult != generated.VerifierResultNotExecuted {
+			t.Errorf("B's session used A's configuration: %s", apiMustJSON(t, res))
+		}
 	})
 	t.Run("session result", func(t *testing.T) {
 		get := func(id uuid.UUID) apiAnswer {

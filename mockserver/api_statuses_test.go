@@ -90,7 +90,6 @@ func TestEveryDocumentedStatusIsReachable(t *testing.T) {
 			200: {body: `{"name":"existing"}`},
 			400: {body: `{}`},
 			401: {body: `{}`, headers: noAuth},
-			404: {body: `{"name":"nothing"}`},
 			413: {body: big},
 			415: {body: `{}`, headers: textPlain},
 		},

@@ -384,7 +384,7 @@ func TestDeleteVerification(t *testing.T) {
 	r := m.send(http.MethodDelete, "/v1/verification/delete?verificationId=not-a-uuid", nil)
 	r.problem(t, http.StatusBadRequest, "verificationId")
 
-	// The rest is untouched, the name is free again and sessions can no longer use it.
+	// The rest is untouched, the name is free again and sessions can no longer use it as a base.
 	m.getVerification(m.A, keep)
 	list, _ := m.A.GetAllVerificationsWithResponse(m.ctx)
 	if n := len(list.JSON200.Verifications); n != 1 || list.JSON200.Verifications[0].VerificationId != keep {
@@ -394,7 +394,7 @@ func TestDeleteVerification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiProblemOf(t, http.StatusNotFound, cs, cs.HTTPResponse, cs.Body)
+	apiProblemOf(t, http.StatusBadRequest, cs, cs.HTTPResponse, cs.Body, "verifierConfigs")
 	if again := m.createVerification(m.A, apiMinimalInput("Doomed")).VerificationId; again == id {
 		t.Error("a new verification reused a deleted id")
 	}

@@ -63,7 +63,7 @@ func checkSessionToken(t *T, s generated.SessionCreated) {
 
 func init() {
 	register(
-		Scenario{Name: "sessions/create-inline-and-read-pending-result", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/create-inline-and-read-pending-result", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.pending-result"}, Run: func(t *T) {
 			s := createSession(t, generated.CreateSessionRequest{VerifierConfigs: inlineVerifiers(), ExternalId: str(t.Unique("external"))})
 			checkSessionToken(t, s)
 			status, res := sessionResult(t, s.VerificationSessionId)
@@ -72,7 +72,7 @@ func init() {
 				t.Equal(opGetSessionResult, "verificationResult before the session finished", res.VerificationResult, generated.SessionStatusPending)
 			}
 		}},
-		Scenario{Name: "sessions/create-by-name", Needs: []Need{WritesConfig, CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/create-by-name", Needs: []Need{WritesConfig, CreatesSessions}, Probes: []string{"sessions.name-is-label-or-base"}, Run: func(t *T) {
 			name := t.Unique("session-base")
 			createVerification(t, name, seedConfig("contract-sessions"))
 			s := createSession(t, generated.CreateSessionRequest{Name: &name, ExternalId: str("contract-external")})
@@ -80,7 +80,7 @@ func init() {
 			// Overrides: allowed by the seed configuration.
 			createSession(t, generated.CreateSessionRequest{Name: &name, ExternalId: str("contract-external"), VerifierConfigs: inlineVerifiers()})
 		}},
-		Scenario{Name: "sessions/create-with-unknown-name", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/create-with-unknown-name", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.name-is-label-or-base"}, Run: func(t *T) {
 			status, h, body := t.rawJSON(http.MethodPost, "/v1/verification/create-session", map[string]any{"name": t.Unique("no-such-verification")})
 			t.Problem(opCreateSession, status, h, body, http.StatusNotFound, "name")
 		}},

@@ -65,16 +65,19 @@ type Report struct {
 	// Violations are every schema violation seen, request or response: for a live target, how
 	// production's real answers differ from openapi.yaml (such as an enum value it does not list).
 	Violations []ViolationRecord `json:"violations"`
+	// Assumptions give every x-mock-assumption of openapi.yaml its verdict in this run.
+	Assumptions []AssumptionVerdict `json:"assumptions"`
 	// Error is set when the run could not start.
 	Error string `json:"error,omitempty"`
 
-	mu      sync.Mutex
-	secrets []secret
+	mu        sync.Mutex
+	secrets   []secret
+	decisions map[string][]decision // by assumption id
 }
 
 func newReport(target Target) *Report {
 	return &Report{Target: target.Name, Started: time.Now().UTC(), Operations: map[string]*OperationStats{},
-		Scenarios: []ScenarioResult{}, Violations: []ViolationRecord{}, secrets: target.secrets()}
+		Scenarios: []ScenarioResult{}, Violations: []ViolationRecord{}, Assumptions: []AssumptionVerdict{}, secrets: target.secrets()}
 }
 
 func (r *Report) add(res ScenarioResult) {
@@ -89,6 +92,40 @@ func (r *Report) add(res ScenarioResult) {
 	case StatusSkip:
 		r.Skipped++
 	}
+}
+
+func (r *Report) decide(id string, d decision) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.decisions == nil {
+		r.decisions = map[string][]decision{}
+	}
+	r.decisions[id] = append(r.decisions[id], d)
+}
+
+// AssumptionCounts returns how many assumptions got each verdict.
+func (r *Report) AssumptionCounts() (confirmed, contradicted, notProbed int) {
+	for _, a := range r.Assumptions {
+		switch a.Verdict {
+		case VerdictConfirmed:
+			confirmed++
+		case VerdictContradicted:
+			contradicted++
+		default:
+			notProbed++
+		}
+	}
+	return confirmed, contradicted, notProbed
+}
+
+// Assumption returns the verdict of the assumption id.
+func (r *Report) Assumption(id string) (AssumptionVerdict, bool) {
+	for _, a := range r.Assumptions {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return AssumptionVerdict{}, false
 }
 
 func (r *Report) addCall(op string, status int, d time.Duration, err error) {
@@ -203,7 +240,10 @@ func (r *Report) WriteText(w io.Writer) error {
 				fmt.Fprintf(b, "  %-28s %4d calls  p50 %6.1f ms  p99 %6.1f ms  %s\n", op, s.Calls, s.P50MS, s.P99MS, strings.Join(st, " "))
 			}
 		}
+		r.writeAssumptions(b)
 		fmt.Fprintf(b, "\n%d passed, %d failed, %d skipped\n", r.Passed, r.Failed, r.Skipped)
+		confirmed, contradicted, notProbed := r.AssumptionCounts()
+		fmt.Fprintf(b, "assumptions: %d confirmed, %d contradicted, %d not probed\n", confirmed, contradicted, notProbed)
 		return nil
 	})
 }
@@ -291,4 +331,24 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		b.WriteString("\n")
 		return nil
 	})
+}
+
+// writeAssumptions lists every assumption with its verdict: what it is, the scenarios that
+// decided it, and what they found or why it was not probed.
+func (r *Report) writeAssumptions(b *bytes.Buffer) {
+	if len(r.Assumptions) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nassumptions (x-mock-assumption in openapi.yaml):\n")
+	for _, a := range r.Assumptions {
+		switch a.Verdict {
+		case VerdictNotProbed:
+			fmt.Fprintf(b, "  %-13s %s: %s\n", a.Verdict, a.ID, a.Reason)
+		default:
+			fmt.Fprintf(b, "  %-13s %s (%s)\n", a.Verdict, a.ID, strings.Join(a.Scenarios, ", "))
+		}
+		for _, d := range a.Details {
+			fmt.Fprintf(b, "                %s\n", d)
+		}
+	}
 }

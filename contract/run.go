@@ -102,7 +102,7 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 		}
 		current.Store(s.Name)
 		before := len(rep.violationsOf(s.Name))
-		res = runScenario(ctx, s, target, opts, httpClient, runID, seq)
+		res = runScenario(ctx, s, target, opts, httpClient, runID, seq, rep)
 		// A response that breaks the spec fails the scenario. Requests that break it are the
 		// point of the bad-input scenarios, so they are only recorded.
 		if v := rep.violationsOf(s.Name); len(v) > before {
@@ -119,10 +119,16 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 	}
 	current.Store("")
 	rep.finish(time.Since(started))
+	all, err := Assumptions()
+	if err != nil {
+		rep.Error = err.Error()
+		return rep
+	}
+	rep.Assumptions = verdicts(all, Scenarios(), rep.Scenarios, rep.decisions)
 	return rep
 }
 
-func runScenario(ctx context.Context, s Scenario, target Target, opts Options, httpClient *http.Client, runID string, seq *atomic.Int64) ScenarioResult {
+func runScenario(ctx context.Context, s Scenario, target Target, opts Options, httpClient *http.Client, runID string, seq *atomic.Int64, rep *Report) ScenarioResult {
 	sctx, cancel := context.WithTimeout(ctx, opts.ScenarioTimeout)
 	defer cancel()
 	client, _ := generated.NewClientWithResponses(target.BaseURL,
@@ -132,7 +138,7 @@ func runScenario(ctx context.Context, s Scenario, target Target, opts Options, h
 			return nil
 		}))
 	t := &T{ctx: sctx, name: s.Name, target: &target, Client: client, Control: target.Control,
-		http: httpClient, seq: seq, runID: runID}
+		http: httpClient, seq: seq, runID: runID, probes: s.Probes, report: rep}
 	start := time.Now()
 	skipReason := ""
 	func() {

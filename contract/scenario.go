@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,10 @@ type Scenario struct {
 	Name string
 	// Needs says what the scenario requires of the target.
 	Needs []Need
+	// Probes are the ids of the x-mock-assumption marks of openapi.yaml that the scenario checks:
+	// when it fails against production, those assumptions are contradicted. A scenario that needs
+	// the mock's control API cannot run against production and probes nothing.
+	Probes []string
 	// Run performs the check; it reports problems with T.Errorf and T.Fatalf.
 	Run func(t *T)
 }
@@ -95,6 +100,8 @@ type T struct {
 	cleanups []func()
 	seq      *atomic.Int64
 	runID    string
+	probes   []string
+	report   *Report
 }
 
 type fatal struct{}
@@ -126,6 +133,20 @@ func (t *T) Errorf(format string, args ...any) {
 func (t *T) Fatalf(format string, args ...any) {
 	t.Errorf(format, args...)
 	panic(fatal{})
+}
+
+// Decide gives the assumption id a verdict with a detail that says what production showed, for
+// a scenario that finds out more than pass or fail (which signing variant production's signatures
+// match). The id must be one of the scenario's Probes. A scenario's decisions on an id count
+// instead of its pass or fail for that id.
+func (t *T) Decide(id string, confirmed bool, detail string) {
+	if !slices.Contains(t.probes, id) {
+		t.Errorf("contract suite: %s decides assumption %q, which it does not list in Probes", t.name, id)
+		return
+	}
+	if t.report != nil {
+		t.report.decide(id, decision{scenario: t.name, confirmed: confirmed, detail: detail})
+	}
 }
 
 // Cleanup registers f to run when the scenario ends, last registered first, whether it passed

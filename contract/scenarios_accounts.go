@@ -13,7 +13,7 @@ import (
 // makes one.
 func init() {
 	register(
-		Scenario{Name: "accounts/other-account-ids-are-404", Needs: []Need{WritesConfig}, Run: func(t *T) {
+		Scenario{Name: "accounts/other-account-ids-are-404", Needs: []Need{WritesConfig}, Probes: []string{"accounts.foreign-id-is-404"}, Run: func(t *T) {
 			other := t.ClientB()
 			name := t.Unique("account-a")
 			id := createVerification(t, name, seedConfig("contract-account-a"))
@@ -65,7 +65,7 @@ func init() {
 				t.Equal(opValidateSignature, "result of account A's signed query string with account B's key", val.JSON200.Result, generated.Invalid)
 			}
 		}},
-		Scenario{Name: "accounts/other-account-session-is-404", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "accounts/other-account-session-is-404", Needs: []Need{CreatesSessions}, Probes: []string{"accounts.foreign-id-is-404"}, Run: func(t *T) {
 			other := t.ClientB()
 			s := createSession(t, generated.CreateSessionRequest{VerifierConfigs: inlineVerifiers(), ExternalId: str(t.Unique("account-a"))})
 			got, err := other.GetSessionResultWithResponse(t.Context(), &generated.GetSessionResultParams{VerificationSessionId: s.VerificationSessionId})

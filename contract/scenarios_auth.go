@@ -63,8 +63,8 @@ var jwtShape = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-
 
 func init() {
 	register(
-		Scenario{Name: "auth/missing-credentials", Needs: []Need{ReadOnly}, Run: authCase("")},
-		Scenario{Name: "auth/malformed-credentials", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "auth/missing-credentials", Needs: []Need{ReadOnly}, Probes: []string{"errors.problem-details", "auth.401-where-not-listed"}, Run: authCase("")},
+		Scenario{Name: "auth/malformed-credentials", Needs: []Need{ReadOnly}, Probes: []string{"errors.problem-details"}, Run: func(t *T) {
 			for _, h := range []string{"ApiKey", "Basic dXNlcjpwYXNz", "Bearer", "Token abc"} {
 				authCase(h)(t)
 			}
@@ -76,11 +76,11 @@ func init() {
 			status, header, resp := t.RawHeader(http.MethodGet, "/v1/verification/get-all", nil, h)
 			t.Problem(opGetAll, status, header, resp, http.StatusUnauthorized, "")
 		}},
-		Scenario{Name: "auth/wrong-credentials", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "auth/wrong-credentials", Needs: []Need{ReadOnly}, Probes: []string{"errors.problem-details"}, Run: func(t *T) {
 			authCase("ApiKey contract-wrong-" + uuid.NewString())(t)
 			authCase("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2lnbmF0dXJl")(t)
 		}},
-		Scenario{Name: "auth/bearer-token", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "auth/bearer-token", Needs: []Need{ReadOnly}, Probes: []string{"auth.token-endpoint"}, Run: func(t *T) {
 			if t.Live() {
 				t.Skipf("production issues tokens from the Security API's own host")
 			}
@@ -112,7 +112,7 @@ func init() {
 				t.Problem("getToken", status, header, body, http.StatusBadRequest, "expirationInSeconds")
 			}
 		}},
-		Scenario{Name: "auth/bearer-token-from-security-api", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "auth/bearer-token-from-security-api", Needs: []Need{ReadOnly}, Probes: []string{"auth.token-endpoint", "dates.dotnet-seven-digits"}, Run: func(t *T) {
 			// A token as production issues it (the Security API's /v1/token/get, or one given to
 			// the run) is accepted by the Service API and sees the same account as the API key.
 			token := t.BearerToken()

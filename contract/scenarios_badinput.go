@@ -38,32 +38,46 @@ var badInputs = []badInput{
 	{"non-http-redirect-url", opCreateVerification, http.MethodPost, "/v1/verification/create", "application/json", `{"name":"contract-ftp","verificationConfig":{"redirectConfig":{"passedUrl":"ftp://example.com/x"}}}`, 400, "passedUrl", true},
 }
 
+// badInputProbes names the assumptions a bad-input scenario probes: the rule it breaks is the
+// mock's, not the vendor's.
+var badInputProbes = map[string][]string{
+	"wrong-content-type":    {"errors.415-non-json"},
+	"blank-name":            {"verifications.name-rules"},
+	"upsert-blank-name":     {"verifications.name-rules"},
+	"non-http-redirect-url": {"verifications.redirect-urls-http"},
+}
+
+// badInputScenario checks that the server refuses bi with its status and names its field.
+func badInputScenario(group string, bi badInput, probes []string) Scenario {
+	needs := []Need{ReadOnly}
+	if bi.writes {
+		needs = []Need{WritesConfig}
+	}
+	return Scenario{Name: group + "/" + bi.name, Needs: needs, Probes: probes, Run: func(t *T) {
+		if bi.writes {
+			var probe struct {
+				Name string `json:"name"`
+			}
+			if json.Unmarshal([]byte(bi.body), &probe) == nil && strings.TrimSpace(probe.Name) != "" {
+				cleanupByName(t, probe.Name)
+			}
+		}
+		h := map[string]string{"Authorization": t.AuthHeader()}
+		if bi.contentType != "" {
+			h["Content-Type"] = bi.contentType
+		}
+		var body []byte
+		if bi.method != http.MethodGet && bi.method != http.MethodDelete {
+			body = []byte(bi.body)
+		}
+		status, header, resp := t.Raw(bi.method, bi.path, body, h)
+		t.Problem(bi.op, status, header, resp, bi.status, bi.field)
+	}}
+}
+
 func init() {
 	for _, bi := range badInputs {
-		needs := []Need{ReadOnly}
-		if bi.writes {
-			needs = []Need{WritesConfig}
-		}
-		register(Scenario{Name: "bad-input/" + bi.name, Needs: needs, Run: func(t *T) {
-			if bi.writes {
-				var probe struct {
-					Name string `json:"name"`
-				}
-				if json.Unmarshal([]byte(bi.body), &probe) == nil && strings.TrimSpace(probe.Name) != "" {
-					cleanupByName(t, probe.Name)
-				}
-			}
-			h := map[string]string{"Authorization": t.AuthHeader()}
-			if bi.contentType != "" {
-				h["Content-Type"] = bi.contentType
-			}
-			var body []byte
-			if bi.method != http.MethodGet && bi.method != http.MethodDelete {
-				body = []byte(bi.body)
-			}
-			status, header, resp := t.Raw(bi.method, bi.path, body, h)
-			t.Problem(bi.op, status, header, resp, bi.status, bi.field)
-		}})
+		register(badInputScenario("bad-input", bi, badInputProbes[bi.name]))
 	}
 	register(
 		Scenario{Name: "bad-input/session-with-unknown-enum-value", Needs: []Need{CreatesSessions}, Run: func(t *T) {
@@ -71,7 +85,7 @@ func init() {
 				[]byte(`{"verifierConfigs":{"age":{"type":"Guess"}}}`), map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
 			t.Problem(opCreateSession, status, header, resp, http.StatusBadRequest, "type")
 		}},
-		Scenario{Name: "bad-input/every-body-operation-checks-type-and-size", Needs: []Need{WritesConfig, CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "bad-input/every-body-operation-checks-type-and-size", Needs: []Need{WritesConfig, CreatesSessions}, Probes: []string{"errors.415-non-json", "limits.body-1mib"}, Run: func(t *T) {
 			// A server that ignored the content type would create these; clean up by name.
 			cleanupByName(t, "contract-media-probe")
 			big := []byte(`{"name":"contract-media-probe","queryString":"` + strings.Repeat("x", 2<<20) + `"}`)
@@ -89,7 +103,7 @@ func init() {
 				t.Problem(c.op, status, header, resp, http.StatusRequestEntityTooLarge, "")
 			}
 		}},
-		Scenario{Name: "bad-input/oversized-body", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "bad-input/oversized-body", Needs: []Need{ReadOnly}, Probes: []string{"limits.body-1mib"}, Run: func(t *T) {
 			big := `{"queryString":"a=` + strings.Repeat("x", 2<<20) + `"}`
 			status, header, resp := t.Raw(http.MethodPost, "/v1/signature/create", []byte(big), map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
 			t.Problem(opCreateSignature, status, header, resp, http.StatusRequestEntityTooLarge, "")

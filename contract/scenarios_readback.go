@@ -130,37 +130,38 @@ func checkDateDigits(t *T, op string, body []byte) {
 
 func init() {
 	register(
-		Scenario{Name: "verifications/every-field-reads-back", Needs: []Need{WritesConfig}, Run: func(t *T) {
-			name := t.Unique("every-field")
-			cfg := everyFieldConfig()
-			id := createVerification(t, name, cfg)
-			get := func(when string) *generated.Verification {
-				resp, err := t.Client.GetVerificationWithResponse(t.Context(), &generated.GetVerificationParams{VerificationId: id})
-				if err != nil {
-					t.Fatalf("%s: %v", opGetVerification, err)
+		Scenario{Name: "verifications/every-field-reads-back", Needs: []Need{WritesConfig},
+			Probes: []string{"verifiers.age-threshold-fields", "verifiers.age-direction", "verifiers.gender-types", "dates.dotnet-seven-digits"}, Run: func(t *T) {
+				name := t.Unique("every-field")
+				cfg := everyFieldConfig()
+				id := createVerification(t, name, cfg)
+				get := func(when string) *generated.Verification {
+					resp, err := t.Client.GetVerificationWithResponse(t.Context(), &generated.GetVerificationParams{VerificationId: id})
+					if err != nil {
+						t.Fatalf("%s: %v", opGetVerification, err)
+					}
+					if !t.Status(opGetVerification+" "+when, resp.StatusCode(), resp.Body, http.StatusOK) || resp.JSON200 == nil {
+						t.Fatalf("%s: the verification cannot be read %s", opGetVerification, when)
+					}
+					checkDateDigits(t, opGetVerification, resp.Body)
+					return &resp.JSON200.Verification
 				}
-				if !t.Status(opGetVerification+" "+when, resp.StatusCode(), resp.Body, http.StatusOK) || resp.JSON200 == nil {
-					t.Fatalf("%s: the verification cannot be read %s", opGetVerification, when)
-				}
-				checkDateDigits(t, opGetVerification, resp.Body)
-				return &resp.JSON200.Verification
-			}
-			v := get("after create")
-			t.Equal(opGetVerification, "verification.name after create", v.Name, name)
-			readsBack(t, opGetVerification, "after create", cfg, v.VerificationConfig)
+				v := get("after create")
+				t.Equal(opGetVerification, "verification.name after create", v.Name, name)
+				readsBack(t, opGetVerification, "after create", cfg, v.VerificationConfig)
 
-			renamed := t.Unique("every-field-renamed")
-			upd := everyFieldUpdate()
-			up, err := t.Client.UpdateVerificationWithResponse(t.Context(), generated.UpdateVerificationRequest{VerificationId: id, Name: renamed, VerificationConfig: upd})
-			if err != nil {
-				t.Fatalf("%s: %v", opUpdateVerification, err)
-			}
-			if !t.Status(opUpdateVerification, up.StatusCode(), up.Body, http.StatusOK) {
-				return
-			}
-			v = get("after update")
-			t.Equal(opGetVerification, "verification.name after update", v.Name, renamed)
-			readsBack(t, opGetVerification, "after update", upd, v.VerificationConfig)
-		}},
+				renamed := t.Unique("every-field-renamed")
+				upd := everyFieldUpdate()
+				up, err := t.Client.UpdateVerificationWithResponse(t.Context(), generated.UpdateVerificationRequest{VerificationId: id, Name: renamed, VerificationConfig: upd})
+				if err != nil {
+					t.Fatalf("%s: %v", opUpdateVerification, err)
+				}
+				if !t.Status(opUpdateVerification, up.StatusCode(), up.Body, http.StatusOK) {
+					return
+				}
+				v = get("after update")
+				t.Equal(opGetVerification, "verification.name after update", v.Name, renamed)
+				readsBack(t, opGetVerification, "after update", upd, v.VerificationConfig)
+			}},
 	)
 }

@@ -120,7 +120,7 @@ func checkSessionCreated(t *T, body []byte) {
 
 func init() {
 	register(
-		Scenario{Name: "sessions/create-inline-and-read-pending-result", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/create-inline-and-read-pending-result", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.pending-result"}, Run: func(t *T) {
 			s := createSession(t, generated.CreateSessionRequest{VerifierConfigs: inlineVerifiers(), ExternalId: str(t.Unique("external"))})
 			checkSessionToken(t, s)
 			status, res := sessionResult(t, s.VerificationSessionId)
@@ -129,7 +129,7 @@ func init() {
 				t.Equal(opGetSessionResult, "verificationResult before the session finished", res.VerificationResult, generated.SessionStatusPending)
 			}
 		}},
-		Scenario{Name: "sessions/create-by-name", Needs: []Need{WritesConfig, CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/create-by-name", Needs: []Need{WritesConfig, CreatesSessions}, Probes: []string{"sessions.name-is-label-or-base"}, Run: func(t *T) {
 			name := t.Unique("session-base")
 			createVerification(t, name, seedConfig("contract-sessions"))
 			s := createSession(t, generated.CreateSessionRequest{Name: &name, ExternalId: str("contract-external")})
@@ -137,7 +137,7 @@ func init() {
 			// Overrides: allowed by the seed configuration.
 			createSession(t, generated.CreateSessionRequest{Name: &name, ExternalId: str("contract-external"), VerifierConfigs: inlineVerifiers()})
 		}},
-		Scenario{Name: "sessions/create-with-unknown-name", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/create-with-unknown-name", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.name-is-label-or-base"}, Run: func(t *T) {
 			// A name that names no verification is the session's label (the vendor's example sends
 			// "default" with complete inline verifierConfigs, and documents no 404).
 			name := t.Unique("label-only")
@@ -147,12 +147,12 @@ func init() {
 				checkSessionCreated(t, body)
 			}
 		}},
-		Scenario{Name: "sessions/unknown-name-needs-verifier-configs", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/unknown-name-needs-verifier-configs", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.verifier-configs-required-without-name"}, Run: func(t *T) {
 			// Without a verification to take them from, the verifiers must be given inline.
 			status, h, body := t.rawJSON(http.MethodPost, "/v1/verification/create-session", map[string]any{"name": t.Unique("no-such-verification")})
 			t.Problem(opCreateSession, status, h, body, http.StatusBadRequest, "verifierConfigs")
 		}},
-		Scenario{Name: "sessions/seed-create-session-body", Needs: []Need{CreatesSessions}, Run: func(t *T) {
+		Scenario{Name: "sessions/seed-create-session-body", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.name-is-label-or-base"}, Run: func(t *T) {
 			status, _, body := t.Raw(http.MethodPost, "/v1/verification/create-session", []byte(seedCreateSessionBody),
 				map[string]string{"Authorization": t.AuthHeader(), "Content-Type": "application/json"})
 			if t.Status(opCreateSession+" with the vendor's documented request body", status, body, http.StatusOK) {
@@ -165,6 +165,13 @@ func init() {
 			if t.Status(opCreateSession+" with the vendor's curl example body", status, body, http.StatusOK) {
 				checkSessionCreated(t, body)
 			}
+		}},
+		Scenario{Name: "sessions/external-id-length", Needs: []Need{CreatesSessions}, Probes: []string{"sessions.external-id-length"}, Run: func(t *T) {
+			// 200 characters are taken; 201 are refused, naming the field.
+			createSession(t, generated.CreateSessionRequest{VerifierConfigs: inlineVerifiers(), ExternalId: str(strings.Repeat("e", 200))})
+			status, h, body := t.rawJSON(http.MethodPost, "/v1/verification/create-session", map[string]any{
+				"externalId": strings.Repeat("e", 201), "verifierConfigs": map[string]any{"liveness": map[string]any{"type": "Verification"}}})
+			t.Problem(opCreateSession+" with a 201-character externalId", status, h, body, http.StatusBadRequest, "externalId")
 		}},
 		Scenario{Name: "sessions/result-of-unknown-session", Needs: []Need{ReadOnly}, Run: func(t *T) {
 			status, h, body := t.Raw(http.MethodGet, "/v1/verification/get-session-result?verificationSessionId="+uuid.NewString(), nil, map[string]string{"Authorization": t.AuthHeader()})

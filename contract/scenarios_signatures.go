@@ -122,7 +122,7 @@ func init() {
 				"queryString": "a=1", "securitySettings": map[string]any{"enableNonce": true, "expirationEnabled": false}})
 			t.Problem(opCreateSignature, status, h, body, http.StatusBadRequest, "securitySettings.enableNonce")
 		}},
-		Scenario{Name: "signatures/create-rejects-reserved-parameters", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "signatures/create-rejects-reserved-parameters", Needs: []Need{ReadOnly}, Probes: []string{"signing.reserved-parameters"}, Run: func(t *T) {
 			for _, q := range []string{"a=1&reSignature=x", "a=1&reExpiration=1", "reNonce=abc&a=1"} {
 				status, h, body := t.rawJSON(http.MethodPost, "/v1/signature/create", map[string]any{"queryString": q})
 				t.Problem(opCreateSignature, status, h, body, http.StatusBadRequest, "queryString")
@@ -134,7 +134,7 @@ func init() {
 				t.Equal(opValidateSignature, "result for "+q, validate(t, s.SignedQueryString), generated.Valid)
 			}
 		}},
-		Scenario{Name: "signatures/validate-is-read-only", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "signatures/validate-is-read-only", Needs: []Need{ReadOnly}, Probes: []string{"signing.nonce-consumed-by-session-start"}, Run: func(t *T) {
 			s := signWith(t, "userId=u1", &generated.SecuritySettings{EnableNonce: b(true), ExpirationInSeconds: i32(600)})
 			for i := 1; i <= 3; i++ {
 				if got := validate(t, s.SignedQueryString); got != generated.Valid {
@@ -142,7 +142,7 @@ func init() {
 				}
 			}
 		}},
-		Scenario{Name: "signatures/validate-tampered", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "signatures/validate-tampered", Needs: []Need{ReadOnly}, Probes: []string{"signing.validate-result-names"}, Run: func(t *T) {
 			s := signWith(t, "userId=User123&amount=10", &generated.SecuritySettings{EnableNonce: b(true), ExpirationInSeconds: i32(600)})
 			tampered := map[string]string{
 				"value":        strings.Replace(s.SignedQueryString, "amount=10", "amount=99", 1),
@@ -155,13 +155,13 @@ func init() {
 				t.Equal(opValidateSignature, "result with a tampered "+what, validate(t, q), generated.Invalid)
 			}
 		}},
-		Scenario{Name: "signatures/validate-missing-signature", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "signatures/validate-missing-signature", Needs: []Need{ReadOnly}, Probes: []string{"signing.validate-result-names"}, Run: func(t *T) {
 			s := signWith(t, "userId=u1", nil)
 			unsigned := s.SignedQueryString[:strings.Index(s.SignedQueryString, "&reSignature=")]
 			t.Equal(opValidateSignature, "result without reSignature", validate(t, unsigned), generated.Invalid)
 			t.Equal(opValidateSignature, "result with a malformed reSignature", validate(t, unsigned+"&reSignature=abc"), generated.Invalid)
 		}},
-		Scenario{Name: "signatures/validate-expired", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "signatures/validate-expired", Needs: []Need{ReadOnly}, Probes: []string{"signing.validate-result-names"}, Run: func(t *T) {
 			// One link with a nonce, one without: expiration is checked before the nonce, and an
 			// unused nonce does not keep an expired link valid.
 			plain := signWith(t, "userId=u1", &generated.SecuritySettings{ExpirationInSeconds: i32(1)})

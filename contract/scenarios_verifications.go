@@ -119,7 +119,7 @@ func listVerifications(t *T) []generated.VerificationSummary {
 
 func init() {
 	register(
-		Scenario{Name: "verifications/lifecycle", Needs: []Need{WritesConfig}, Run: func(t *T) {
+		Scenario{Name: "verifications/lifecycle", Needs: []Need{WritesConfig}, Probes: []string{"verifications.delete-empty-body"}, Run: func(t *T) {
 			name := t.Unique("lifecycle")
 			cfg := seedConfig("contract-collection-a")
 			id := createVerification(t, name, cfg)
@@ -181,7 +181,7 @@ func init() {
 			del, _ = t.Client.DeleteVerificationWithResponse(t.Context(), &generated.DeleteVerificationParams{VerificationId: id})
 			t.Equal(opDeleteVerification, "status of a second delete", del.StatusCode(), http.StatusNotFound)
 		}},
-		Scenario{Name: "verifications/create-duplicate-name", Needs: []Need{WritesConfig}, Run: func(t *T) {
+		Scenario{Name: "verifications/create-duplicate-name", Needs: []Need{WritesConfig}, Probes: []string{"verifications.name-rules"}, Run: func(t *T) {
 			name := t.Unique("duplicate")
 			createVerification(t, name, seedConfig("contract-dup"))
 			cleanupByName(t, name)
@@ -224,7 +224,7 @@ func init() {
 				t.Equal(opGetVerification, "faceRecognition.collectionId after the update", v.VerificationConfig.VerifierConfigs.FaceRecognition.CollectionId, str("contract-upsert-b"))
 			}
 		}},
-		Scenario{Name: "verifications/get-all-in-stable-order", Needs: []Need{WritesConfig}, Run: func(t *T) {
+		Scenario{Name: "verifications/get-all-in-stable-order", Needs: []Need{WritesConfig}, Probes: []string{"verifications.get-all-creation-order"}, Run: func(t *T) {
 			var ids []uuid.UUID
 			for _, n := range []string{"order-1", "order-2", "order-3"} {
 				ids = append(ids, createVerification(t, t.Unique(n), seedConfig("contract-order")))

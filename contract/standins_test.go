@@ -69,9 +69,42 @@ func TestStandInSigningVariants(t *testing.T) {
 		t.Run(v.Name, func(t *testing.T) {
 			rep := runStandIn(t, mockserver.Options{SigningVariant: v.Name}, nil, `^signatures/`)
 			wantOnlyFailures(t, rep, "signatures/canonical-form")
-			wantFailure(t, rep, "signatures/canonical-form", "createSignature: signature of", `signing variant "`+v.Name+`"`, "contradicted")
+			wantFailure(t, rep, "signatures/canonical-form", "createSignature: signature of", `the signatures match signing variant "`+v.Name+`"`)
+			wantVerdict(t, rep, "signing.secret-is-api-key", contract.VerdictConfirmed, `"`+v.Name+`"`)
+			switch v.Name {
+			case signing.VariantDotnetOrdinal: // orders keys otherwise, escapes alike
+				wantVerdict(t, rep, "signing.key-order", contract.VerdictContradicted, `"`+v.Name+`"`, `"a_b=1&a-b=2&a1=3&ab=4"`)
+				wantVerdict(t, rep, "signing.canonical-escaping", contract.VerdictConfirmed, `"`+v.Name+`"`)
+			case signing.VariantGoQueryEscape: // escapes and orders otherwise
+				wantVerdict(t, rep, "signing.key-order", contract.VerdictContradicted, `"`+v.Name+`"`)
+				wantVerdict(t, rep, "signing.canonical-escaping", contract.VerdictContradicted, `"`+v.Name+`"`, `"email=User@Example.com&name=John Doe"`)
+			default:
+				t.Errorf("signing variant %q is new: say which assumptions it contradicts", v.Name)
+			}
 		})
 	}
+}
+
+// wantVerdict asserts the verdict of assumption id in rep, and that its details hold every
+// fragment.
+func wantVerdict(t *testing.T, rep *contract.Report, id, verdict string, fragments ...string) {
+	t.Helper()
+	for _, a := range rep.Assumptions {
+		if a.ID != id {
+			continue
+		}
+		if a.Verdict != verdict {
+			t.Errorf("assumption %s = %s (scenarios %v, details %q), want %s", id, a.Verdict, a.Scenarios, a.Details, verdict)
+		}
+		all := strings.Join(a.Details, "\n")
+		for _, f := range fragments {
+			if !strings.Contains(all, f) {
+				t.Errorf("assumption %s details lack %q: %q", id, f, a.Details)
+			}
+		}
+		return
+	}
+	t.Errorf("the report has no verdict for assumption %s", id)
 }
 
 // TestStandInValidateConsumesNonce: a server whose validate consumes the nonce of a link it
@@ -107,6 +140,7 @@ func TestStandInValidateConsumesNonce(t *testing.T) {
 	}, `^signatures/`)
 	wantOnlyFailures(t, rep, "signatures/validate-is-read-only")
 	wantFailure(t, rep, "signatures/validate-is-read-only", "validateSignature: result of validation 2", "= NonceAlreadyUsed, want Valid")
+	wantVerdict(t, rep, "signing.nonce-consumed-by-session-start", contract.VerdictContradicted)
 }
 
 // TestStandInExpirationOffByOne: a server whose create-signature answers an expiration one
@@ -124,6 +158,7 @@ func TestStandInExpirationOffByOne(t *testing.T) {
 	}, `^signatures/`)
 	wantOnlyFailures(t, rep, "signatures/response-echoes-query")
 	wantFailure(t, rep, "signatures/response-echoes-query", "createSignature: reExpiration in signedQueryString (with nonce and expiration) = ")
+	wantVerdict(t, rep, "signing.response-echoes-query", contract.VerdictContradicted)
 }
 
 // TestStandInUnknownSessionName404: a server that answers create-session 404 for a name no
@@ -154,6 +189,8 @@ func TestStandInUnknownSessionName404(t *testing.T) {
 	wantOnlyFailures(t, rep, "sessions/create-with-unknown-name", "sessions/seed-create-session-body", "sessions/unknown-name-needs-verifier-configs")
 	wantFailure(t, rep, "sessions/seed-create-session-body", "createSession with the vendor's documented request body: status = 404, want 200")
 	wantFailure(t, rep, "sessions/create-with-unknown-name", "createSession with a name that names no verification: status = 404, want 200")
+	wantVerdict(t, rep, "sessions.name-is-label-or-base", contract.VerdictContradicted)
+	wantVerdict(t, rep, "sessions.verifier-configs-required-without-name", contract.VerdictContradicted)
 }
 
 // hasVerification asks the mock, as the caller's account, whether a verification is named name.
@@ -190,9 +227,10 @@ func TestStandInNineFractionalDigits(t *testing.T) {
 				})
 			})
 	}, `^(health|verifications|auth)/`)
-	wantOnlyFailures(t, rep, "health/format", "verifications/every-field-reads-back", "auth/bearer-token-from-security-api")
+	wantOnlyFailures(t, rep, "health/format", "verifications/every-field-reads-back", "verifications/dates-as-dotnet-writes-them", "auth/bearer-token-from-security-api")
 	wantFailure(t, rep, "verifications/every-field-reads-back", "getVerification: date-time", "has 9 fractional digits, want at most 7")
 	wantFailure(t, rep, "auth/bearer-token-from-security-api", "getToken: date-time", "has 9 fractional digits, want at most 7")
+	wantVerdict(t, rep, "dates.dotnet-seven-digits", contract.VerdictContradicted)
 }
 
 // copyAnswer writes a recorded answer with another body.

@@ -261,6 +261,21 @@ func (e VerifierResult) Valid() bool {
 	}
 }
 
+// Defines values for WebhookEventEvent.
+const (
+	VerificationCompleted WebhookEventEvent = "VerificationCompleted"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventEvent enum.
+func (e WebhookEventEvent) Valid() bool {
+	switch e {
+	case VerificationCompleted:
+		return true
+	default:
+		return false
+	}
+}
+
 // AgeConfig The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
 // (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
 type AgeConfig struct {
@@ -386,8 +401,10 @@ type FailedReason string
 // Example: Male
 type Gender string
 
-// GenderConfig The gender estimator. A verifying mode exists in production but is undocumented; the mock
-// knows only `Disabled` and `CalculationOnly` (see GenderType).
+// GenderConfig The gender estimator. Only `Disabled` and `CalculationOnly` are documented, and the mock
+// refuses any other type (`x-mock-assumption`: the seed's result example shows
+// `genderVerificationResult: "Pass"`, so production may have a verifying mode it does not
+// document).
 type GenderConfig struct {
 	// Type Whether the gender is estimated. Production has a verifying gender mode (the vendor's
 	// get-session-result example shows `genderVerificationResult: Pass` and the result URL has
@@ -686,7 +703,9 @@ type SignatureValidation struct {
 	Result ValidationResult `json:"result"`
 }
 
-// SignedQuery A signed query string and its parts.
+// SignedQuery A signed query string and its parts. `expiration` and `nonce` are the values appended as
+// `reExpiration` and `reNonce`, and `signature` is the one appended as `reSignature`
+// (`x-mock-assumption`: the seed's example shows them equal without saying so).
 type SignedQuery struct {
 	// Expiration When the link expires, in unix seconds; present when expiration is enabled.
 	//
@@ -698,7 +717,14 @@ type SignedQuery struct {
 	// Example: bf5c7f4e8a794e41a58e08dfd634f816
 	Nonce *string `json:"nonce,omitempty"`
 
-	// Signature The signature, also appended as `reSignature`.
+	// Signature The signature, also appended as `reSignature`: the lowercase hex SHA-256 of the
+	// canonical form of the query string (every parameter but `reSignature`, as the vendor's
+	// C# sample builds it with `QueryHelpers.ParseQuery`, lower-casing, `OrderBy` and
+	// `QueryHelpers.AddQueryString`) followed by the account's signing secret
+	// (`x-mock-assumption`: how `UrlEncoder.Default` escapes, which string comparer orders
+	// the keys, and that the secret is the account's API key; see docs/signing.md and
+	// `verifeye-mock --signing-variant`).
+	//
 	//
 	// Example: dd915e836a19306b6edbfda10dbc533b40488eb7778a5a5661245a7160e373ac
 	Signature string `json:"signature"`
@@ -905,8 +931,10 @@ type VerifierConfigs struct {
 	// unless `type` is `Disabled` (`x-mock-assumption`).
 	FaceRecognition *FaceRecognitionConfig `json:"faceRecognition,omitempty"`
 
-	// Gender The gender estimator. A verifying mode exists in production but is undocumented; the mock
-	// knows only `Disabled` and `CalculationOnly` (see GenderType).
+	// Gender The gender estimator. Only `Disabled` and `CalculationOnly` are documented, and the mock
+	// refuses any other type (`x-mock-assumption`: the seed's result example shows
+	// `genderVerificationResult: "Pass"`, so production may have a verifying mode it does not
+	// document).
 	Gender *GenderConfig `json:"gender,omitempty"`
 
 	// Liveness The liveness verifier.
@@ -928,6 +956,20 @@ type WebhookConfig struct {
 	// Example: https://your-server.example.com/webhook
 	EventCallbackUrl *string `json:"eventCallbackUrl,omitempty"`
 }
+
+// WebhookEvent The body of a webhook call.
+//
+// Example: {"event":"VerificationCompleted","verificationSessionId":"a1b2c3d4-e5f6-7890-abcd-ef1234567890"}
+type WebhookEvent struct {
+	// Event What happened.
+	Event WebhookEventEvent `json:"event"`
+
+	// VerificationSessionId The session that ended.
+	VerificationSessionId openapi_types.UUID `json:"verificationSessionId"`
+}
+
+// WebhookEventEvent What happened.
+type WebhookEventEvent string
 
 // VerificationIdQuery defines model for VerificationIdQuery.
 type VerificationIdQuery = openapi_types.UUID
@@ -962,6 +1004,12 @@ type PayloadTooLarge = ProblemDetails
 // for validation failures `errors` maps every offending field to its broken rules.
 type Unauthorized = ProblemDetails
 
+// UnauthorizedNotListed An RFC 9457 problem details body, the error format of every 4xx answer
+// (`x-mock-assumption`: the vendor does not document its error body; this is the default of
+// the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
+// for validation failures `errors` maps every offending field to its broken rules.
+type UnauthorizedNotListed = ProblemDetails
+
 // UnsupportedMediaType An RFC 9457 problem details body, the error format of every 4xx answer
 // (`x-mock-assumption`: the vendor does not document its error body; this is the default of
 // the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
@@ -992,6 +1040,12 @@ type GetSessionResultParams struct {
 	VerificationSessionId openapi_types.UUID `form:"verificationSessionId" json:"verificationSessionId"`
 }
 
+// VerificationCompletedParams defines parameters for VerificationCompleted.
+type VerificationCompletedParams struct {
+	// XAPIKey The API key of the account the verification belongs to.
+	XAPIKey string `json:"X-API-Key"`
+}
+
 // CreateSignatureJSONRequestBody defines body for CreateSignature for application/json ContentType.
 type CreateSignatureJSONRequestBody = CreateSignatureRequest
 
@@ -1009,6 +1063,9 @@ type CreateSessionJSONRequestBody = CreateSessionRequest
 
 // UpdateVerificationJSONRequestBody defines body for UpdateVerification for application/json ContentType.
 type UpdateVerificationJSONRequestBody = UpdateVerificationRequest
+
+// VerificationCompletedJSONRequestBody defines body for VerificationCompleted for application/json ContentType.
+type VerificationCompletedJSONRequestBody = WebhookEvent
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1119,7 +1176,10 @@ type ClientInterface interface {
 	// Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 	// present, in the order signature → expiration → nonce; the first failing check decides the
 	// result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-	// a bad, expired or already-used link before redirecting the user.
+	// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+	// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+	// writes "the first successful session start consumes the nonce"; the mock reads a
+	// successful start as a session that started, whatever its verification outcome).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1131,7 +1191,10 @@ type ClientInterface interface {
 	// Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 	// present, in the order signature → expiration → nonce; the first failing check decides the
 	// result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-	// a bad, expired or already-used link before redirecting the user.
+	// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+	// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+	// writes "the first successful session start consumes the nonce"; the mock reads a
+	// successful start as a session that started, whatever its verification outcome).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1380,7 +1443,10 @@ func (c *Client) CreateSignature(ctx context.Context, body CreateSignatureJSONRe
 // Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 // present, in the order signature → expiration → nonce; the first failing check decides the
 // result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-// a bad, expired or already-used link before redirecting the user.
+// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+// writes "the first successful session start consumes the nonce"; the mock reads a
+// successful start as a session that started, whatever its verification outcome).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1402,7 +1468,10 @@ func (c *Client) ValidateSignatureWithBody(ctx context.Context, contentType stri
 // Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 // present, in the order signature → expiration → nonce; the first failing check decides the
 // result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-// a bad, expired or already-used link before redirecting the user.
+// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+// writes "the first successful session start consumes the nonce"; the mock reads a
+// successful start as a session that started, whatever its verification outcome).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2304,7 +2373,10 @@ type ClientWithResponsesInterface interface {
 	// Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 	// present, in the order signature → expiration → nonce; the first failing check decides the
 	// result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-	// a bad, expired or already-used link before redirecting the user.
+	// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+	// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+	// writes "the first successful session start consumes the nonce"; the mock reads a
+	// successful start as a session that started, whatever its verification outcome).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2316,7 +2388,10 @@ type ClientWithResponsesInterface interface {
 	// Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 	// present, in the order signature → expiration → nonce; the first failing check decides the
 	// result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-	// a bad, expired or already-used link before redirecting the user.
+	// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+	// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+	// writes "the first successful session start consumes the nonce"; the mock reads a
+	// successful start as a session that started, whatever its verification outcome).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3124,7 +3199,7 @@ type GetSessionResultResponse struct {
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthorized
+	ApplicationproblemJSON401 *UnauthorizedNotListed
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 }
@@ -3140,7 +3215,7 @@ func (r GetSessionResultResponse) GetApplicationproblemJSON400() *BadRequest {
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetSessionResultResponse) GetApplicationproblemJSON401() *Unauthorized {
+func (r GetSessionResultResponse) GetApplicationproblemJSON401() *UnauthorizedNotListed {
 	return r.ApplicationproblemJSON401
 }
 
@@ -3316,7 +3391,10 @@ func (c *ClientWithResponses) CreateSignatureWithResponse(ctx context.Context, b
 // Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 // present, in the order signature → expiration → nonce; the first failing check decides the
 // result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-// a bad, expired or already-used link before redirecting the user.
+// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+// writes "the first successful session start consumes the nonce"; the mock reads a
+// successful start as a session that started, whatever its verification outcome).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3334,7 +3412,10 @@ func (c *ClientWithResponses) ValidateSignatureWithBodyWithResponse(ctx context.
 // Checks the `reSignature` inside the query string, then `reExpiration` and `reNonce` when
 // present, in the order signature → expiration → nonce; the first failing check decides the
 // result. The call is read-only: it never consumes a nonce, so a backend can use it to detect
-// a bad, expired or already-used link before redirecting the user.
+// a bad, expired or already-used link before redirecting the user. A nonce is consumed only
+// when a session starts from the link on the hosted page (`x-mock-assumption`: the vendor
+// writes "the first successful session start consumes the nonce"; the mock reads a
+// successful start as a session that started, whatever its verification outcome).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -4096,7 +4177,7 @@ func ParseGetSessionResultResponse(rsp *http.Response) (*GetSessionResultRespons
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
+		var dest UnauthorizedNotListed
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4180,6 +4261,146 @@ func ParseUpdateVerificationResponse(rsp *http.Response) (*UpdateVerificationRes
 	}
 
 	return response, nil
+}
+
+// CallbackInitiator sends OpenAPI callback requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a callback expression on the parent operation's request body,
+// e.g. `{$request.body#/callbackUrl}`).
+type CallbackInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// CallbackInitiatorOption allows setting custom parameters during construction.
+type CallbackInitiatorOption func(*CallbackInitiator) error
+
+// NewCallbackInitiator creates a new CallbackInitiator with reasonable defaults.
+func NewCallbackInitiator(opts ...CallbackInitiatorOption) (*CallbackInitiator, error) {
+	initiator := CallbackInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithCallbackHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithCallbackHTTPClient(doer HttpRequestDoer) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithCallbackRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the callback request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithCallbackRequestEditorFn(fn RequestEditorFn) CallbackInitiatorOption {
+	return func(p *CallbackInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *CallbackInitiator) applyCallbackEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CallbackInitiatorInterface is the interface specification for the callback initiator.
+type CallbackInitiatorInterface interface {
+	// VerificationCompletedWithBody fires the verificationCompleted callback with any body
+	VerificationCompletedWithBody(ctx context.Context, targetURL string, params *VerificationCompletedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	VerificationCompleted(ctx context.Context, targetURL string, params *VerificationCompletedParams, body VerificationCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *CallbackInitiator) VerificationCompletedWithBody(ctx context.Context, targetURL string, params *VerificationCompletedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerificationCompletedCallbackRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *CallbackInitiator) VerificationCompleted(ctx context.Context, targetURL string, params *VerificationCompletedParams, body VerificationCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerificationCompletedCallbackRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyCallbackEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewVerificationCompletedCallbackRequest builds a application/json POST request for the verificationCompleted callback
+func NewVerificationCompletedCallbackRequest(targetURL string, params *VerificationCompletedParams, body VerificationCompletedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewVerificationCompletedCallbackRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewVerificationCompletedCallbackRequestWithBody builds a POST request for the verificationCompleted callback with any body
+func NewVerificationCompletedCallbackRequestWithBody(targetURL string, params *VerificationCompletedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-API-Key", params.XAPIKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-API-Key", headerParam0)
+
+	}
+	return req, nil
 }
 
 // ServerInterface represents all server handlers.
@@ -4611,6 +4832,69 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	return m
 }
 
+// CallbackReceiverInterface represents handlers for receiving inbound
+// callback requests. Each callback becomes a Handle*Callback
+// method that the implementation fills in. The caller mounts the per-
+// callback http.Handler returned by {Op}CallbackHandler at
+// whatever URL path they advertise to senders.
+type CallbackReceiverInterface interface {
+	// A session of this verification ended
+	// HandleVerificationCompletedCallback handles the POST callback for verificationCompleted.
+	HandleVerificationCompletedCallback(w http.ResponseWriter, r *http.Request, params VerificationCompletedParams)
+}
+
+// CallbackReceiverMiddlewareFunc wraps an http.Handler with cross-
+// cutting behavior (signature verification, logging, rate limiting, ...).
+type CallbackReceiverMiddlewareFunc func(http.Handler) http.Handler
+
+// VerificationCompletedCallbackHandler returns the http.Handler for the verificationCompleted callback.
+// Mount this at the URL path advertised to callback senders. errHandler
+// may be nil; if so, parameter-binding errors return 400 with the error
+// message. Middlewares are applied in the order provided -- the last
+// argument becomes the outermost wrapper.
+func VerificationCompletedCallbackHandler(si CallbackReceiverInterface, errHandler func(w http.ResponseWriter, r *http.Request, err error), middlewares ...CallbackReceiverMiddlewareFunc) http.Handler {
+	if errHandler == nil {
+		errHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+		}
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		_ = err
+
+		// Parameter object where we will unmarshal all parameters from the request.
+		var params VerificationCompletedParams
+
+		// ------------- Required header parameter "X-API-Key" -------------
+		if valueList, found := r.Header[http.CanonicalHeaderKey("X-API-Key")]; found {
+			var XAPIKey string
+			n := len(valueList)
+			if n != 1 {
+				errHandler(w, r, &TooManyValuesForParamError{ParamName: "X-API-Key", Count: n})
+				return
+			}
+
+			err = runtime.BindStyledParameterWithOptions("simple", "X-API-Key", valueList[0], &XAPIKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+			if err != nil {
+				errHandler(w, r, &InvalidParamFormatError{ParamName: "X-API-Key", Err: err})
+				return
+			}
+			params.XAPIKey = XAPIKey
+
+		} else {
+			err := fmt.Errorf("Header parameter X-API-Key is required, but not found")
+			errHandler(w, r, &RequiredHeaderError{ParamName: "X-API-Key", Err: err})
+			return
+		}
+
+		si.HandleVerificationCompletedCallback(w, r, params)
+	})
+	for _, mw := range middlewares {
+		h = mw(h)
+	}
+	return h
+}
+
 type BadRequestApplicationProblemPlusJSONResponse ProblemDetails
 
 type ConflictApplicationProblemPlusJSONResponse ProblemDetails
@@ -4620,6 +4904,8 @@ type NotFoundApplicationProblemPlusJSONResponse ProblemDetails
 type PayloadTooLargeApplicationProblemPlusJSONResponse ProblemDetails
 
 type UnauthorizedApplicationProblemPlusJSONResponse ProblemDetails
+
+type UnauthorizedNotListedApplicationProblemPlusJSONResponse ProblemDetails
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse ProblemDetails
 
@@ -5351,7 +5637,7 @@ func (response GetSessionResult400ApplicationProblemPlusJSONResponse) VisitGetSe
 }
 
 type GetSessionResult401ApplicationProblemPlusJSONResponse struct {
-	UnauthorizedApplicationProblemPlusJSONResponse
+	UnauthorizedNotListedApplicationProblemPlusJSONResponse
 }
 
 func (response GetSessionResult401ApplicationProblemPlusJSONResponse) VisitGetSessionResultResponse(w http.ResponseWriter) error {

@@ -92,7 +92,9 @@ func newMock(t *testing.T, opts ...mockOption) *testMock {
 		t.Fatalf("conformance.NewTransport: %v", err)
 	}
 	hc := &apiHeaderCheck{next: tr}
-	m := &testMock{t: t, srv: srv, http: hs, tr: tr, client: &http.Client{Transport: hc}, ctx: context.Background()}
+	// Redirects (the hosted page's 303) are answers to check, not to follow.
+	noFollow := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	m := &testMock{t: t, srv: srv, http: hs, tr: tr, client: &http.Client{Transport: hc, CheckRedirect: noFollow}, ctx: context.Background()}
 	m.A = m.newClient("ApiKey " + apiKeyA1)
 	m.B = m.newClient("ApiKey " + apiKeyB)
 	m.Anon = m.newClient("")

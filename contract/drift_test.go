@@ -144,6 +144,7 @@ func TestDriftIgnoresAuth(t *testing.T) {
 // TestReportsNeverShowSecrets: the API key and tokens appear in no output of a run.
 func TestReportsNeverShowSecrets(t *testing.T) {
 	const key = "contract-secret-key-0123456789"
+	const keyB, bearer = "contract-secret-key-b-9876543210", "opaque-bearer-token-not-a-jwt-42"
 	m, err := mockserver.New(mockserver.Options{Accounts: []mockserver.Account{{APIKeys: []string{key}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,14 +156,14 @@ func TestReportsNeverShowSecrets(t *testing.T) {
 		if r.URL.Path == "/v1/signature/create" {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write([]byte(`{"title":"Bad Request","status":400,"detail":"rejected key ` + key + `"}`))
+			_, _ = w.Write([]byte(`{"title":"Bad Request","status":400,"detail":"rejected key ` + key + `, ` + keyB + ` and token ` + bearer + `"}`))
 			return
 		}
 		m.ServeHTTP(w, r)
 	})
 	leak := httptest.NewServer(echo)
 	defer leak.Close()
-	target := contract.Target{Name: "leaky", BaseURL: leak.URL, APIKey: key, Control: &contract.Control{BaseURL: srv.URL}}
+	target := contract.Target{Name: "leaky", BaseURL: leak.URL, APIKey: key, APIKeyB: keyB, BearerToken: bearer, Control: &contract.Control{BaseURL: srv.URL}}
 	rep := contract.Run(context.Background(), target, contract.Options{Run: regexp.MustCompile(`^(signatures/create-defaults|auth/bearer-token)`)})
 	var out bytes.Buffer
 	for _, write := range []func(io.Writer) error{rep.WriteText, rep.WriteJSON, rep.WriteJUnit} {
@@ -170,8 +171,15 @@ func TestReportsNeverShowSecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if strings.Contains(out.String(), key) {
-		t.Error("a report shows the API key")
+	for _, secret := range []string{key, keyB, bearer} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("a report shows the secret %q", secret)
+		}
+	}
+	for _, placeholder := range []string{"[redacted api key b]", "[redacted token]"} {
+		if !strings.Contains(out.String(), placeholder) {
+			t.Errorf("no %s in the reports; the test does not exercise its redaction", placeholder)
+		}
 	}
 	if regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.`).MatchString(out.String()) {
 		t.Error("a report shows a token")

@@ -737,7 +737,7 @@ type SignedQuery struct {
 
 // Token A Bearer token and its expiry.
 type Token struct {
-	// ExpirationUtcTime When the token expires (UTC).
+	// ExpirationUtcTime When the token expires (UTC, at most 7 fractional digits, as .NET writes dates).
 	//
 	// Example: 2026-02-08T11:49:54Z
 	ExpirationUtcTime time.Time `json:"expirationUtcTime"`
@@ -784,12 +784,12 @@ type ValidationResult string
 
 // Verification A stored verification configuration.
 type Verification struct {
-	// Created When the verification was created (UTC).
+	// Created When the verification was created (UTC, at most 7 fractional digits, as .NET writes dates).
 	//
 	// Example: 2025-11-07T00:00:00Z
 	Created time.Time `json:"created"`
 
-	// LastModified When the verification was last changed (UTC).
+	// LastModified When the verification was last changed (UTC, at most 7 fractional digits, as .NET writes dates).
 	//
 	// Example: 2025-11-07T00:00:00Z
 	LastModified time.Time `json:"lastModified"`
@@ -876,12 +876,12 @@ type VerificationName = string
 
 // VerificationSummary A verification in a listing, without its configuration.
 type VerificationSummary struct {
-	// Created When the verification was created (UTC).
+	// Created When the verification was created (UTC, at most 7 fractional digits, as .NET writes dates).
 	//
 	// Example: 2026-02-01T00:00:00Z
 	Created time.Time `json:"created"`
 
-	// LastModified When the verification was last changed (UTC).
+	// LastModified When the verification was last changed (UTC, at most 7 fractional digits, as .NET writes dates).
 	//
 	// Example: 2026-02-01T00:00:00Z
 	LastModified time.Time `json:"lastModified"`

@@ -211,7 +211,9 @@ func collectionOp(acc, name string, c *collection) op {
 	return op{bucketCollections, recordKey(acc, name), mustJSON(storedCollection{Faces: c.faces, Enrolled: c.enrolled})}
 }
 
-// load reads the whole database into st.
+// load reads the whole database into st. Times are cut to whole .NET ticks, as the clock's are,
+// so a directory written by an earlier version (nanosecond times) still answers with at most 7
+// fractional digits.
 func (d *disk) load(st *store) error {
 	return d.db.View(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketVerifications).ForEach(func(k, v []byte) error {
@@ -220,7 +222,7 @@ func (d *disk) load(st *store) error {
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("verification %q: %w", k, err)
 			}
-			rec := &verificationRecord{id: r.ID, name: r.Name, config: r.Config, created: r.Created, lastModified: r.LastModified, seq: r.Seq}
+			rec := &verificationRecord{id: r.ID, name: r.Name, config: r.Config, created: toTick(r.Created), lastModified: toTick(r.LastModified), seq: r.Seq}
 			d := st.accountLocked(acc)
 			d.verifications[r.ID] = rec
 			d.byName[r.Name] = r.ID
@@ -239,7 +241,7 @@ func (d *disk) load(st *store) error {
 			}
 			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: r.Config,
 				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: r.CustomInput, hosted: r.Hosted,
-				created: r.Created, completed: r.Completed, result: r.Result})
+				created: toTick(r.Created), completed: toTick(r.Completed), result: r.Result})
 			return nil
 		})
 		if err != nil {
@@ -251,7 +253,7 @@ func (d *disk) load(st *store) error {
 			if err := json.Unmarshal(v, &at); err != nil {
 				return fmt.Errorf("nonce %q: %w", k, err)
 			}
-			st.accountLocked(acc).nonces[nonce] = at
+			st.accountLocked(acc).nonces[nonce] = toTick(at)
 			return nil
 		})
 		if err != nil {

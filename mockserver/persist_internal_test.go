@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 )
 
 // TestFailedWriteChangesNothing: when the data directory cannot be written, the API answers 503
@@ -43,5 +46,38 @@ func TestFailedWriteChangesNothing(t *testing.T) {
 	}
 	if _, err := s.store.verificationByName(DevAccountID, "lost"); err == nil {
 		t.Error("the failed create left its name taken")
+	}
+}
+
+// TestLoadedTimesAreWholeTicks: a data directory written with nanosecond times (as versions
+// before the clock kept to .NET's 100 ns ticks wrote them) answers with at most 7 fractional
+// digits after a restart.
+func TestLoadedTimesAreWholeTicks(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 123456789 ns is 1234567 whole ticks of 100 ns and 89 ns more; .NET keeps the ticks, so the
+	// stamp reads .1234567 (derived by hand).
+	at := time.Date(2026, 2, 8, 11, 34, 54, 123456789, time.UTC)
+	const want = "2026-02-08T11:34:54.1234567Z"
+	v := &verificationRecord{id: uuid.MustParse("39e00c96-6431-4b2e-8707-2fb80e561fbf"), name: "Old", created: at, lastModified: at, seq: 1}
+	if err := s.store.disk.write([]op{verificationOp(DevAccountID, v)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = New(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/v1/verification/get-all", nil)
+	r.Header.Set("Authorization", "ApiKey "+DevAPIKey)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if body := w.Body.String(); w.Code != http.StatusOK || strings.Count(body, `"`+want+`"`) != 2 {
+		t.Errorf("get-all: %d %s; want created and lastModified %s", w.Code, body, want)
 	}
 }

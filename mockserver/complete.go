@@ -53,7 +53,7 @@ func (s *Server) CompleteSession(id uuid.UUID, spec SubjectSpec) (Completion, er
 		return Completion{}, err
 	}
 	acc := s.auth.byID[rec.account]
-	out := Completion{Result: *rec.result, RedirectURL: redirectURL(rec, acc.SigningSecret)}
+	out := Completion{Result: *rec.result, RedirectURL: redirectURL(rec, acc.SigningSecret, s.signer)}
 	if rec.webhookURL != "" {
 		s.webhooks.send(rec.webhookURL, acc.APIKeys[0], rec.id.String())
 	}
@@ -79,7 +79,7 @@ func urlValue(v *generated.VerifierResult) string {
 // vendor's example, the caller's own parameters, and reSignature last, signed with the account's
 // secret over the whole query (the URL's own parameters included). Empty when the configuration
 // has no URL for the outcome.
-func redirectURL(rec sessionRecord, secret string) string {
+func redirectURL(rec sessionRecord, secret string, signer signing.Signer) string {
 	res, cfg := rec.result, rec.config
 	rc := cfg.RedirectConfig
 	if rc == nil || !rec.hosted { // a Web SDK session (create-session) ends in the caller's page
@@ -149,7 +149,7 @@ func redirectURL(rec sessionRecord, secret string) string {
 	}
 	query := signing.Append(u.RawQuery, add...)
 	if on(p.IncludeSignature) {
-		query = signing.SignURLQuery(query, secret)
+		query = signer.SignURLQuery(query, secret)
 	}
 	u.RawQuery = query
 	return u.String()

@@ -125,7 +125,7 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 	nonce := ""
 	if *cfg.SecurityConfig.ForceSignedInput || signed {
 		now := s.clock.Now()
-		result, _ := signing.Validate(raw, account.SigningSecret, now, func(n string) bool { return s.store.nonceUsed(acc, n) })
+		result, _ := s.signer.Validate(raw, account.SigningSecret, now, func(n string) bool { return s.store.nonceUsed(acc, n) })
 		switch result {
 		case signing.Valid:
 		case signing.Expired:

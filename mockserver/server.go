@@ -3,6 +3,7 @@ package mockserver
 import (
 	"context"
 	"fmt"
+	"github.com/verifeye-twin/verifeye/signing"
 	"log/slog"
 	"net/http"
 	"path"
@@ -60,6 +61,10 @@ type Options struct {
 	// fixtures.Loader. An error from it fails New (and is returned by Reset). With a DataDir that
 	// already holds a mock's state, New keeps that state instead.
 	StartState func(*Server) error
+	// SigningVariant names the signing.Variant the mock signs and validates with (signature/create
+	// and signature/validate, the hosted page's link check, the signed result redirect URL).
+	// Empty: signing.DefaultVariant(). A name signing.VariantByName does not know fails New.
+	SigningVariant string
 	// DataDir, when set, keeps the state (accounts' verifications, sessions and results,
 	// consumed nonces, face collections) in a bbolt database in this directory across restarts.
 	// A write is acknowledged only once it is durable. Empty: state lives in memory only.
@@ -88,6 +93,7 @@ type Server struct {
 	control      http.Handler
 	routes       map[string]*validator // by ServeMux pattern
 	strict       bool                  // Options.Strict
+	signer       signing.Signer        // Options.SigningVariant's
 	mux          *http.ServeMux        // every route; notFound hands it a respelt path
 	closeOnce    sync.Once
 }
@@ -104,6 +110,15 @@ func New(opts Options) (*Server, error) {
 		if _, ok := Presets[s.autoComplete]; !ok {
 			return nil, fmt.Errorf("auto-complete: %q is not a preset; use one of %s", s.autoComplete, strings.Join(PresetNames(), ", "))
 		}
+	}
+	if opts.SigningVariant != "" {
+		v, err := signing.VariantByName(opts.SigningVariant)
+		if err != nil {
+			return nil, fmt.Errorf("signing variant: %w", err)
+		}
+		s.signer = v.Signer()
+	} else {
+		s.signer = signing.DefaultVariant().Signer()
 	}
 	if s.clock == nil {
 		s.clock = NewClock(nil)

@@ -26,50 +26,227 @@ func (f AlgorithmFunc) Sign(query, secret string) string {
 	return f(query, secret)
 }
 
-// CanonicalSHA256 is the vendor's documented algorithm and the package
-// default: the lowercase hex SHA-256 of the canonical form of the query
-// (see [Canonicalize]) followed directly by the secret.
-type CanonicalSHA256 struct{}
+// Form is one way of building the canonical form that [CanonicalSHA256]
+// hashes. The zero Form is the default variant's.
+type Form int
 
-// Sign returns the signature of query under secret.
-func (CanonicalSHA256) Sign(query, secret string) string {
-	return signParams(Parse(query), secret)
+// The forms of the variants; see [Variants].
+const (
+	// FormDotnetICU is .NET with ICU: culture ordering under the ICU root collation.
+	FormDotnetICU Form = iota
+	// FormDotnetOrdinal is .NET in invariant globalization mode: ordinal UTF-16 ordering.
+	FormDotnetOrdinal
+	// FormGoQueryEscape is the form older versions of the mock built, with Go's url.QueryEscape.
+	FormGoQueryEscape
+)
+
+// CanonicalSHA256 is the vendor's documented algorithm: the lowercase hex
+// SHA-256 of the canonical form of the query followed directly by the
+// secret. Form chooses how the canonical form is built; the zero value is
+// the default variant (see [DefaultVariant]).
+type CanonicalSHA256 struct {
+	Form Form
 }
 
-// signParams is [CanonicalSHA256.Sign] of a query already parsed: the canonical form is built in
-// one buffer with the secret after it and hashed there.
-func signParams(params Params, secret string) string {
+// Sign returns the signature of query under secret.
+func (a CanonicalSHA256) Sign(query, secret string) string {
+	if a.Form == FormGoQueryEscape {
+		return signCanonical(appendCanonicalGo(nil, parseGo(query)), secret)
+	}
+	return signParams(Parse(query), secret, a.Form)
+}
+
+// Canonicalize returns the canonical form of query that a's Sign hashes
+// before the secret; see the package documentation for each form's rules.
+// A query with no parameters canonicalises to "?".
+func (a CanonicalSHA256) Canonicalize(query string) string {
+	if a.Form == FormGoQueryEscape {
+		return string(appendCanonicalGo(nil, parseGo(query)))
+	}
+	return string(appendCanonicalDotnet(nil, Parse(query), a.Form))
+}
+
+// signParams is Sign of a query already read by [Parse], for the .NET forms: the canonical form
+// is built in one buffer with the secret after it and hashed there.
+func signParams(params Params, secret string, form Form) string {
 	var stack [512]byte
-	buf := appendCanonical(stack[:0], params)
+	return signCanonical(appendCanonicalDotnet(stack[:0], params, form), secret)
+}
+
+// signCanonical appends secret to the canonical form buf and returns the hex SHA-256 of both.
+func signCanonical(buf []byte, secret string) string {
 	buf = append(buf, secret...)
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:])
 }
 
-// Sign returns the signature of query under secret using [CanonicalSHA256].
-// Any reSignature parameter in query is ignored.
+// Sign returns the signature of query under secret with the default
+// variant's algorithm. Any reSignature parameter in query is ignored.
 func Sign(query, secret string) string {
 	return CanonicalSHA256{}.Sign(query, secret)
+}
+
+// Canonicalize returns the canonical form of query under the default
+// variant: see [CanonicalSHA256.Canonicalize].
+func Canonicalize(query string) string {
+	return CanonicalSHA256{}.Canonicalize(query)
 }
 
 // lowerSignature is ParamSignature as the canonical form compares keys.
 const lowerSignature = "resignature"
 
-// Canonicalize returns the canonical form of query that [CanonicalSHA256]
-// hashes: the parameters as read by [Parse], without reSignature, lowercased,
-// sorted by key and then value, re-encoded with [url.QueryEscape] and joined
-// as "?k1=v1&k2=v2". A query with no parameters canonicalises to "?".
-func Canonicalize(query string) string {
-	return string(appendCanonical(nil, Parse(query)))
+// group is the parameters ASP.NET Core's query dictionary holds under one key.
+type group struct {
+	key    string // lowercased
+	first  int    // index in entries of the group's first value, after sorting
+	values int    // how many values
 }
 
-// appendCanonical appends the canonical form of params to b.
-func appendCanonical(b []byte, params Params) []byte {
-	var stack [16]Param
-	kept := stack[:0]
-	if len(params) > len(stack) {
-		kept = make([]Param, 0, len(params))
+// entry is one lowercased value and the group it belongs to.
+type entry struct {
+	value string
+	group int
+}
+
+// appendCanonicalDotnet appends to b the canonical form the vendor's C# sample builds:
+//
+//	var query = QueryHelpers.ParseQuery(queryString);         // keys compared OrdinalIgnoreCase
+//	query.Remove("reSignature");
+//	var pairs = query
+//	    .Select(kv => (Key: kv.Key.ToLower(), Values: kv.Value.Select(v => v.ToLower()).OrderBy(v => v)))
+//	    .OrderBy(kv => kv.Key)
+//	    .SelectMany(kv => kv.Values, (kv, v) => KeyValuePair.Create(kv.Key, v));
+//	return QueryHelpers.AddQueryString("", pairs);             // "?k=v&k2=v2", UrlEncoder.Default
+//
+// params are grouped by key as the dictionary groups them (first spelling, first-seen order), the
+// groups are ordered by lowercased key and each group's lowercased values among themselves, both
+// with form's comparer and stably (LINQ's OrderBy is a stable sort), and each pair is escaped with
+// UrlEncoder.Default's rules.
+func appendCanonicalDotnet(b []byte, params Params, form Form) []byte {
+	compare := compareICU
+	if form == FormDotnetOrdinal {
+		compare = compareOrdinal
 	}
+
+	// Group the parameters as the dictionary does, keeping first-seen order.
+	var gStack [16]group
+	var keyStack [16]string // the first spelling of each group's key, to compare later keys with
+	var owner [16]int       // group of each parameter, when there are few
+	groups, keys := gStack[:0], keyStack[:0]
+	owners := owner[:0]
+	if len(params) > len(owner) {
+		owners = make([]int, 0, len(params))
+	}
+	for _, p := range params {
+		g := -1
+		for i, k := range keys {
+			if equalFoldDotnet(k, p.Key) {
+				g = i
+				break
+			}
+		}
+		if g < 0 {
+			g = len(groups)
+			keys = append(keys, p.Key)
+			groups = append(groups, group{key: lowerDotnet(p.Key)})
+		}
+		groups[g].values++
+		owners = append(owners, g)
+	}
+
+	// Order the groups by key, stably, dropping reSignature.
+	var orderStack [16]int
+	order := orderStack[:0]
+	for i, g := range groups {
+		if g.key != lowerSignature {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return compare(groups[x].key, groups[y].key) })
+
+	// Lay the values out group by group, in key order, then order each group's values.
+	var rank [16]int
+	ranks := rank[:0]
+	if len(groups) > len(rank) {
+		ranks = make([]int, 0, len(groups))
+	}
+	ranks = ranks[:len(groups)]
+	for i := range ranks {
+		ranks[i] = -1
+	}
+	n := 0
+	for r, g := range order {
+		ranks[g] = r
+		groups[g].first = n
+		n += groups[g].values
+	}
+	var eStack [16]entry
+	entries := eStack[:0]
+	if n > len(eStack) {
+		entries = make([]entry, 0, n)
+	}
+	entries = entries[:n]
+	var fill [16]int
+	filled := fill[:0]
+	if len(groups) > len(fill) {
+		filled = make([]int, 0, len(groups))
+	}
+	filled = filled[:len(groups)]
+	clear(filled)
+	for i, p := range params {
+		g := owners[i]
+		if ranks[g] < 0 {
+			continue
+		}
+		entries[groups[g].first+filled[g]] = entry{value: lowerDotnet(p.Value), group: g}
+		filled[g]++
+	}
+	for _, g := range order {
+		vs := entries[groups[g].first : groups[g].first+groups[g].values]
+		slices.SortStableFunc(vs, func(x, y entry) int { return compare(x.value, y.value) })
+	}
+
+	b = append(b, '?')
+	for i, e := range entries {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = appendURLEncoded(b, groups[e.group].key)
+		b = append(b, '=')
+		b = appendURLEncoded(b, e.value)
+	}
+	return b
+}
+
+// parseGo reads a query string as older versions of the mock did, for [FormGoQueryEscape]: like
+// [Parse], except that a key or value is decoded with Go's url.QueryUnescape and kept as its raw
+// text, whole, when it holds any invalid escape.
+func parseGo(query string) Params {
+	query = strings.TrimPrefix(query, "?")
+	ps := make(Params, 0, strings.Count(query, "&")+1)
+	for piece := range strings.SplitSeq(query, "&") {
+		if piece == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(piece, "=")
+		ps = append(ps, Param{Key: decodeGo(key), Value: decodeGo(value)})
+	}
+	return ps
+}
+
+func decodeGo(s string) string {
+	if d, err := url.QueryUnescape(s); err == nil {
+		return d
+	}
+	return s
+}
+
+// appendCanonicalGo appends the canonical form older versions of the mock built: reSignature
+// dropped (keys compared after strings.ToLower), keys and values lowercased with strings.ToLower,
+// sorted by key then value in byte order, each escaped with url.QueryEscape ('@' is "%40", a
+// space '+').
+func appendCanonicalGo(b []byte, params Params) []byte {
+	kept := make([]Param, 0, len(params))
 	for _, p := range params {
 		key := strings.ToLower(p.Key)
 		if key == lowerSignature {
@@ -80,7 +257,6 @@ func appendCanonical(b []byte, params Params) []byte {
 	slices.SortFunc(kept, func(a, b Param) int {
 		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.Value, b.Value))
 	})
-
 	b = append(b, '?')
 	for i, p := range kept {
 		if i > 0 {

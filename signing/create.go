@@ -46,10 +46,10 @@ type Signed struct {
 }
 
 // Signer creates and validates signed query strings with a chosen
-// [Algorithm]. The zero Signer uses [CanonicalSHA256], as do the
-// package-level functions.
+// [Algorithm], such as a [Variant]'s (see [Variant.Signer]). The zero Signer
+// uses the default variant, as do the package-level functions.
 type Signer struct {
-	// Algorithm computes signatures; nil means CanonicalSHA256.
+	// Algorithm computes signatures; nil means the default variant's.
 	Algorithm Algorithm
 }
 
@@ -60,17 +60,17 @@ func (s Signer) algorithm() Algorithm {
 	return s.Algorithm
 }
 
-// canonical reports whether s signs with CanonicalSHA256, whose signature can be computed from
-// parameters already parsed.
-func (s Signer) canonical() bool {
+// dotnetForm reports the form s signs with when it is one of the .NET forms of CanonicalSHA256,
+// whose signature can be computed from parameters already read by Parse.
+func (s Signer) dotnetForm() (Form, bool) {
 	if s.Algorithm == nil {
-		return true
+		return FormDotnetICU, true
 	}
-	_, ok := s.Algorithm.(CanonicalSHA256)
-	return ok
+	a, ok := s.Algorithm.(CanonicalSHA256)
+	return a.Form, ok && a.Form != FormGoQueryEscape
 }
 
-// Create signs query with [CanonicalSHA256]; see [Signer.Create].
+// Create signs query with the default variant; see [Signer.Create].
 func Create(query, secret string, settings Settings, now time.Time, newNonce func() string) (Signed, error) {
 	return Signer{}.Create(query, secret, settings, now, newNonce)
 }
@@ -153,7 +153,7 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 		b.WriteString(nonce)
 	}
 	unsigned := b.String()
-	if s.canonical() {
+	if form, ok := s.dotnetForm(); ok {
 		// Parse(unsigned) is params followed by the parameters just added, which need no
 		// decoding: sign those instead of parsing the string again.
 		if expirationEnabled {
@@ -162,7 +162,7 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 		if nonceEnabled {
 			params = append(params, Param{Key: ParamNonce, Value: nonce})
 		}
-		out.Signature = signParams(params, secret)
+		out.Signature = signParams(params, secret, form)
 	} else {
 		out.Signature = s.algorithm().Sign(unsigned, secret)
 	}
@@ -173,7 +173,7 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 }
 
 // reservedErr returns the error for a query string holding key, when key is one of the reserved
-// parameters compared case-insensitively (as strings.ToLower sees them).
+// parameters compared case-insensitively (as the canonical form's ToLower sees them).
 func reservedErr(key string) (*RuleError, bool) {
 	if len(key) <= 32 && isASCII(key) {
 		var lower [32]byte
@@ -187,7 +187,7 @@ func reservedErr(key string) (*RuleError, bool) {
 		err, ok := reservedErrs[string(lower[:len(key)])]
 		return err, ok
 	}
-	err, ok := reservedErrs[strings.ToLower(key)]
+	err, ok := reservedErrs[lowerDotnet(key)]
 	return err, ok
 }
 
@@ -203,7 +203,7 @@ func RandomNonce() string {
 }
 
 // SignURLQuery signs rawQuery, a query string without its '?' as in
-// [url.URL.RawQuery], with [CanonicalSHA256] and returns it with
+// [url.URL.RawQuery], with the default variant and returns it with
 // "&reSignature=<signature>" appended. rawQuery must not already contain
 // reSignature.
 func SignURLQuery(rawQuery, secret string) string {

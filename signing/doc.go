@@ -5,23 +5,29 @@
 //
 // # Canonical-query SHA-256
 //
-// The default [Algorithm], [CanonicalSHA256], is the vendor's documented
-// scheme. A query string is first parsed leniently, as ASP.NET parses one,
-// so that no input is ever rejected (see [Parse]):
+// The vendor's documented scheme, [CanonicalSHA256], hashes a canonical form
+// of the query built as the vendor's legacy C# sample builds it with ASP.NET
+// Core and .NET calls. A query string is first read as QueryHelpers.ParseQuery
+// reads it, so that no input is ever rejected (see [Parse]):
 //
 //   - one leading '?' is dropped;
 //   - the rest is split on '&' and empty pieces are skipped;
 //   - each piece is split on its first '='; a piece without '=' has an empty value;
-//   - key and value are percent-decoded with '+' meaning space; a key or value
-//     holding an invalid escape such as "%zz" is kept as its raw text.
+//   - '+' is a space, then percent escapes are undone as Uri.UnescapeDataString
+//     undoes them: a '%' without two hexadecimal digits after it stays a '%',
+//     and escaped bytes that are not well-formed UTF-8 stay escaped.
 //
 // The parameters are then brought into canonical form (see [Canonicalize]):
 //
-//   - every reSignature parameter is dropped, whatever the case of its key;
-//   - keys and values are lowercased;
-//   - the parameters are sorted by key and, within a key, by value, comparing
-//     the decoded, lowercased text byte by byte;
-//   - each is re-encoded as key=value with [url.QueryEscape] on both sides;
+//   - parameters whose keys are equal ignoring case (OrdinalIgnoreCase) form one key;
+//   - the reSignature key is dropped, whatever its case;
+//   - keys and values are lowercased as .NET's invariant culture does (U+0130 İ stays);
+//   - the keys are ordered, and each key's values among themselves, stably, with the
+//     variant's comparer: the ICU root collation (dotnet-icu, the default) or UTF-16
+//     code units (dotnet-ordinal);
+//   - each pair is written key=value with .NET's UrlEncoder.Default on both sides:
+//     A-Z a-z 0-9 - . _ ~ ! $ ( ) * , ; @ as they are, anything else %XX of its
+//     UTF-8 bytes in upper-case hexadecimal, a space %20;
 //   - the pairs are joined with '&' and prefixed with '?'.
 //
 // The signature is the lowercase hex SHA-256 of the canonical form followed
@@ -32,6 +38,15 @@
 // Because the canonical form is lowercased and sorted, a signature survives
 // reordering the parameters, changing their case and re-encoding them, but
 // not changing what they say.
+//
+// # Variants
+//
+// Which comparer production's OrderBy uses depends on how its .NET runtime
+// is deployed, so the canonical form comes in named variants ([Variants],
+// [VariantByName]): dotnet-icu (the default, [DefaultVariant]),
+// dotnet-ordinal, and go-queryescape, the form older versions of this package
+// built with Go's url.QueryEscape, kept so that links they signed can still
+// be checked. docs/signing.md gives the sources each rule comes from.
 //
 // # Signed links
 //
@@ -46,7 +61,7 @@
 // nonce has been used but never consumes one; consuming is left to the caller
 // when a session is actually started from the link.
 //
-// The package-level functions use [CanonicalSHA256]. A [Signer] with another
-// [Algorithm] can be used instead should production turn out to sign
-// differently.
+// The package-level functions use the default variant. A [Signer] with
+// another variant's [Algorithm] (see [Variant.Signer]), or any other
+// Algorithm, can be used instead.
 package signing

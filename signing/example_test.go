@@ -18,7 +18,7 @@ func ExampleCanonicalize() {
 	fmt.Println(signing.Canonicalize("b=2&a=Hello+World&a=%C3%BC"))
 	// Output:
 	// ?age=25&gender=male&userid=user123
-	// ?a=hello+world&a=%C3%BC&b=2
+	// ?a=hello%20world&a=%C3%BC&b=2
 }
 
 func ExampleCreate() {
@@ -104,5 +104,5 @@ func ExampleParse() {
 
 func ExampleAppend() {
 	fmt.Println(signing.Append("verificationId=42", signing.Param{Key: "result", Value: "Age Passed"}))
-	// Output: verificationId=42&result=Age+Passed
+	// Output: verificationId=42&result=Age%20Passed
 }

@@ -39,7 +39,9 @@ func FuzzAppendThenParse(f *testing.F) {
 		if !strings.HasPrefix(got, query) {
 			t.Fatalf("Append(%q, %+v) = %q, which does not start with the query", query, added, got)
 		}
-		want := append(signing.Parse(query), added)
+		// Append writes each byte of invalid UTF-8 as U+FFFD, as .NET's encoder writes a lone
+		// surrogate; string([]rune(s)) does the same.
+		want := append(signing.Parse(query), signing.Param{Key: string([]rune(key)), Value: string([]rune(value))})
 		if back := signing.Parse(got); !slices.Equal(back, want) {
 			t.Fatalf("Parse(Append(%q, %+v)) = %q, want %q", query, added, back, want)
 		}

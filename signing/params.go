@@ -1,9 +1,6 @@
 package signing
 
-import (
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // Names of the parameters the package appends to signed query strings.
 const (
@@ -22,11 +19,14 @@ type Param struct {
 // included.
 type Params []Param
 
-// Parse splits a query string into its parameters leniently, the way ASP.NET
-// does, and never fails: one leading '?' is dropped, empty pieces between '&'
-// are skipped, a piece without '=' has an empty value, and a key or value
-// with an invalid percent escape is kept as its raw text instead of being
-// decoded. '+' decodes to a space.
+// Parse splits a query string into its parameters as ASP.NET Core's
+// QueryStringEnumerable does, and never fails: one leading '?' is dropped,
+// the rest is split on '&', empty pieces are skipped, each piece is split on
+// its first '=' (a piece without '=' has an empty value; "=v" has an empty
+// key), and key and value are decoded: '+' is a space, then percent escapes
+// are undone as Uri.UnescapeDataString undoes them, escape by escape: a '%'
+// without two hexadecimal digits after it stays a '%', and escaped bytes
+// that are not well-formed UTF-8 stay escaped.
 func Parse(query string) Params {
 	query = strings.TrimPrefix(query, "?")
 	ps := make(Params, 0, strings.Count(query, "&")+1)
@@ -35,18 +35,9 @@ func Parse(query string) Params {
 			continue
 		}
 		key, value, _ := strings.Cut(piece, "=")
-		ps = append(ps, Param{Key: decode(key), Value: decode(value)})
+		ps = append(ps, Param{Key: decodeDotnet(key), Value: decodeDotnet(value)})
 	}
 	return ps
-}
-
-// decode percent-decodes s, falling back to s itself where it holds an
-// invalid escape, since a signature check must not fail on odd input.
-func decode(s string) string {
-	if d, err := url.QueryUnescape(s); err == nil {
-		return d
-	}
-	return s
 }
 
 // Get returns the value of the first parameter whose key matches key
@@ -72,16 +63,15 @@ func (ps Params) Values(key string) []string {
 	return vs
 }
 
-// sameKey compares keys the way the canonical form sees them, after
-// strings.ToLower, so that a key is treated as reSignature exactly when the
-// canonical form would drop it.
+// sameKey compares keys the way the default canonical form sees them, after
+// .NET's invariant ToLower, so that a key is treated as reSignature exactly
+// when that form would drop it.
 func sameKey(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
-		// strings.ToLower changes only 'A'-'Z' in ASCII text: compare without allocating.
+		// ToLower changes only 'A'-'Z' in ASCII text: compare without allocating.
 		return asciiEqualFold(a, b)
 	}
-	//lint:ignore SA6005 strings.EqualFold disagrees with ToLower on keys such as "reſignature" and "reSİgnature".
-	return strings.ToLower(a) == strings.ToLower(b)
+	return lowerDotnet(a) == lowerDotnet(b)
 }
 
 func isASCII(s string) bool {
@@ -93,7 +83,7 @@ func isASCII(s string) bool {
 	return true
 }
 
-// asciiEqualFold compares ASCII strings as strings.ToLower would see them.
+// asciiEqualFold compares ASCII strings as ToLower would see them.
 func asciiEqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
@@ -128,21 +118,28 @@ func (ps Params) lookup(key string) (first string, n int) {
 }
 
 // Append returns query with params added at the end, each key and value
-// encoded with [url.QueryEscape]. A '&' separates them from query unless
-// query is empty, is just "?", or already ends with '&'. The existing text
-// of query is left untouched.
+// escaped as .NET's UrlEncoder.Default escapes them (the encoder
+// QueryHelpers.AddQueryString uses): A-Z a-z 0-9 - . _ ~ ! $ ( ) * , ; @ as
+// they are, anything else as "%XX" of its UTF-8 bytes in upper-case
+// hexadecimal, a space as "%20". Invalid UTF-8 is written as U+FFFD. A '&'
+// separates them from query unless query is empty, is just "?", or already
+// ends with '&'. The existing text of query is left untouched.
 func Append(query string, params ...Param) string {
-	var b strings.Builder
-	b.WriteString(query)
+	n := len(query)
+	for _, p := range params {
+		n += len(p.Key) + len(p.Value) + 2
+	}
+	b := make([]byte, 0, n)
+	b = append(b, query...)
 	sep := query != "" && query != "?" && !strings.HasSuffix(query, "&")
 	for _, p := range params {
 		if sep {
-			b.WriteByte('&')
+			b = append(b, '&')
 		}
 		sep = true
-		b.WriteString(url.QueryEscape(p.Key))
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(p.Value))
+		b = appendURLEncoded(b, p.Key)
+		b = append(b, '=')
+		b = appendURLEncoded(b, p.Value)
 	}
-	return b.String()
+	return string(b)
 }

@@ -25,7 +25,12 @@ func TestParse(t *testing.T) {
 		{"empty pieces skipped", "&a=1&&", signing.Params{kv("a", "1")}},
 		{"no equals", "flag", signing.Params{kv("flag", "")}},
 		{"first equals splits", "a==b", signing.Params{kv("a", "=b")}},
-		{"invalid escape kept raw", "a%2=x+%zz", signing.Params{kv("a%2", "x+%zz")}},
+		// Uri.UnescapeDataString keeps a '%' without two hex digits after it; '+' is a space regardless.
+		{"invalid escape kept raw", "a%2=x+%zz", signing.Params{kv("a%2", "x %zz")}},
+		{"bogus percent then a good escape", "k=%%41", signing.Params{kv("k", "%A")}},
+		{"escaped percent decoded once", "k=%2541", signing.Params{kv("k", "%41")}},
+		{"ill-formed UTF-8 stays escaped, upper-case", "k=%c3%a9%ff%C3", signing.Params{kv("k", "é%FF%C3")}},
+		{"escaped lead byte before a raw character", "k=%C3é", signing.Params{kv("k", "%C3é")}},
 		{"invalid escape only on its side", "a+b=%", signing.Params{kv("a b", "%")}},
 	}
 	for _, tt := range tests {
@@ -76,7 +81,7 @@ func TestAppend(t *testing.T) {
 		{"separator added", "a=1", []signing.Param{{Key: "b", Value: "2"}, {Key: "c", Value: "3"}}, "a=1&b=2&c=3"},
 		{"trailing ampersand reused", "a=1&", []signing.Param{{Key: "b", Value: "2"}}, "a=1&b=2"},
 		{"trailing question mark is not a separator", "a=1?", []signing.Param{{Key: "b", Value: "2"}}, "a=1?&b=2"},
-		{"encoded", "x=%20", []signing.Param{{Key: "a b", Value: "c&d=e+f"}}, "x=%20&a+b=c%26d%3De%2Bf"},
+		{"encoded", "x=%20", []signing.Param{{Key: "a b", Value: "c&d=e+f"}}, "x=%20&a%20b=c%26d%3De%2Bf"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,7 +26,7 @@ const (
 // signatureLen is the length of a hex-encoded SHA-256 signature.
 const signatureLen = 64
 
-// Validate checks query with [CanonicalSHA256]; see [Signer.Validate].
+// Validate checks query with the default variant; see [Signer.Validate].
 func Validate(query, secret string, now time.Time, nonceUsed func(nonce string) bool) (Result, error) {
 	return Signer{}.Validate(query, secret, now, nonceUsed)
 }
@@ -64,8 +64,8 @@ func (s Signer) Validate(query, secret string, now time.Time, nonceUsed func(non
 	// constant-time over the signature bytes.
 	got := strings.ToLower(sig)
 	var want string
-	if s.canonical() {
-		want = signParams(params, secret) // the same as Sign(query, secret), parsed once
+	if form, ok := s.dotnetForm(); ok {
+		want = signParams(params, secret, form) // the same as Sign(query, secret), parsed once
 	} else {
 		want = strings.ToLower(s.algorithm().Sign(query, secret))
 	}

@@ -84,6 +84,7 @@ type config struct {
 	accounts       []mockserver.Account
 	autoComplete   string
 	strict         bool
+	signingVariant string
 	webhookTimeout time.Duration
 	logger         *slog.Logger
 	mockOptions    []func(*mockserver.Options)
@@ -127,6 +128,10 @@ func WithAutoComplete(preset string) Option { return func(c *config) { c.autoCom
 // to the spec's exact spelling; without it such requests pass, as they do in production, with an
 // X-Mock-Warning header.
 func WithStrict() Option { return func(c *config) { c.strict = true } }
+
+// WithSigningVariant makes the mock sign and validate with the named signing variant (see
+// signing.Variants); an unknown name fails New and Start.
+func WithSigningVariant(name string) Option { return func(c *config) { c.signingVariant = name } }
 
 // WithWebhookTimeout limits each webhook delivery attempt to d instead of
 // mockserver.DefaultWebhookTimeout (5 s), so tests of slow receivers finish quickly.
@@ -202,6 +207,7 @@ func Start(opts ...Option) (*Server, error) {
 		Version:        "verifeyetest",
 		AutoComplete:   c.autoComplete,
 		Strict:         c.strict,
+		SigningVariant: c.signingVariant,
 		WebhookTimeout: c.webhookTimeout,
 	}
 	for _, f := range c.mockOptions {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/verifeye-twin/verifeye/generated"
 	"github.com/verifeye-twin/verifeye/mockserver"
+	"github.com/verifeye-twin/verifeye/signing"
 	"github.com/verifeye-twin/verifeye/verifeyetest"
 )
 
@@ -179,7 +181,8 @@ func TestStartRejectsBadOptions(t *testing.T) {
 			verifeyetest.WithAccounts(mockserver.Account{ID: "a", APIKeys: []string{"key-a"}}),
 			verifeyetest.WithAPIKey("key-b"),
 		},
-		"account without key": {verifeyetest.WithAccounts(mockserver.Account{ID: "a"})},
+		"account without key":     {verifeyetest.WithAccounts(mockserver.Account{ID: "a"})},
+		"unknown signing variant": {verifeyetest.WithSigningVariant("nope")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			vf, err := verifeyetest.Start(opts...)
@@ -779,4 +782,76 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestWithSigningVariant runs the mock with dotnet-ordinal and a query whose keys ICU and ordinal
+// order differently ('_' sorts before '1' under ICU, after it in UTF-16 order): the mock's own
+// create and validate agree, the hosted page accepts its links and refuses one signed with the
+// default variant, and the redirect URL carries an ordinal signature.
+func TestWithSigningVariant(t *testing.T) {
+	t.Parallel()
+	vf := verifeyetest.NewServer(t, verifeyetest.WithSigningVariant(signing.VariantDotnetOrdinal), verifeyetest.WithAutoComplete("underage"))
+	ordinal, _ := signing.VariantByName(signing.VariantDotnetOrdinal)
+	const query = "a_=1&a1=2"
+
+	signed := sign(t, vf, query)
+	if r, _ := ordinal.Signer().Validate(signed, vf.APIKey, vf.Now(), nil); r != signing.Valid {
+		t.Errorf("dotnet-ordinal Validate of the mock's link = %v, want Valid", r)
+	}
+	if r, _ := signing.Validate(signed, vf.APIKey, vf.Now(), nil); r != signing.Invalid {
+		t.Errorf("default Validate of the mock's dotnet-ordinal link = %v, want Invalid", r)
+	}
+	res, err := vf.Client.ValidateSignatureWithResponse(t.Context(), generated.ValidateSignatureRequest{QueryString: signed})
+	if err != nil || res.JSON200 == nil || res.JSON200.Result != generated.ValidationResult(signing.Valid) {
+		t.Fatalf("signature/validate of the mock's own link: %v %s", err, res.Body)
+	}
+	other, err := signing.DefaultVariant().Signer().Create(query, vf.APIKey, signing.Settings{}, vf.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = vf.Client.ValidateSignatureWithResponse(t.Context(), generated.ValidateSignatureRequest{QueryString: other.SignedQueryString})
+	if err != nil || res.JSON200 == nil || res.JSON200.Result != generated.ValidationResult(signing.Invalid) {
+		t.Fatalf("signature/validate of a dotnet-icu link: %v %s, want Invalid", err, res.Body)
+	}
+
+	failed := "https://shop.example/no?b_=1&b1=2"
+	created, err := vf.Client.CreateVerificationWithResponse(t.Context(), generated.VerificationInput{
+		Name: "Variant",
+		VerificationConfig: generated.VerificationConfig{
+			VerifierConfigs: &generated.VerifierConfigs{Age: &generated.AgeConfig{Type: generated.AgeTypeThresholdVerification, Threshold: ptr(int32(18))}},
+			RedirectConfig:  &generated.RedirectConfig{PassedUrl: ptr("https://shop.example/ok"), FailedUrl: &failed},
+		},
+	})
+	if err != nil || created.JSON200 == nil {
+		t.Fatalf("create verification: %v", err)
+	}
+	vid := created.JSON200.VerificationId
+	client := vf.HTTPClient()
+	resp, err := client.Get(vf.HostedURL(vid, other.SignedQueryString))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("hosted page with a dotnet-icu link = %d, want 403", resp.StatusCode)
+	}
+	resp, err = client.Get(vf.HostedURL(vid, signed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "https://shop.example/no?") {
+		t.Fatalf("hosted page with the mock's link = %d %s, want a 303 to the failed URL", resp.StatusCode, loc)
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := ordinal.Signer().Validate(u.RawQuery, vf.APIKey, vf.Now(), nil); r != signing.Valid {
+		t.Errorf("dotnet-ordinal Validate of the redirect %s = %v, want Valid", loc, r)
+	}
+	if r, _ := signing.Validate(u.RawQuery, vf.APIKey, vf.Now(), nil); r != signing.Invalid {
+		t.Errorf("default Validate of the redirect %s = %v, want Invalid", loc, r)
+	}
 }

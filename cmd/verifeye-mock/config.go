@@ -15,6 +15,7 @@ import (
 
 	"github.com/verifeye-twin/verifeye/fixtures"
 	"github.com/verifeye-twin/verifeye/mockserver"
+	"github.com/verifeye-twin/verifeye/signing"
 )
 
 const cmdName = "verifeye-mock"
@@ -113,6 +114,24 @@ var settings = []setting{
 			"them and named in the X-Mock-Warning header.",
 		defText: "off",
 		apply:   func(c *config, v string) (err error) { c.strict, err = parseBool(v); return err },
+	},
+	{
+		name: "signing-variant", group: groupServer, arg: "NAME",
+		usage: "Sign and validate query strings (signature/create and signature/validate, the hosted page's link " +
+			"check, the signed result URL) with this canonical form: " + strings.Join(variantNames(), ", ") +
+			". 'help' prints the names, the default first, and exits. docs/signing.md explains them.",
+		defText: signing.DefaultVariant().Name,
+		apply: func(c *config, v string) error {
+			if v == "help" {
+				c.signingVariantHelp = true
+				return nil
+			}
+			if _, err := signing.VariantByName(v); err != nil {
+				return fmt.Errorf("must be one of %s, or help (got %q)", strings.Join(variantNames(), ", "), v)
+			}
+			c.signingVariant = v
+			return nil
+		},
 	},
 	{
 		name: "api-key", group: groupAccounts, arg: "KEY", list: true,
@@ -291,6 +310,7 @@ type config struct {
 	logFormat       string
 	autoComplete    string
 	strict          bool
+	signingVariant  string // empty: the default variant
 	controlAddr     string // empty: the control API shares the API's listener
 	controlToken    string
 	webhookTimeout  time.Duration
@@ -299,6 +319,8 @@ type config struct {
 	fixturesName    string        // the --fixtures value, when it loads anything
 	version         bool
 	help            bool
+	// signingVariantHelp is --signing-variant help: print the variants' names and exit.
+	signingVariantHelp bool
 
 	// source says where each setting's value came from: "--addr", "VERIFEYE_MOCK_ADDR" or
 	// "default"; errors found after parsing (such as a failed listen) use it to name the culprit.
@@ -396,7 +418,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			}
 		}
 	}
-	if c.help || c.version { // they need no valid configuration
+	if c.help || c.version || c.signingVariantHelp { // they need no valid configuration
 		return c, nil
 	}
 	if firstErr != nil {
@@ -490,4 +512,13 @@ func wrap(text string, width int) []string {
 		lines = append(lines, line)
 	}
 	return lines
+}
+
+// variantNames lists the signing variants' names, the default first.
+func variantNames() []string {
+	var names []string
+	for _, v := range signing.Variants() {
+		names = append(names, v.Name)
+	}
+	return names
 }

@@ -84,6 +84,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.version:
 		_, err := fmt.Fprintf(stdout, "%s %s\n", cmdName, version)
 		return err
+	case cfg.signingVariantHelp:
+		_, err := fmt.Fprintln(stdout, strings.Join(variantNames(), "\n"))
+		return err
 	}
 
 	logger := newLogger(cfg, stderr)
@@ -94,6 +97,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Version:         version,
 		AutoComplete:    cfg.autoComplete,
 		Strict:          cfg.strict,
+		SigningVariant:  cfg.signingVariant,
 		WebhookTimeout:  cfg.webhookTimeout,
 		ControlToken:    cfg.controlToken,
 		SeparateControl: cfg.controlAddr != "",

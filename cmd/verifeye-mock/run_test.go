@@ -188,6 +188,8 @@ func TestRunVersionAndHelp(t *testing.T) {
 		{"help", []string{"--help"}, nil, "verifeye-mock runs"},
 		{"-h", []string{"-h"}, nil, "verifeye-mock runs"},
 		{"help despite a bad flag value", []string{"--log-level", "loud", "--help"}, nil, "verifeye-mock runs"},
+		{"signing variants", []string{"--signing-variant", "help"}, nil, "dotnet-icu\ndotnet-ordinal\ngo-queryescape\n"},
+		{"signing variants from the environment", nil, map[string]string{"VERIFEYE_MOCK_SIGNING_VARIANT": "help"}, "dotnet-icu\ndotnet-ordinal\ngo-queryescape\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +208,14 @@ func TestRunVersionAndHelp(t *testing.T) {
 	var stdout syncBuffer
 	if err := run(context.Background(), []string{"--version"}, envOf(nil), &stdout, io.Discard); err != nil || stdout.String() != "verifeye-mock "+version+"\n" {
 		t.Errorf("--version printed %q (%v), want exactly one line", stdout.String(), err)
+	}
+	stdout = syncBuffer{}
+	if err := run(context.Background(), []string{"--signing-variant", "help"}, envOf(nil), &stdout, io.Discard); err != nil || stdout.String() != "dotnet-icu\ndotnet-ordinal\ngo-queryescape\n" {
+		t.Errorf("--signing-variant help printed %q (%v), want the names alone, one a line, the default first", stdout.String(), err)
+	}
+	var stderr syncBuffer
+	if err := run(context.Background(), []string{"--signing-variant", "nope"}, envOf(nil), io.Discard, &stderr); err == nil || !strings.Contains(stderr.String(), "dotnet-icu, dotnet-ordinal, go-queryescape") {
+		t.Errorf("--signing-variant nope = %v, stderr %q; want a usage error listing the names", err, stderr.String())
 	}
 }
 

@@ -102,16 +102,15 @@ type resolvedSubject struct {
 
 // subjectFaker fills open subject fields from a seeded PCG source. It draws exactly what
 // gofakeit.New(seed)'s Float64Range, RandomString and UUID draw (TestSubjectFakerMatchesGofakeit),
-// without linking gofakeit's data tables into the mock; seed 0 picks a random seed.
+// without linking gofakeit's data tables into the mock. Seed 0 is a seed like any other, so a
+// mock built with the zero Options is as reproducible as one with a seed (gofakeit, unlike this
+// faker, reads 0 as "pick a random seed"); the binary picks a random seed itself and prints it.
 type subjectFaker struct {
 	mu  sync.Mutex
 	src *rand.PCG
 }
 
 func newSubjectFaker(seed uint64) *subjectFaker {
-	if seed == 0 {
-		return &subjectFaker{src: rand.NewPCG(rand.Uint64(), rand.Uint64())}
-	}
 	return &subjectFaker{src: rand.NewPCG(seed, seed)}
 }
 

@@ -23,8 +23,17 @@ func TestSubjectFakerMatchesGofakeit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Seed 0, the zero Options' seed, is reproducible like any other: two fakers draw the same values.
+func TestSubjectFakerSeedZeroIsDeterministic(t *testing.T) {
 	a, b := newSubjectFaker(0), newSubjectFaker(0)
-	if a.uuid() == b.uuid() {
-		t.Error("two unseeded fakers drew the same uuid")
+	for i := range 100 {
+		if x, y := a.float64Range(18, 70), b.float64Range(18, 70); x != y {
+			t.Fatalf("draw %d: two seed-0 fakers drew ages %v and %v", i, x, y)
+		}
+		if x, y := a.uuid(), b.uuid(); x != y {
+			t.Fatalf("draw %d: two seed-0 fakers drew faces %s and %s", i, x, y)
+		}
 	}
 }

@@ -380,6 +380,30 @@ func TestWithSeed(t *testing.T) {
 	}
 }
 
+// The simulated subject's open fields come from the seed too: two default servers complete the
+// same session with the same estimated age and gender.
+func TestDefaultServersDrawTheSameSubjects(t *testing.T) {
+	t.Parallel()
+	estimate := func() (float64, generated.Gender) {
+		vf := verifeyetest.NewServer(t)
+		calc := &generated.VerifierConfigs{
+			Age:    &generated.AgeConfig{Type: generated.AgeTypeCalculationOnly},
+			Gender: &generated.GenderConfig{Type: generated.GenderTypeCalculationOnly},
+		}
+		id := createSession(t, vf, generated.CreateSessionRequest{VerifierConfigs: calc})
+		res := vf.Complete(id, mockserver.SubjectSpec{Subject: &mockserver.Subject{Live: ptr(true)}}).Result // age and gender left to the faker
+		if res.EstimatedAge == nil || res.EstimatedGender == nil {
+			t.Fatalf("result %+v lacks the estimates CalculationOnly asks for", res)
+		}
+		return *res.EstimatedAge, *res.EstimatedGender
+	}
+	age1, gender1 := estimate()
+	age2, gender2 := estimate()
+	if age1 != age2 || gender1 != gender2 {
+		t.Errorf("two default servers drew %v %s and %v %s for the same session", age1, gender1, age2, gender2)
+	}
+}
+
 func TestWithAPIKey(t *testing.T) {
 	t.Parallel()
 	vf := verifeyetest.NewServer(t, verifeyetest.WithAPIKey("my-test-key"))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/verifeye-twin/verifeye/fixtures"
 	"github.com/verifeye-twin/verifeye/mockserver"
+	"github.com/verifeye-twin/verifeye/signing"
 )
 
 // version is the mock's version, set at build time with -ldflags "-X main.version=...".
@@ -239,6 +240,11 @@ func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mocks
 		b = fmt.Appendf(b, "seed %s (random; repeat this run with --seed %s)\n", seed, seed)
 	} else {
 		b = fmt.Appendf(b, "seed %s (from %s)\n", seed, src)
+	}
+	if cfg.signingVariant == "" {
+		b = fmt.Appendf(b, "signing %s (the default; --signing-variant help lists the others)\n", signing.DefaultVariant().Name)
+	} else {
+		b = fmt.Appendf(b, "signing %s (from %s)\n", cfg.signingVariant, cfg.source["signing-variant"])
 	}
 	if cfg.autoComplete != "" {
 		b = fmt.Appendf(b, "hosted sessions complete at once as %q\n", cfg.autoComplete)

@@ -403,3 +403,16 @@ func TestStrictFlag(t *testing.T) {
 		})
 	}
 }
+
+// The banner says which signing variant the mock signs and validates with, and where the choice
+// came from, so a developer matching production's variant sees that it took.
+func TestBannerNamesTheSigningVariant(t *testing.T) {
+	m := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	if !strings.Contains(m.stdout.String(), "signing dotnet-icu (the default; --signing-variant help lists the others)\n") {
+		t.Errorf("the banner does not name the default variant:\n%s", m.stdout)
+	}
+	m = startRun(t, []string{"--addr", "127.0.0.1:0"}, map[string]string{"VERIFEYE_MOCK_SIGNING_VARIANT": "dotnet-ordinal"})
+	if !strings.Contains(m.stdout.String(), "signing dotnet-ordinal (from VERIFEYE_MOCK_SIGNING_VARIANT)\n") {
+		t.Errorf("the banner does not name the chosen variant and its source:\n%s", m.stdout)
+	}
+}

@@ -107,7 +107,11 @@ func (s *Server) startHosted(w http.ResponseWriter, r *http.Request) {
 	s.finishHosted(w, r, rec.id, spec)
 }
 
-// startHostedSession checks the link and starts its session, consuming the nonce.
+// startHostedSession checks the link and starts its session, consuming the nonce. The vendor
+// writes that "the first successful session start consumes the nonce"; the mock reads that as a
+// session that started, whatever its outcome later, so the nonce is spent here, before any
+// result, and a link refused above (or for a missing reExternalId below) keeps it. openapi.yaml
+// marks this reading as an assumption (securitySettings.enableNonce).
 func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedError) {
 	id, err := uuid.Parse(r.PathValue("verificationId"))
 	if err != nil {

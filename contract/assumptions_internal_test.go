@@ -192,35 +192,59 @@ func TestUndocumentedStatusesAreMarked(t *testing.T) {
 	}
 }
 
-// The README's list of assumptions is the spec's: every id once, no other.
-func TestReadmeListsEveryAssumption(t *testing.T) {
-	raw, err := os.ReadFile("../README.md")
+// tableIDs returns the assumption ids in the first column of the Markdown tables of file (only
+// after heading, when given), sorted.
+func tableIDs(t *testing.T, file, heading string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(raw)
-	start := strings.Index(text, "## Assumptions awaiting confirmation")
-	if start < 0 {
-		t.Fatal(`README has no "## Assumptions awaiting confirmation" section`)
-	}
-	section := text[start+3:]
-	if end := strings.Index(section, "\n## "); end >= 0 {
-		section = section[:end]
+	if heading != "" {
+		start := strings.Index(text, heading)
+		if start < 0 {
+			t.Fatalf("%s has no %q section", file, heading)
+		}
+		text = text[start+len(heading):]
+		if end := strings.Index(text, "\n## "); end >= 0 {
+			text = text[:end]
+		}
 	}
 	var listed []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+\\.[a-z0-9.-]+)` \\|").FindAllStringSubmatch(section, -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+\\.[a-z0-9.-]+)` \\|").FindAllStringSubmatch(text, -1) {
 		listed = append(listed, m[1])
 	}
+	sort.Strings(listed)
+	return listed
+}
+
+// markedIDs returns the ids openapi.yaml marks that start with prefix, sorted.
+func markedIDs(t *testing.T, prefix string) []string {
+	t.Helper()
 	all, err := Assumptions()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, a := range all {
-		ids = append(ids, a.ID)
+		if strings.HasPrefix(a.ID, prefix) {
+			ids = append(ids, a.ID)
+		}
 	}
-	sort.Strings(listed)
-	if !slices.Equal(listed, ids) {
+	return ids
+}
+
+// The README's list of assumptions is the spec's: every id once, no other.
+func TestReadmeListsEveryAssumption(t *testing.T) {
+	if listed, ids := tableIDs(t, "../README.md", "## Assumptions awaiting confirmation"), markedIDs(t, ""); !slices.Equal(listed, ids) {
 		t.Errorf("README's assumption table lists\n%v\nopenapi.yaml marks\n%v", listed, ids)
+	}
+}
+
+// docs/signing.md's table names every signing assumption the spec marks, and no other.
+func TestSigningDocListsEverySigningAssumption(t *testing.T) {
+	if listed, ids := tableIDs(t, "../docs/signing.md", "## What production must confirm"), markedIDs(t, "signing."); !slices.Equal(listed, ids) {
+		t.Errorf("docs/signing.md lists\n%v\nopenapi.yaml marks\n%v", listed, ids)
 	}
 }

@@ -3,13 +3,11 @@ package contract_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/verifeye-twin/verifeye/contract"
@@ -91,42 +89,6 @@ func TestDriftWrongStatusCode(t *testing.T) {
 			})
 	}, `^verifications/create-duplicate-name$`)
 	wantFailure(t, rep, "verifications/create-duplicate-name", "createVerification: status = 200, want 409")
-}
-
-func TestDriftValidateConsumesNonces(t *testing.T) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	nonce := regexp.MustCompile(`reNonce=([0-9a-f]{32})`)
-	rep := runAgainst(t, func(m *mockserver.Server) httpHandler {
-		inner := rewrite(m, func(r *http.Request) bool { return r.URL.Path == "/v1/signature/validate" },
-			func(status int, body []byte) (int, []byte) { return status, body })
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/v1/signature/validate" {
-				inner.ServeHTTP(w, r)
-				return
-			}
-			raw, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(raw))
-			var req struct {
-				QueryString string `json:"queryString"`
-			}
-			_ = json.Unmarshal(raw, &req)
-			if n := nonce.FindStringSubmatch(req.QueryString); n != nil {
-				mu.Lock()
-				used := seen[n[1]]
-				seen[n[1]] = true
-				mu.Unlock()
-				if used { // a validate that consumed the nonce the first time
-					w.Header().Set("Content-Type", "application/json")
-					_, _ = w.Write([]byte(`{"result":"NonceAlreadyUsed"}`))
-					return
-				}
-			}
-			inner.ServeHTTP(w, r)
-		})
-	}, `^signatures/validate-is-read-only$`)
-	wantFailure(t, rep, "signatures/validate-is-read-only",
-		"validateSignature: result of validation 2", "= NonceAlreadyUsed, want Valid")
 }
 
 func TestDriftIgnoresAuth(t *testing.T) {

@@ -222,16 +222,7 @@ func appendCanonicalDotnet(b []byte, params Params, form Form) []byte {
 // [Parse], except that a key or value is decoded with Go's url.QueryUnescape and kept as its raw
 // text, whole, when it holds any invalid escape.
 func parseGo(query string) Params {
-	query = strings.TrimPrefix(query, "?")
-	ps := make(Params, 0, strings.Count(query, "&")+1)
-	for piece := range strings.SplitSeq(query, "&") {
-		if piece == "" {
-			continue
-		}
-		key, value, _ := strings.Cut(piece, "=")
-		ps = append(ps, Param{Key: decodeGo(key), Value: decodeGo(value)})
-	}
-	return ps
+	return parseWith(query, decodeGo)
 }
 
 func decodeGo(s string) string {

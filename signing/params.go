@@ -28,6 +28,12 @@ type Params []Param
 // without two hexadecimal digits after it stays a '%', and escaped bytes
 // that are not well-formed UTF-8 stay escaped.
 func Parse(query string) Params {
+	return parseWith(query, decodeDotnet)
+}
+
+// parseWith splits query into its parameters, as [Parse] describes, decoding keys and values
+// with decode.
+func parseWith(query string, decode func(string) string) Params {
 	query = strings.TrimPrefix(query, "?")
 	ps := make(Params, 0, strings.Count(query, "&")+1)
 	for piece := range strings.SplitSeq(query, "&") {
@@ -35,7 +41,7 @@ func Parse(query string) Params {
 			continue
 		}
 		key, value, _ := strings.Cut(piece, "=")
-		ps = append(ps, Param{Key: decodeDotnet(key), Value: decodeDotnet(value)})
+		ps = append(ps, Param{Key: decode(key), Value: decode(value)})
 	}
 	return ps
 }

@@ -114,16 +114,20 @@ func readsBack(t *T, op, when string, want, got generated.VerificationConfig) {
 	}
 }
 
-// dateTime finds JSON strings holding an ISO-8601 date-time and their fractional digits.
-var dateTime = regexp.MustCompile(`"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(?:Z|[+-]\d{2}:\d{2})"`)
+// dateTime finds JSON strings holding an ISO-8601 date-time, their fractional digits and their
+// zone.
+var dateTime = regexp.MustCompile(`"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})"`)
 
-// checkDateDigits checks that every date-time in a JSON answer has at most seven fractional
-// digits, as .NET writes them: a client that parses dates with .NET's precision (or a fixed
-// format) breaks on more.
+// checkDateDigits checks that every date-time in a JSON answer is written as .NET writes a UTC
+// DateTime: at most seven fractional digits and a Z. A client that parses dates with .NET's
+// precision (or a fixed format) breaks on more digits.
 func checkDateDigits(t *T, op string, body []byte) {
 	for _, m := range dateTime.FindAllSubmatch(body, -1) {
 		if len(m[1]) > 7 {
 			t.Errorf("%s: date-time %s has %d fractional digits, want at most 7", op, m[0], len(m[1]))
+		}
+		if string(m[2]) != "Z" {
+			t.Errorf("%s: date-time %s is in zone %s, want UTC written as Z", op, m[0], m[2])
 		}
 	}
 }

@@ -38,18 +38,3 @@ func FuzzSignThenValidate(f *testing.F) {
 		}
 	})
 }
-
-func FuzzCanonicalize(f *testing.F) {
-	for _, q := range []string{
-		vendorQuery, "", "?", "??a", "&&", "=", "a=%zz", "%", "a+b=%2B",
-		"RESIGNATURE=1&reSignature", "K=\u212a", "\xff=\xc0", "%C4%B0=İ",
-	} {
-		f.Add(q)
-	}
-	f.Fuzz(func(t *testing.T, query string) {
-		c := signing.Canonicalize(query)
-		if c2 := signing.Canonicalize(c); c2 != c {
-			t.Fatalf("Canonicalize(%q) = %q, but Canonicalize of that = %q", query, c, c2)
-		}
-	})
-}

@@ -7,9 +7,12 @@ import (
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
-// The rules in this file are the checks openapi.yaml cannot express (they depend on another
-// field, or on trimming) and the documented defaults. They are pure: a configuration in, the
-// stored form or the problem out.
+// The mock's rules live in the rules*.go files, each stated once as a small pure function the
+// handlers call: this file has the checks openapi.yaml cannot express (they depend on another
+// field, or on trimming) and the documented defaults; rules_sessions.go a session's retention,
+// effective configuration and external id; rules_results.go result computation;
+// rules_redirect.go the hosted page's redirect. A configuration in, the stored form or the
+// broken rules (fieldErrors) out.
 
 const maxNameLength = 200
 

@@ -3,14 +3,25 @@ package mockserver
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/verifeye-twin/verifeye/generated"
 	"github.com/verifeye-twin/verifeye/signing"
 )
 
-// The session rules: a session's effective configuration (create-session's merge over a named
+// The session rules: how long a session stays readable, a session's effective configuration (create-session's merge over a named
 // verification, a hosted link's verifier overrides), the external id face recognition needs, and
 // which keys of a hosted link are the caller's own.
+
+// SessionRetention is how long a session's result stays readable: get-session-result answers 404
+// for a session created longer ago than this.
+const SessionRetention = 7 * 24 * time.Hour
+
+// sessionReadable reports whether a session created at created is still within the retention
+// window at now. The store asks it whenever it reads a session, so expiry needs no janitor.
+func sessionReadable(created, now time.Time) bool {
+	return now.Sub(created) <= SessionRetention
+}
 
 // sessionConfig works out a create-session request's effective configuration; base is the
 // configuration of the account's verification named name (already trimmed), nil when it has none.

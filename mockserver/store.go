@@ -10,10 +10,6 @@ import (
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
-// SessionRetention is how long a session's result stays readable: get-session-result answers 404
-// for a session created longer ago than this.
-const SessionRetention = 7 * 24 * time.Hour
-
 // verificationRecord is a stored verification. Records are immutable once stored: an update
 // stores a new record, so readers may hold one without a lock.
 type verificationRecord struct {
@@ -379,12 +375,6 @@ func (st *store) getSession(acc string, id uuid.UUID, now time.Time) (sessionRec
 		return sessionRecord{}, sessionNotFound(id)
 	}
 	return *s, nil
-}
-
-// sessionReadable reports whether a session created at created is still within the retention
-// window at now.
-func sessionReadable(created, now time.Time) bool {
-	return now.Sub(created) <= SessionRetention
 }
 
 // nonceUsed reports whether a started session has consumed the account's nonce.

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -190,19 +189,11 @@ func (s *Server) ctlComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done, err := s.CompleteSession(id, spec)
-	var fe *fieldErr
-	switch {
-	case errors.As(err, &fe):
-		s.writeProblem(w, r, badRequest(fe.field, fe.rule))
-	case errors.Is(err, ErrSessionNotFound):
-		s.writeProblem(w, r, notFound("verificationSessionId", "no session "+id.String()+" created in the last 7 days"))
-	case errors.Is(err, ErrSessionCompleted):
-		s.writeProblem(w, r, conflict("verificationSessionId", "must be a pending session", "session "+id.String()+" is already completed"))
-	case err != nil:
+	if err != nil {
 		s.writeProblem(w, r, err)
-	default:
-		writeJSON(w, http.StatusOK, done)
+		return
 	}
+	writeJSON(w, http.StatusOK, done)
 }
 
 // --- subjects
@@ -249,7 +240,7 @@ func (s *Server) QueueSubjects(specs ...SubjectSpec) error {
 	for i, sp := range specs {
 		if fe := sp.check(); fe != nil {
 			if len(specs) > 1 {
-				fe.field = fmt.Sprintf("[%d].%s", i, fe.field)
+				fe = fe.within(fmt.Sprintf("[%d]", i))
 			}
 			return fmt.Errorf("%w: %w", ErrBadSubject, fe)
 		}
@@ -301,9 +292,7 @@ func (s *Server) ctlQueueSubjects(w http.ResponseWriter, r *http.Request) {
 		specs = []SubjectSpec{one}
 	}
 	if err := s.QueueSubjects(specs...); err != nil {
-		var fe *fieldErr
-		errors.As(err, &fe)
-		s.writeProblem(w, r, badRequest(fe.field, fe.rule))
+		s.writeProblem(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"queued": s.QueuedSubjects()})
@@ -374,8 +363,7 @@ func (s *Server) ctlAddFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.AddFault(f); err != nil {
-		field, rule, _ := strings.Cut(err.Error(), ": ")
-		s.writeProblem(w, r, badRequest(field, rule))
+		s.writeProblem(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})

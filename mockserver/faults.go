@@ -53,19 +53,19 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func (f Fault) check() error {
 	switch {
 	case f.Operation == "":
-		return fmt.Errorf(`operation: is required (an operationId such as "createSession", or "*")`)
+		return fieldError("operation", `is required (an operationId such as "createSession", or "*")`)
 	case f.Operation != "*" && !knownOperation(f.Operation):
-		return fmt.Errorf("operation: %q is not an operation of the API", f.Operation)
+		return fieldError("operation", fmt.Sprintf("%q is not an operation of the API", f.Operation))
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
-		return fmt.Errorf("status: must be between 400 and 599")
+		return fieldError("status", "must be between 400 and 599")
 	case f.Latency < 0 || time.Duration(f.Latency) > 5*time.Minute:
-		return fmt.Errorf("latency: must be between 0 and 5m")
+		return fieldError("latency", "must be between 0 and 5m")
 	case f.Count < 0:
-		return fmt.Errorf("count: must not be negative")
+		return fieldError("count", "must not be negative")
 	case f.Fraction < 0 || f.Fraction > 1:
-		return fmt.Errorf("fraction: must be between 0 and 1")
+		return fieldError("fraction", "must be between 0 and 1")
 	case f.Status == 0 && f.Latency == 0:
-		return fmt.Errorf("status or latency: give at least one")
+		return fieldError("status or latency", "give at least one")
 	}
 	return nil
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // handlers implements the generated strict server interface. Each method unpacks the typed
-// request, applies the rules, calls the store and returns a generated typed response; errors are
-// *apiError values that writeProblem turns into the API's error body.
+// request, applies the rules, calls the store and returns a generated typed response. Errors
+// (field errors, the store's errors) are returned as they are: problemFor gives each its status
+// and writeProblem the API's error body.
 type handlers struct{ s *Server }
 
 var _ generated.StrictServerInterface = (*handlers)(nil)

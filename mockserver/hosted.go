@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -23,50 +22,6 @@ import (
 // path: it checks the link as production does, starts the session, and then either completes it
 // at once (a queued subject, or --auto-complete) with a 303 redirect, or shows a plain page where
 // a developer picks the simulated subject.
-
-// Hosted-page query keys with a meaning of their own.
-const (
-	keyExternalID      = "reExternalId"
-	keyDisableLiveness = "reDisableLivenessVerifier"
-	keyDisableAge      = "reDisableAgeVerifier"
-	keyDisableGender   = "reDisableGenderVerifier"
-)
-
-// serviceKeys are the query keys with a meaning to the service, lower-cased.
-var serviceKeys = func() map[string]bool {
-	m := map[string]bool{}
-	for _, k := range []string{
-		signing.ParamSignature, signing.ParamExpiration, signing.ParamNonce,
-		keyExternalID, keyDisableLiveness, keyDisableAge, keyDisableGender,
-		"reVerificationSessionId", "reVerificationResult", "reLivenessResult", "reAgeVerificationResult",
-		"reGenderVerificationResult", "reFaceRecognitionResult", "reFaceId", "reAge", "reGender",
-		"reCorrelationId", "reTotalFaceCount", "reFailedReason",
-	} {
-		m[strings.ToLower(k)] = true
-	}
-	return m
-}()
-
-// reservedKey reports whether a query key is the service's own rather than the caller's: `re`
-// followed by an upper-case letter (reSignature, reExternalId), or any spelling of one of the
-// service's keys (signing reads keys without regard to case, so "reexpiration" is reExpiration).
-// The caller's keys are passed through as custom input parameters; reserved ones never are, so
-// a link cannot smuggle result parameters into the signed redirect.
-func reservedKey(k string) bool {
-	if len(k) > 2 && strings.HasPrefix(k, "re") && k[2] >= 'A' && k[2] <= 'Z' {
-		return true
-	}
-	return serviceKeys[strings.ToLower(k)]
-}
-
-func sortedPairs(m map[string]string) []signing.Param {
-	out := make([]signing.Param, 0, len(m))
-	for k, v := range m {
-		out = append(out, signing.Param{Key: k, Value: v})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return out
-}
 
 // hostedError is a rejected hosted-page request: the status and what the page says.
 type hostedError struct {
@@ -119,80 +74,84 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 	}
 	acc, v, err := s.store.verificationAnyAccount(id)
 	if err != nil {
-		return nil, &hostedError{http.StatusNotFound, "Verification not found", "No verification has the id " + id.String() + "."}
+		return nil, s.hostedFailure(err, "Verification not found", "No verification has the id "+id.String()+".")
 	}
-	account := s.auth.byID[acc]
-	raw := r.URL.RawQuery
-	params := signing.Parse(raw)
-	cfg := v.config
-	_, signed := params.Get(signing.ParamSignature)
-	nonce := ""
-	if *cfg.SecurityConfig.ForceSignedInput || signed {
-		now := s.clock.Now()
-		result, _ := s.signer.Validate(raw, account.SigningSecret, now, func(n string) bool { return s.store.nonceUsed(acc, n) })
-		switch result {
-		case signing.Valid:
-		case signing.Expired:
-			return nil, &hostedError{http.StatusGone, "Link expired", "The link's reExpiration has passed; ask for a new link."}
-		case signing.NonceAlreadyUsed:
-			return nil, &hostedError{http.StatusGone, "Link already used", "The link's reNonce was used by an earlier session; ask for a new link."}
-		default:
-			return nil, &hostedError{http.StatusForbidden, "Signature missing or invalid",
-				"This verification requires a signed link (securityConfig.forceSignedInput), and the link's reSignature is missing or does not match."}
-		}
-		nonce, _ = params.Get(signing.ParamNonce)
+	params := signing.Parse(r.URL.RawQuery)
+	nonce, herr := s.checkHostedLink(acc, v.config, r.URL.RawQuery, params)
+	if herr != nil {
+		return nil, herr
 	}
-
 	rec := &sessionRecord{id: s.ids.uuid(), account: acc, verificationID: &v.id, hosted: true, created: s.clock.Now()}
-	rec.config = applyHostedOverrides(cfg, params)
+	rec.config = applyHostedOverrides(v.config, params)
 	rec.externalID, _ = params.Get(keyExternalID)
-	rec.customInput = map[string]string{}
-	for _, p := range params {
-		if !reservedKey(p.Key) {
-			if _, dup := rec.customInput[p.Key]; !dup {
-				rec.customInput[p.Key] = p.Value
-			}
-		}
-	}
+	rec.customInput = customInput(params)
 	if w := rec.config.WebhookConfig; w != nil && w.EventCallbackUrl != nil {
 		rec.webhookURL = *w.EventCallbackUrl
 	}
-	if vc := rec.config.VerifierConfigs; vc != nil && vc.FaceRecognition != nil && rec.externalID == "" {
-		switch vc.FaceRecognition.Type {
-		case generated.FaceRecognitionTypeMatchVerification, generated.FaceRecognitionTypeUniqueMatchVerification:
-			return nil, &hostedError{http.StatusBadRequest, "External id required",
-				"This verification's face recognition (" + string(vc.FaceRecognition.Type) + ") needs the caller's id as reExternalId."}
-		}
+	if t, needed := externalIDNeeded(rec.config); needed && rec.externalID == "" {
+		return nil, &hostedError{http.StatusBadRequest, "External id required",
+			"This verification's face recognition (" + string(t) + ") needs the caller's id as reExternalId."}
 	}
-	switch err := s.store.startSession(rec, nonce); {
-	case errors.Is(err, errNonceUsed):
-		return nil, &hostedError{http.StatusGone, "Link already used", "The link's reNonce was used by an earlier session; ask for a new link."}
-	case err != nil:
-		s.log.Error("start hosted session", "error", err)
-		return nil, &hostedError{http.StatusServiceUnavailable, "Storage unavailable", "The mock could not write its data directory; see its log."}
+	if err := s.store.startSession(rec, nonce); err != nil {
+		return nil, s.hostedFailure(err, "", "")
 	}
 	return rec, nil
 }
 
-// applyHostedOverrides applies the reDisable…Verifier keys of the link, which count only when
-// the verification allows verifier overrides (otherwise they are ignored, as documented).
-func applyHostedOverrides(cfg generated.VerificationConfig, params signing.Params) generated.VerificationConfig {
-	if !*cfg.SessionOverrideConfig.AllowVerifierOverrides || cfg.VerifierConfigs == nil {
-		return cfg
+// linkUsed is the page for a link whose nonce an earlier session consumed: the link is gone,
+// whether the signature check or the store (for a concurrent start) finds it used.
+var linkUsed = &hostedError{http.StatusGone, "Link already used", "The link's reNonce was used by an earlier session; ask for a new link."}
+
+// checkHostedLink checks the link's signature when the verification requires one or the link
+// has one, and returns its nonce (empty when unsigned or without one).
+func (s *Server) checkHostedLink(acc string, cfg generated.VerificationConfig, raw string, params signing.Params) (string, *hostedError) {
+	_, signed := params.Get(signing.ParamSignature)
+	if !*cfg.SecurityConfig.ForceSignedInput && !signed {
+		return "", nil
 	}
-	on := func(k string) bool { v, _ := params.Get(k); return strings.EqualFold(v, "true") }
-	vc := *cfg.VerifierConfigs
-	if on(keyDisableLiveness) && vc.Liveness != nil {
-		vc.Liveness = &generated.LivenessConfig{Type: generated.LivenessTypeDisabled}
+	account := s.auth.byID[acc]
+	result, _ := s.signer.Validate(raw, account.SigningSecret, s.clock.Now(), func(n string) bool { return s.store.nonceUsed(acc, n) })
+	switch result {
+	case signing.Valid:
+	case signing.Expired:
+		return "", &hostedError{http.StatusGone, "Link expired", "The link's reExpiration has passed; ask for a new link."}
+	case signing.NonceAlreadyUsed:
+		return "", linkUsed
+	default:
+		return "", &hostedError{http.StatusForbidden, "Signature missing or invalid",
+			"This verification requires a signed link (securityConfig.forceSignedInput), and the link's reSignature is missing or does not match."}
 	}
-	if on(keyDisableAge) && vc.Age != nil {
-		vc.Age = &generated.AgeConfig{Type: generated.AgeTypeDisabled}
+	nonce, _ := params.Get(signing.ParamNonce)
+	return nonce, nil
+}
+
+// hostedFailure is the page for an error of the store or of CompleteSession: the status
+// problemFor gives it, as the API would answer it, with words for the person at the page (title
+// and detail when given, else the error's own). The mock's own faults and storage failures are
+// logged.
+func (s *Server) hostedFailure(err error, title, detail string) *hostedError {
+	e, internal := problemFor(err)
+	if internal {
+		s.log.Error("hosted page", "status", e.status, "error", err)
 	}
-	if on(keyDisableGender) && vc.Gender != nil {
-		vc.Gender = &generated.GenderConfig{Type: generated.GenderTypeDisabled}
+	switch {
+	case errors.Is(err, errNonceUsed):
+		return linkUsed
+	case title != "":
+	case errors.Is(err, ErrSessionNotFound):
+		title, detail = "Session not found", err.Error()
+	case errors.Is(err, ErrSessionCompleted):
+		title, detail = "Session already completed", "A session completes once; start a new one from a new link."
+	case errors.Is(err, ErrBadSubject):
+		title, detail = "Bad subject", err.Error()
+	case errors.Is(err, errStorage):
+		title, detail = "Storage unavailable", "The mock could not write its data directory; nothing was changed."
+	case internal:
+		title, detail = "Mock failure", "See the mock's log."
+	default:
+		title, detail = http.StatusText(e.status), e.detailText()
 	}
-	cfg.VerifierConfigs = &vc
-	return cfg
+	return &hostedError{e.status, title, detail}
 }
 
 // completeHosted handles the camera page's form: POST
@@ -220,23 +179,8 @@ func (s *Server) completeHosted(w http.ResponseWriter, r *http.Request) {
 // result when the verification has no redirect URL for the outcome.
 func (s *Server) finishHosted(w http.ResponseWriter, r *http.Request, id uuid.UUID, spec SubjectSpec) {
 	done, err := s.CompleteSession(id, spec)
-	switch {
-	case errors.Is(err, ErrSessionNotFound):
-		s.hostedFail(w, &hostedError{http.StatusNotFound, "Session not found", err.Error()})
-		return
-	case errors.Is(err, ErrSessionCompleted):
-		s.hostedFail(w, &hostedError{http.StatusConflict, "Session already completed", "A session completes once; start a new one from a new link."})
-		return
-	case errors.Is(err, ErrBadSubject):
-		s.hostedFail(w, &hostedError{http.StatusBadRequest, "Bad subject", err.Error()})
-		return
-	case errors.Is(err, errStorage):
-		s.hostedFail(w, &hostedError{http.StatusServiceUnavailable, "Storage unavailable", "The mock could not write its data directory; nothing was changed."})
-		s.log.Error("complete hosted session", "error", err)
-		return
-	case err != nil:
-		s.hostedFail(w, &hostedError{http.StatusInternalServerError, "Mock failure", "See the mock's log."})
-		s.log.Error("complete hosted session", "error", err)
+	if err != nil {
+		s.hostedFail(w, s.hostedFailure(err, "", ""))
 		return
 	}
 	if done.RedirectURL != "" {

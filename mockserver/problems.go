@@ -11,14 +11,68 @@ import (
 	"strings"
 
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/signing"
 )
 
-// apiError is the mock's one application error: an HTTP status and, for each offending field,
-// the rules it broke. Handlers return it; writeProblem turns it into the API's error body.
+// fieldErrors is the mock's one field-error type: each offending field (a dotted JSON path, a
+// parameter or a header name) with the rules it broke. The rules, the subject and fault checks
+// and the control API all report it; problemFor answers it as a 400 whose `errors` object is
+// this map, as ASP.NET's model validation does.
+type fieldErrors map[string][]string
+
+// add records that field broke rule (once, however often the rule is checked).
+func (f *fieldErrors) add(field, rule string) {
+	if *f == nil {
+		*f = fieldErrors{}
+	}
+	if slices.Contains((*f)[field], rule) {
+		return
+	}
+	(*f)[field] = append((*f)[field], rule)
+}
+
+// err returns f as an error, or nil when no field broke a rule.
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
+// Error lists the fields in order with their rules: "name: must not be blank".
+func (f fieldErrors) Error() string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+strings.Join(f[k], "; "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// within names each field of f inside prefix: "preset" within "[1]" is "[1].preset".
+func (f fieldErrors) within(prefix string) fieldErrors {
+	out := make(fieldErrors, len(f))
+	for k, rules := range f {
+		out[prefix+"."+k] = rules
+	}
+	return out
+}
+
+// fieldError is one field that broke one rule.
+func fieldError(field, rule string) fieldErrors { return fieldErrors{field: {rule}} }
+
+// apiError is an answer whose status the HTTP layer itself decides (an unknown path, a missing
+// credential, an unreadable body, an injected fault), with the fields at fault when it has any.
+// Rules and the store never build one: they return fieldErrors and store errors, and problemFor
+// decides their status.
 type apiError struct {
 	status int
-	detail string              // optional; derived from fields when empty
-	fields map[string][]string // field (dotted JSON path, parameter or header name) → rules
+	detail string      // optional; derived from fields when empty
+	fields fieldErrors // field → rules
 }
 
 func (e *apiError) Error() string { return e.detailText() }
@@ -27,49 +81,50 @@ func (e *apiError) detailText() string {
 	if e.detail != "" {
 		return e.detail
 	}
-	keys := make([]string, 0, len(e.fields))
-	for k := range e.fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+": "+strings.Join(e.fields[k], "; "))
-	}
-	return strings.Join(parts, "; ")
+	return e.fields.Error()
 }
 
-// add records that field broke rule (once, however often the rule is checked).
-func (e *apiError) add(field, rule string) {
-	if e.fields == nil {
-		e.fields = map[string][]string{}
-	}
-	if slices.Contains(e.fields[field], rule) {
-		return
-	}
-	e.fields[field] = append(e.fields[field], rule)
-}
+// add records that field broke rule.
+func (e *apiError) add(field, rule string) { e.fields.add(field, rule) }
 
-func fieldError(status int, field, rule string) *apiError {
-	e := &apiError{status: status}
-	e.add(field, rule)
-	return e
-}
-
-func badRequest(field, rule string) *apiError { return fieldError(http.StatusBadRequest, field, rule) }
-
-func notFound(field, detail string) *apiError {
-	return &apiError{status: http.StatusNotFound, detail: field + ": " + detail}
-}
-
-func conflict(field, rule, detail string) *apiError {
-	e := fieldError(http.StatusConflict, field, rule)
-	e.detail = field + ": " + detail
-	return e
+func badRequest(field, rule string) *apiError {
+	return &apiError{status: http.StatusBadRequest, fields: fieldError(field, rule)}
 }
 
 func unauthorized(detail string) *apiError {
 	return &apiError{status: http.StatusUnauthorized, detail: "Authorization: " + detail}
+}
+
+// storageDetail is what a client reads when the data directory could not be written. Every store
+// write is one transaction made before memory changes, so a failed write changes nothing.
+const storageDetail = "storage: the mock could not write its data directory; nothing was changed"
+
+// problemFor is the one place an error gets its status: store errors by their kind (not found
+// 404, conflict 409, storage failure 503), field errors (the mock's own, and the signing
+// package's RuleError) 400, an *apiError its own status. Anything else is the mock's own fault, a
+// 500 that tells the client nothing internal; internal reports whether err was that.
+func problemFor(err error) (e *apiError, internal bool) {
+	var (
+		ae *apiError
+		se *storeError
+		fe fieldErrors
+		re *signing.RuleError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae, false
+	case errors.Is(err, errStorage):
+		return &apiError{status: http.StatusServiceUnavailable, detail: storageDetail}, true
+	case errors.As(err, &se) && errors.Is(se.kind, errNotFound):
+		return &apiError{status: http.StatusNotFound, detail: se.field + ": " + se.detail}, false
+	case errors.As(err, &se) && errors.Is(se.kind, errConflict):
+		return &apiError{status: http.StatusConflict, detail: se.field + ": " + se.detail, fields: fieldError(se.field, se.rule)}, false
+	case errors.As(err, &fe):
+		return &apiError{status: http.StatusBadRequest, fields: fe}, false
+	case errors.As(err, &re):
+		return badRequest(re.Field, re.Rule), false
+	}
+	return &apiError{status: http.StatusInternalServerError, detail: "the mock failed to handle this request; see its log"}, true
 }
 
 // problemTypes are the RFC 9110 section links ASP.NET puts in `type` for each status.
@@ -106,22 +161,19 @@ func problem(e *apiError, r *http.Request) generated.ProblemDetails {
 		}
 	}
 	if len(e.fields) > 0 {
-		fields := e.fields
+		fields := map[string][]string(e.fields)
 		p.Errors = &fields
 	}
 	return p
 }
 
-// writeProblem answers err in the API's error format. Errors that are not *apiError are the
-// mock's own faults: they are logged and answered as a 500 without internal details.
+// writeProblem answers err in the API's error format, with the status problemFor gives it. The
+// mock's own faults and storage failures are logged with their cause, which the client never
+// sees.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
-	var e *apiError
-	if errors.Is(err, errStorage) {
-		s.log.ErrorContext(r.Context(), "storage failure", slog.String("path", r.URL.Path), slog.Any("error", err))
-		e = &apiError{status: http.StatusServiceUnavailable, detail: "storage: the mock could not write its data directory; nothing was changed"}
-	} else if !errors.As(err, &e) {
-		s.log.ErrorContext(r.Context(), "internal error", slog.String("path", r.URL.Path), slog.Any("error", err))
-		e = &apiError{status: http.StatusInternalServerError, detail: "the mock failed to handle this request; see its log"}
+	e, internal := problemFor(err)
+	if internal {
+		s.log.ErrorContext(r.Context(), "request failed", slog.Int("status", e.status), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	body, mErr := json.Marshal(problem(e, r))
 	if mErr != nil {

@@ -7,14 +7,17 @@ import (
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
-// The rules in this file are the checks openapi.yaml cannot express (they depend on another
-// field, or on trimming) and the documented defaults. They are pure: a configuration in, the
-// stored form or the problem out.
+// The mock's rules live in the rules*.go files, each stated once as a small pure function the
+// handlers call: this file has the checks openapi.yaml cannot express (they depend on another
+// field, or on trimming) and the documented defaults; rules_sessions.go a session's retention,
+// effective configuration and external id; rules_results.go result computation;
+// rules_redirect.go the hosted page's redirect. A configuration in, the stored form or the
+// broken rules (fieldErrors) out.
 
 const maxNameLength = 200
 
 // normalizeName trims the name and checks its length (1..200 characters after trimming).
-func normalizeName(field, name string, e *apiError) string {
+func normalizeName(field, name string, e *fieldErrors) string {
 	n := strings.TrimSpace(name)
 	switch l := len([]rune(n)); {
 	case l == 0:
@@ -26,7 +29,7 @@ func normalizeName(field, name string, e *apiError) string {
 }
 
 // checkHTTPURL requires an absolute http(s) URL with a host.
-func checkHTTPURL(field string, raw *string, e *apiError) {
+func checkHTTPURL(field string, raw *string, e *fieldErrors) {
 	if raw == nil {
 		return
 	}
@@ -45,7 +48,7 @@ func boolDefault(p **bool, def bool) {
 
 // normalizeVerifiers checks the verifier blocks and fills in their documented defaults: liveness
 // challenge Balanced and age direction Above. An omitted verifier stays omitted: it means Disabled.
-func normalizeVerifiers(field string, vc *generated.VerifierConfigs, e *apiError) {
+func normalizeVerifiers(field string, vc *generated.VerifierConfigs, e *fieldErrors) {
 	if vc == nil {
 		return
 	}
@@ -71,7 +74,7 @@ func normalizeVerifiers(field string, vc *generated.VerifierConfigs, e *apiError
 
 // normalizeConfig checks a verification configuration and returns it as it is stored and
 // returned: as sent, with every documented default filled in.
-func normalizeConfig(field string, c generated.VerificationConfig, e *apiError) generated.VerificationConfig {
+func normalizeConfig(field string, c generated.VerificationConfig, e *fieldErrors) generated.VerificationConfig {
 	normalizeVerifiers(join(field, "verifierConfigs"), c.VerifierConfigs, e)
 	if vc := c.VerifierConfigs; vc != nil {
 		if vc.CommonSettings == nil {
@@ -112,33 +115,4 @@ func normalizeConfig(field string, c generated.VerificationConfig, e *apiError) 
 	boolDefault(&so.AllowResultParameterOverrides, false)
 	boolDefault(&so.AllowRedirectOverrides, false)
 	return c
-}
-
-// overrideVerifiers applies a session's verifier blocks over the verification's: each block the
-// session gives replaces the verification's block of the same name. The caller decides whether
-// overrides are allowed at all.
-func overrideVerifiers(base *generated.VerifierConfigs, session *generated.VerifierConfigs) *generated.VerifierConfigs {
-	if session == nil {
-		return base
-	}
-	if base == nil {
-		return session
-	}
-	out := *base
-	if session.Liveness != nil {
-		out.Liveness = session.Liveness
-	}
-	if session.Age != nil {
-		out.Age = session.Age
-	}
-	if session.Gender != nil {
-		out.Gender = session.Gender
-	}
-	if session.FaceRecognition != nil {
-		out.FaceRecognition = session.FaceRecognition
-	}
-	if session.CommonSettings != nil {
-		out.CommonSettings = session.CommonSettings
-	}
-	return &out
 }

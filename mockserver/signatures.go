@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"context"
-	"errors"
 
 	"github.com/verifeye-twin/verifeye/generated"
 	"github.com/verifeye-twin/verifeye/signing"
@@ -21,7 +20,7 @@ func (h *handlers) CreateSignature(ctx context.Context, req generated.CreateSign
 	}
 	signed, err := h.s.signer.Create(req.Body.QueryString, acc.SigningSecret, settings, h.s.clock.Now(), h.s.ids.nonce)
 	if err != nil {
-		return nil, ruleProblem(err)
+		return nil, err // a *signing.RuleError names the field
 	}
 	return generated.CreateSignature200JSONResponse{
 		Signature: signed.Signature, SignedQueryString: signed.SignedQueryString,
@@ -35,16 +34,7 @@ func (h *handlers) ValidateSignature(ctx context.Context, req generated.Validate
 	result, err := h.s.signer.Validate(req.Body.QueryString, acc.SigningSecret, h.s.clock.Now(),
 		func(nonce string) bool { return h.s.store.nonceUsed(acc.ID, nonce) })
 	if err != nil {
-		return nil, ruleProblem(err)
+		return nil, err // a *signing.RuleError names the field
 	}
 	return generated.ValidateSignature200JSONResponse{Result: generated.ValidationResult(result)}, nil
-}
-
-// ruleProblem turns a signing rule error into a 400 naming its field; anything else is a fault.
-func ruleProblem(err error) error {
-	var re *signing.RuleError
-	if errors.As(err, &re) {
-		return badRequest(re.Field, re.Rule)
-	}
-	return err
 }

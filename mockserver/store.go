@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"errors"
 	"sort"
 	"sync"
 	"time"
@@ -9,17 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/verifeye-twin/verifeye/generated"
-)
-
-// SessionRetention is how long a session's result stays readable: get-session-result answers 404
-// for a session created longer ago than this.
-const SessionRetention = 7 * 24 * time.Hour
-
-var (
-	errNotFound         = errors.New("not found")
-	errNameTaken        = errors.New("name taken")
-	errNonceUsed        = errors.New("nonce already used")
-	errAlreadyCompleted = errors.New("session already completed")
 )
 
 // verificationRecord is a stored verification. Records are immutable once stored: an update
@@ -66,7 +54,8 @@ type accountData struct {
 }
 
 // store holds the state of every account behind one lock. Methods take the account id first; an
-// id of another account is simply not found.
+// id of another account is simply not found. A method that fails returns a store error
+// (store_errors.go) or a storage failure (errStorage), never a status: problemFor decides that.
 type store struct {
 	mu       sync.RWMutex
 	accounts map[string]*accountData
@@ -134,7 +123,7 @@ func (st *store) getVerification(acc string, id uuid.UUID) (*verificationRecord,
 			return v, nil
 		}
 	}
-	return nil, errNotFound
+	return nil, verificationNotFound(id)
 }
 
 func (st *store) verificationByName(acc, name string) (*verificationRecord, error) {
@@ -145,7 +134,7 @@ func (st *store) verificationByName(acc, name string) (*verificationRecord, erro
 			return d.verifications[id], nil
 		}
 	}
-	return nil, errNotFound
+	return nil, verificationNameNotFound(name)
 }
 
 // listVerifications returns the account's verifications in creation order.
@@ -164,13 +153,14 @@ func (st *store) listVerifications(acc string) []*verificationRecord {
 	return out
 }
 
-// createVerification stores a new verification named name, or fails with errNameTaken.
+// createVerification stores a new verification named name, or fails with a conflict when the
+// name is taken.
 func (st *store) createVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (*verificationRecord, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(acc)
 	if _, taken := d.byName[name]; taken {
-		return nil, errNameTaken
+		return nil, nameTaken(name)
 	}
 	return st.insertLocked(acc, d, id, name, cfg, now)
 }
@@ -207,17 +197,17 @@ func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg g
 }
 
 // updateVerification replaces the name and configuration of verification id. It fails with
-// errNotFound for an unknown id and errNameTaken when another verification has the new name.
+// not found for an unknown id and with a conflict when another verification has the new name.
 func (st *store) updateVerification(acc string, id uuid.UUID, name string, cfg generated.VerificationConfig, now time.Time) (*verificationRecord, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(acc)
 	old := d.verifications[id]
 	if old == nil {
-		return nil, errNotFound
+		return nil, verificationNotFound(id)
 	}
 	if other, taken := d.byName[name]; taken && other != id {
-		return nil, errNameTaken
+		return nil, nameTaken(name)
 	}
 	v := &verificationRecord{id: id, name: name, config: cfg, created: old.created, lastModified: now, seq: old.seq}
 	if err := st.persistLocked(func() []op { return []op{verificationOp(acc, v)} }); err != nil {
@@ -234,7 +224,7 @@ func (st *store) deleteVerification(acc string, id uuid.UUID) error {
 	defer st.mu.Unlock()
 	d := st.accounts[acc]
 	if d == nil || d.verifications[id] == nil {
-		return errNotFound
+		return verificationNotFound(id)
 	}
 	if err := st.persistLocked(func() []op { return []op{deleteVerificationOp(acc, id)} }); err != nil {
 		return err
@@ -251,7 +241,7 @@ func (st *store) verificationAnyAccount(id uuid.UUID) (string, *verificationReco
 	defer st.mu.RUnlock()
 	acc, ok := st.verificationOwner[id]
 	if !ok {
-		return "", nil, errNotFound
+		return "", nil, verificationNotFound(id)
 	}
 	return acc, st.accounts[acc].verifications[id], nil
 }
@@ -273,14 +263,14 @@ func (st *store) addSessionLocked(s *sessionRecord) {
 
 // startSession stores a session started from a hosted-page link, consuming its nonce (when it
 // has one) in the same step: of any number of concurrent starts with one nonce, exactly one
-// succeeds and the others get errNonceUsed.
+// succeeds and the others fail with a conflict that is errNonceUsed.
 func (st *store) startSession(s *sessionRecord, nonce string) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(s.account)
 	if nonce != "" {
 		if _, used := d.nonces[nonce]; used {
-			return errNonceUsed
+			return nonceUsed()
 		}
 	}
 	err := st.persistLocked(func() []op {
@@ -302,21 +292,21 @@ func (st *store) startSession(s *sessionRecord, nonce string) error {
 
 // completeSession gives session id its result, computed by compute while the lock is held so
 // that the face collections and the result change together. A session completes once; a second
-// completion fails with errAlreadyCompleted and changes nothing.
+// completion fails with a conflict that is ErrSessionCompleted and changes nothing.
 func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessionRecord, faceIndex) generated.SessionResult) (sessionRecord, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	acc, ok := st.sessionOwner[id]
 	if !ok {
-		return sessionRecord{}, errNotFound
+		return sessionRecord{}, sessionNotFound(id)
 	}
 	d := st.accounts[acc]
 	s := d.sessions[id]
 	if !sessionReadable(s.created, now) {
-		return sessionRecord{}, errNotFound
+		return sessionRecord{}, sessionNotFound(id)
 	}
 	if s.result != nil {
-		return *s, errAlreadyCompleted
+		return *s, sessionCompleted(id)
 	}
 	// With a disk, faces are indexed into copies, written with the result, and only then made
 	// current, so a failed write leaves the collections as they were.
@@ -378,19 +368,13 @@ func (st *store) getSession(acc string, id uuid.UUID, now time.Time) (sessionRec
 	defer st.mu.RUnlock()
 	d := st.accounts[acc]
 	if d == nil {
-		return sessionRecord{}, errNotFound
+		return sessionRecord{}, sessionNotFound(id)
 	}
 	s := d.sessions[id]
 	if s == nil || !sessionReadable(s.created, now) {
-		return sessionRecord{}, errNotFound
+		return sessionRecord{}, sessionNotFound(id)
 	}
 	return *s, nil
-}
-
-// sessionReadable reports whether a session created at created is still within the retention
-// window at now.
-func sessionReadable(created, now time.Time) bool {
-	return now.Sub(created) <= SessionRetention
 }
 
 // nonceUsed reports whether a started session has consumed the account's nonce.

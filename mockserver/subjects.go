@@ -59,33 +59,28 @@ func PresetNames() []string {
 	return names
 }
 
-// fieldErr is a rule a field of a control-API value broke.
-type fieldErr struct{ field, rule string }
-
-func (f *fieldErr) Error() string { return f.field + ": " + f.rule }
-
 // check reports the first problem with the spec, naming the field.
-func (sp SubjectSpec) check() *fieldErr {
+func (sp SubjectSpec) check() fieldErrors {
 	if sp.Preset == "" && sp.Subject == nil {
-		return &fieldErr{"preset", fmt.Sprintf(`give "preset" (one of %s) or "subject"`, strings.Join(PresetNames(), ", "))}
+		return fieldError("preset", fmt.Sprintf(`give "preset" (one of %s) or "subject"`, strings.Join(PresetNames(), ", ")))
 	}
 	if sp.Preset != "" {
 		if _, ok := Presets[sp.Preset]; !ok {
-			return &fieldErr{"preset", fmt.Sprintf("must be one of %s (got %q)", strings.Join(PresetNames(), ", "), sp.Preset)}
+			return fieldError("preset", fmt.Sprintf("must be one of %s (got %q)", strings.Join(PresetNames(), ", "), sp.Preset))
 		}
 	}
 	if s := sp.Subject; s != nil {
 		if s.Age != nil && (math.IsNaN(*s.Age) || *s.Age < 0 || *s.Age > 130) {
-			return &fieldErr{"subject.age", "must be between 0 and 130"}
+			return fieldError("subject.age", "must be between 0 and 130")
 		}
 		if s.Gender != nil && *s.Gender != "Male" && *s.Gender != "Female" {
-			return &fieldErr{"subject.gender", fmt.Sprintf("must be Male or Female (got %q)", *s.Gender)}
+			return fieldError("subject.gender", fmt.Sprintf("must be Male or Female (got %q)", *s.Gender))
 		}
 		if s.FaceCount != nil && (*s.FaceCount < 0 || *s.FaceCount > 20) {
-			return &fieldErr{"subject.faceCount", "must be between 0 and 20"}
+			return fieldError("subject.faceCount", "must be between 0 and 20")
 		}
 		if s.Face != nil && strings.TrimSpace(*s.Face) == "" {
-			return &fieldErr{"subject.face", "must not be blank"}
+			return fieldError("subject.face", "must not be blank")
 		}
 	}
 	return nil

@@ -2,38 +2,22 @@ package mockserver
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/http"
-
-	"github.com/google/uuid"
 
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
 // verificationInput checks a name and configuration and returns their stored form.
 func verificationInput(name string, cfg generated.VerificationConfig) (string, generated.VerificationConfig, error) {
-	e := &apiError{status: http.StatusBadRequest}
-	n := normalizeName("name", name, e)
-	c := normalizeConfig("verificationConfig", cfg, e)
-	if len(e.fields) > 0 {
-		return "", c, e
-	}
-	return n, c, nil
-}
-
-func nameConflict(name string) error {
-	return conflict("name", "must be unique within the account", fmt.Sprintf("a verification named %q already exists", name))
-}
-
-func verificationNotFound(id uuid.UUID) error {
-	return notFound("verificationId", fmt.Sprintf("no verification %s", id))
+	var e fieldErrors
+	n := normalizeName("name", name, &e)
+	c := normalizeConfig("verificationConfig", cfg, &e)
+	return n, c, e.err()
 }
 
 func (h *handlers) GetVerification(ctx context.Context, req generated.GetVerificationRequestObject) (generated.GetVerificationResponseObject, error) {
 	v, err := h.s.store.getVerification(accountFrom(ctx).ID, req.Params.VerificationId)
 	if err != nil {
-		return nil, verificationNotFound(req.Params.VerificationId)
+		return nil, err
 	}
 	return generated.GetVerification200JSONResponse{Verification: v.wire()}, nil
 }
@@ -53,9 +37,6 @@ func (h *handlers) CreateVerification(ctx context.Context, req generated.CreateV
 		return nil, err
 	}
 	v, err := h.s.store.createVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
-	if errors.Is(err, errNameTaken) {
-		return nil, nameConflict(name)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -80,12 +61,7 @@ func (h *handlers) UpdateVerification(ctx context.Context, req generated.UpdateV
 		return nil, err
 	}
 	v, err := h.s.store.updateVerification(accountFrom(ctx).ID, req.Body.VerificationId, name, cfg, h.s.clock.Now())
-	switch {
-	case errors.Is(err, errNotFound):
-		return nil, verificationNotFound(req.Body.VerificationId)
-	case errors.Is(err, errNameTaken):
-		return nil, nameConflict(name)
-	case err != nil:
+	if err != nil {
 		return nil, err
 	}
 	return generated.UpdateVerification200JSONResponse{VerificationId: v.id}, nil
@@ -93,7 +69,7 @@ func (h *handlers) UpdateVerification(ctx context.Context, req generated.UpdateV
 
 func (h *handlers) DeleteVerification(ctx context.Context, req generated.DeleteVerificationRequestObject) (generated.DeleteVerificationResponseObject, error) {
 	if err := h.s.store.deleteVerification(accountFrom(ctx).ID, req.Params.VerificationId); err != nil {
-		return nil, verificationNotFound(req.Params.VerificationId)
+		return nil, err
 	}
 	return generated.DeleteVerification200Response{}, nil
 }

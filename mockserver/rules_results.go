@@ -31,12 +31,6 @@ type sessionInput struct {
 // the subject, as the rules in docs/result-computation.md describe, indexing faces into faces.
 func computeResult(in sessionInput, subj resolvedSubject, faces faceIndex) generated.SessionResult {
 	res := generated.SessionResult{VerificationSessionId: in.id}
-	reasons := []generated.FailedReason{}
-	fail := func(r generated.FailedReason) { reasons = append(reasons, r) }
-	var vc generated.VerifierConfigs
-	if in.config.VerifierConfigs != nil {
-		vc = *in.config.VerifierConfigs
-	}
 	faceCount := int32(subj.faceCount)
 	res.TotalFaceCount = &faceCount
 	if in.externalID != "" {
@@ -49,67 +43,22 @@ func computeResult(in sessionInput, subj resolvedSubject, faces faceIndex) gener
 		}
 		res.CustomInputParameters = &ci
 	}
-
 	notExecuted := generated.VerifierResultNotExecuted
 	res.LivenessVerificationResult = ptr(notExecuted)
 	res.AgeVerificationResult = ptr(notExecuted)
 	res.GenderVerificationResult = ptr(notExecuted)
 	res.FaceRecognitionResult = ptr(notExecuted)
 
-	verdict := func(ok bool, reason generated.FailedReason) *generated.VerifierResult {
-		if ok {
-			return ptr(generated.VerifierResultPass)
-		}
-		fail(reason)
-		return ptr(generated.VerifierResultFail)
-	}
-	livenessOn := vc.Liveness != nil && vc.Liveness.Type == generated.LivenessTypeVerification
-	ageType := generated.AgeTypeDisabled
-	if vc.Age != nil {
-		ageType = vc.Age.Type
-	}
-	genderOn := vc.Gender != nil && vc.Gender.Type == generated.GenderTypeCalculationOnly
-	frType := generated.FaceRecognitionTypeDisabled
-	collection := ""
-	if fr := vc.FaceRecognition; fr != nil && fr.CollectionId != nil {
-		frType, collection = fr.Type, *fr.CollectionId
-	}
-	failOnMultiple := vc.CommonSettings != nil && vc.CommonSettings.FailOnMultipleFacesDetected != nil && *vc.CommonSettings.FailOnMultipleFacesDetected
-
+	v := verifiersOf(in.config)
+	reasons := []generated.FailedReason{}
 	switch {
 	case subj.faceCount == 0:
-		// Nothing to look at: every verifier that gives a verdict fails, calculations give nothing.
-		fail(generated.NoFace)
-		if livenessOn {
-			res.LivenessVerificationResult = ptr(generated.VerifierResultFail)
-		}
-		if ageType == generated.AgeTypeThresholdVerification {
-			res.AgeVerificationResult = ptr(generated.VerifierResultFail)
-		}
-		switch frType {
-		case generated.FaceRecognitionTypeDuplicateVerification, generated.FaceRecognitionTypeUniqueMatchVerification, generated.FaceRecognitionTypeMatchVerification:
-			res.FaceRecognitionResult = ptr(generated.VerifierResultFail)
-		}
-	case subj.faceCount > 1 && failOnMultiple:
+		reasons = v.noFace(&res)
+	case subj.faceCount > 1 && v.failOnMultiple:
 		// The session is refused before any verifier runs, and nothing is indexed.
-		fail(generated.MultipleFaces)
+		reasons = append(reasons, generated.MultipleFaces)
 	default:
-		if livenessOn {
-			res.LivenessVerificationResult = verdict(subj.live, generated.LivenessFailed)
-		}
-		switch ageType {
-		case generated.AgeTypeThresholdVerification:
-			res.EstimatedAge = ptr(subj.age)
-			res.AgeVerificationResult = verdict(agePasses(subj.age, vc.Age), generated.AgeVerificationFailed)
-		case generated.AgeTypeCalculationOnly:
-			res.EstimatedAge = ptr(subj.age)
-		}
-		if genderOn {
-			res.EstimatedGender = ptr(generated.Gender(subj.gender))
-		}
-		if frType != generated.FaceRecognitionTypeDisabled {
-			res.FaceRecognitionResult, res.FaceId = recognize(frType, collection, in.externalID, subj.face, faces, fail)
-		}
+		reasons = v.run(&res, in.externalID, subj, faces)
 	}
 	res.VerificationFailedReasons = &reasons
 	res.VerificationResult = generated.SessionStatusPass
@@ -117,6 +66,87 @@ func computeResult(in sessionInput, subj resolvedSubject, faces faceIndex) gener
 		res.VerificationResult = generated.SessionStatusFail
 	}
 	return res
+}
+
+// verifiers is what an effective configuration asks of each verifier; an omitted verifier is
+// Disabled.
+type verifiers struct {
+	livenessOn     bool
+	ageType        generated.AgeType
+	age            *generated.AgeConfig
+	genderOn       bool
+	frType         generated.FaceRecognitionType
+	collection     string
+	failOnMultiple bool
+}
+
+func verifiersOf(cfg generated.VerificationConfig) verifiers {
+	var vc generated.VerifierConfigs
+	if cfg.VerifierConfigs != nil {
+		vc = *cfg.VerifierConfigs
+	}
+	v := verifiers{
+		livenessOn: vc.Liveness != nil && vc.Liveness.Type == generated.LivenessTypeVerification,
+		ageType:    generated.AgeTypeDisabled,
+		age:        vc.Age,
+		genderOn:   vc.Gender != nil && vc.Gender.Type == generated.GenderTypeCalculationOnly,
+		frType:     generated.FaceRecognitionTypeDisabled,
+		failOnMultiple: vc.CommonSettings != nil && vc.CommonSettings.FailOnMultipleFacesDetected != nil &&
+			*vc.CommonSettings.FailOnMultipleFacesDetected,
+	}
+	if vc.Age != nil {
+		v.ageType = vc.Age.Type
+	}
+	if fr := vc.FaceRecognition; fr != nil && fr.CollectionId != nil {
+		v.frType, v.collection = fr.Type, *fr.CollectionId
+	}
+	return v
+}
+
+// noFace is a session with nothing to look at: every verifier that gives a verdict fails,
+// calculations give nothing.
+func (v verifiers) noFace(res *generated.SessionResult) []generated.FailedReason {
+	if v.livenessOn {
+		res.LivenessVerificationResult = ptr(generated.VerifierResultFail)
+	}
+	if v.ageType == generated.AgeTypeThresholdVerification {
+		res.AgeVerificationResult = ptr(generated.VerifierResultFail)
+	}
+	switch v.frType {
+	case generated.FaceRecognitionTypeDuplicateVerification, generated.FaceRecognitionTypeUniqueMatchVerification, generated.FaceRecognitionTypeMatchVerification:
+		res.FaceRecognitionResult = ptr(generated.VerifierResultFail)
+	}
+	return []generated.FailedReason{generated.NoFace}
+}
+
+// run runs each enabled verifier on the subject and returns the reasons the session failed.
+func (v verifiers) run(res *generated.SessionResult, externalID string, subj resolvedSubject, faces faceIndex) []generated.FailedReason {
+	reasons := []generated.FailedReason{}
+	fail := func(r generated.FailedReason) { reasons = append(reasons, r) }
+	verdict := func(ok bool, reason generated.FailedReason) *generated.VerifierResult {
+		if ok {
+			return ptr(generated.VerifierResultPass)
+		}
+		fail(reason)
+		return ptr(generated.VerifierResultFail)
+	}
+	if v.livenessOn {
+		res.LivenessVerificationResult = verdict(subj.live, generated.LivenessFailed)
+	}
+	switch v.ageType {
+	case generated.AgeTypeThresholdVerification:
+		res.EstimatedAge = ptr(subj.age)
+		res.AgeVerificationResult = verdict(agePasses(subj.age, v.age), generated.AgeVerificationFailed)
+	case generated.AgeTypeCalculationOnly:
+		res.EstimatedAge = ptr(subj.age)
+	}
+	if v.genderOn {
+		res.EstimatedGender = ptr(generated.Gender(subj.gender))
+	}
+	if v.frType != generated.FaceRecognitionTypeDisabled {
+		res.FaceRecognitionResult, res.FaceId = recognize(v.frType, v.collection, externalID, subj.face, faces, fail)
+	}
+	return reasons
 }
 
 // agePasses applies an age threshold: Above passes an age at or above it, Below an age under it.

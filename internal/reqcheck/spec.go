@@ -3,10 +3,10 @@
 // plain Go values. The mock validates requests against these values instead of parsing the spec
 // when it starts, which keeps kin-openapi (and its start-up cost) out of the mock's binary.
 //
-// requestspec.gen.go is written by internal/cmd/requestspecgen from openapi.yaml (`go generate
+// gen.go is written by internal/cmd/requestspecgen from openapi.yaml (`go generate
 // ./...`). The generator accepts only the schema keywords the Schema type below can express and
 // fails on any other, so the spec cannot grow a rule the mock would silently skip.
-package requestspec
+package reqcheck
 
 // Operation is one operation of openapi.yaml.
 type Operation struct {

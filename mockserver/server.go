@@ -129,40 +129,15 @@ func New(opts Options) (*Server, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
-	accounts := opts.Accounts
-	if len(accounts) == 0 {
-		accounts = []Account{{ID: DevAccountID, APIKeys: []string{DevAPIKey}}}
+	accs, err := accountsWithDefaults(opts.Accounts)
+	if err != nil {
+		return nil, err
 	}
-	var accs []*Account
-	for i, a := range accounts {
-		a, err := a.withDefaults()
-		if err != nil {
-			return nil, fmt.Errorf("account %d: %w", i+1, err)
-		}
-		accs = append(accs, &a)
-	}
-	tokenKey := tokenKeyFrom(s.ids)
-	boot := uint64(0)
-	if opts.DataDir != "" {
-		d, err := openDisk(opts.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		if boot, tokenKey, err = d.boot(tokenKey); err == nil {
-			err = d.load(s.store)
-		}
-		if err != nil {
-			d.close()
-			return nil, fmt.Errorf("data dir %s: %w", opts.DataDir, err)
-		}
-		s.store.disk = d
-		if boot > 0 {
-			s.ids = newIDs(opts.Seed, boot)
-			s.requestIDs = newRequestIDs(opts.Seed, boot)
-		}
+	boot, tokenKey, err := s.openDataDir(opts.DataDir, opts.Seed)
+	if err != nil {
+		return nil, err
 	}
 	s.faker = newSubjectFaker(opts.Seed + boot*0x9E3779B97F4A7C15)
-	var err error
 	if s.auth, err = newAuthenticator(accs, tokenKey, s.clock); err != nil {
 		s.closeDisk()
 		return nil, err
@@ -180,6 +155,52 @@ func New(opts Options) (*Server, error) {
 		s.journal.clear() // loading the start state is not the users' traffic
 	}
 	return s, nil
+}
+
+// accountsWithDefaults is accounts with their defaults filled in; none gives the development
+// account.
+func accountsWithDefaults(accounts []Account) ([]*Account, error) {
+	if len(accounts) == 0 {
+		accounts = []Account{{ID: DevAccountID, APIKeys: []string{DevAPIKey}}}
+	}
+	var accs []*Account
+	for i, a := range accounts {
+		a, err := a.withDefaults()
+		if err != nil {
+			return nil, fmt.Errorf("account %d: %w", i+1, err)
+		}
+		accs = append(accs, &a)
+	}
+	return accs, nil
+}
+
+// openDataDir opens the data directory dir (when set) and loads its state into the store. It
+// returns how many times a mock has started on dir before (0 for a new or no directory; the ids
+// of a later run then differ from an earlier one's) and the token-signing key, which a data
+// directory keeps across restarts.
+func (s *Server) openDataDir(dir string, seed uint64) (uint64, []byte, error) {
+	tokenKey := tokenKeyFrom(s.ids)
+	if dir == "" {
+		return 0, tokenKey, nil
+	}
+	d, err := openDisk(dir)
+	if err != nil {
+		return 0, nil, err
+	}
+	boot, tokenKey, err := d.boot(tokenKey)
+	if err == nil {
+		err = d.load(s.store)
+	}
+	if err != nil {
+		d.close()
+		return 0, nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	s.store.disk = d
+	if boot > 0 {
+		s.ids = newIDs(seed, boot)
+		s.requestIDs = newRequestIDs(seed, boot)
+	}
+	return boot, tokenKey, nil
 }
 
 // Close stops the webhook workers after the queued deliveries are made and closes the data

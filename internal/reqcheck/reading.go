@@ -31,9 +31,9 @@ import (
 //     AllowReadingFromString does.
 //
 // The same stack's other reading rules are where the mock reads those parts of a request: paths
-// in any letter case or with one trailing slash, and 405 for HEAD (server.go, routedPath and
-// notFound), application/*+json bodies and a skipped UTF-8 byte order mark (validation.go,
-// readBody), and a 401 for two Authorization headers (accounts.go, requireAuth).
+// in any letter case or with one trailing slash, and 405 for HEAD (mockserver/routing.go, route and
+// notFound), application/*+json bodies and a skipped UTF-8 byte order mark (body.go,
+// readBody), and a 401 for two Authorization headers (mockserver/accounts.go, requireAuth).
 //
 // Matching a name to the spec's is ordinal and case-insensitive, as .NET's OrdinalIgnoreCase is:
 // each character upper-cased on its own. Every respelt name, value or path is named in the

@@ -22,8 +22,8 @@ import (
 // The reference for the mock's request validation: kin-openapi's openapi3filter.ValidateRequest
 // on the embedded openapi.yaml, with the options the mock used when it validated through
 // kin-openapi at run time, and the same wording of its errors. The mock now checks requests
-// against rules compiled from the spec (generated/requestspec); the tests and fuzzers of
-// validation_bench_test.go run both on the same requests and fail on any difference in outcome,
+// against rules compiled from the spec (spec.gen.go); the tests and fuzzers of
+// check_test.go run both on the same requests and fail on any difference in outcome,
 // problem, unknown fields or bound body.
 
 // kinUUIDPattern accepts any canonical UUID (the vendor's example id is not RFC 4122).

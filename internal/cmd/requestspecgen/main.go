@@ -1,10 +1,10 @@
 // Command requestspecgen compiles the request rules of openapi.yaml into Go values
-// (generated/requestspec/requestspec.gen.go), which the mock validates requests against without
+// (internal/reqcheck/spec.gen.go), which the mock validates requests against without
 // parsing the spec at run time. It runs from `go generate ./...`:
 //
-//	go run ../internal/cmd/requestspecgen -o requestspec/requestspec.gen.go ../openapi.yaml
+//	go run ../cmd/requestspecgen -o spec.gen.go ../../openapi.yaml
 //
-// It fails on any schema keyword, parameter kind or media type that requestspec.Schema cannot
+// It fails on any schema keyword, parameter kind or media type that reqcheck.Schema cannot
 // express, naming where it is, rather than dropping a rule the mock would then not check.
 package main
 
@@ -76,57 +76,9 @@ func generate(specPath, controlPath string, controlNames []string) ([]byte, erro
 			if slices.Contains(op.Tags, hostedTag) {
 				continue
 			}
-			where := method + " " + path
-			if op.OperationID == "" {
-				return nil, fmt.Errorf("%s: no operationId", where)
+			if err := g.operation(&ops, doc, method, path, op); err != nil {
+				return nil, err
 			}
-			security := doc.Security
-			if op.Security != nil {
-				security = *op.Security
-			}
-			authenticated := false
-			for _, req := range security {
-				if len(req) > 0 {
-					authenticated = true
-				}
-			}
-			fmt.Fprintf(&ops, "{\nID: %q,\nMethod: %q,\nPath: %q,\nAuthenticated: %t,\n", op.OperationID, method, path, authenticated)
-			if len(op.Parameters) > 0 {
-				ops.WriteString("Params: []Param{\n")
-				for _, ref := range op.Parameters {
-					p := ref.Value
-					pw := where + " parameter " + p.Name
-					if p.In != openapi3.ParameterInQuery || p.Content != nil || p.AllowEmptyValue ||
-						(p.Style != "" && p.Style != openapi3.SerializationForm) || (p.Explode != nil && !*p.Explode) || p.Schema == nil {
-						return nil, fmt.Errorf("%s: only form-style, exploded query parameters with a schema are supported", pw)
-					}
-					s, err := g.schema(p.Schema, pw)
-					if err != nil {
-						return nil, err
-					}
-					if s.typ == "object" {
-						return nil, fmt.Errorf("%s: object parameters are not supported", pw)
-					}
-					fmt.Fprintf(&ops, "{Name: %q, Required: %t, Schema: %s},\n", p.Name, p.Required, s.expr)
-				}
-				ops.WriteString("},\n")
-			}
-			if op.RequestBody != nil {
-				rb := op.RequestBody.Value
-				if len(rb.Content) != 1 || rb.Content["application/json"] == nil {
-					return nil, fmt.Errorf("%s: a request body must have application/json content only", where)
-				}
-				mt := rb.Content["application/json"]
-				if len(mt.Encoding) > 0 || mt.Schema == nil {
-					return nil, fmt.Errorf("%s: the request body needs a schema and no encoding", where)
-				}
-				s, err := g.schema(mt.Schema, where+" body")
-				if err != nil {
-					return nil, err
-				}
-				fmt.Fprintf(&ops, "Body: &Body{Required: %t, Schema: %s},\n", rb.Required, s.expr)
-			}
-			ops.WriteString("},\n")
 		}
 	}
 
@@ -143,25 +95,9 @@ func generate(specPath, controlPath string, controlNames []string) ([]byte, erro
 	}
 	b.WriteString("}\n\n")
 	if controlPath != "" {
-		cdoc, err := load(controlPath)
-		if err != nil {
+		if err := g.controlSchemas(&b, controlPath, controlNames); err != nil {
 			return nil, err
 		}
-		cg := &gen{named: map[string]string{}, prefix: "controlSchema", decls: g.decls}
-		b.WriteString("// ControlSchemas are component schemas of the mock's control API (mockserver/control-openapi.yaml), by name.\n")
-		b.WriteString("var ControlSchemas = map[string]*Schema{\n")
-		for _, name := range controlNames {
-			ref := cdoc.Components.Schemas[name]
-			if ref == nil {
-				return nil, fmt.Errorf("%s has no component schema %s", controlPath, name)
-			}
-			c, err := cg.schema(&openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: ref.Value}, name)
-			if err != nil {
-				return nil, err
-			}
-			fmt.Fprintf(&b, "%q: %s,\n", name, c.expr)
-		}
-		b.WriteString("}\n\n")
 	}
 	names := make([]string, 0, len(g.decls))
 	for n := range g.decls {
@@ -172,6 +108,87 @@ func generate(specPath, controlPath string, controlNames []string) ([]byte, erro
 		fmt.Fprintf(&b, "%s\n\n", g.decls[n])
 	}
 	return format.Source(b.Bytes())
+}
+
+// controlSchemas writes ControlSchemas, the component schemas names of the control API's spec at
+// controlPath, into b.
+func (g *gen) controlSchemas(b *bytes.Buffer, controlPath string, names []string) error {
+	cdoc, err := load(controlPath)
+	if err != nil {
+		return err
+	}
+	cg := &gen{named: map[string]string{}, prefix: "controlSchema", decls: g.decls}
+	b.WriteString("// ControlSchemas are component schemas of the mock's control API (mockserver/control-openapi.yaml), by name.\n")
+	b.WriteString("var ControlSchemas = map[string]*Schema{\n")
+	for _, name := range names {
+		ref := cdoc.Components.Schemas[name]
+		if ref == nil {
+			return fmt.Errorf("%s has no component schema %s", controlPath, name)
+		}
+		c, err := cg.schema(&openapi3.SchemaRef{Ref: "#/components/schemas/" + name, Value: ref.Value}, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "%q: %s,\n", name, c.expr)
+	}
+	b.WriteString("}\n\n")
+	return nil
+}
+
+// operation writes the Operation value of the operation op at method and path into ops.
+func (g *gen) operation(ops *bytes.Buffer, doc *openapi3.T, method, path string, op *openapi3.Operation) error {
+	where := method + " " + path
+	if op.OperationID == "" {
+		return fmt.Errorf("%s: no operationId", where)
+	}
+	security := doc.Security
+	if op.Security != nil {
+		security = *op.Security
+	}
+	authenticated := false
+	for _, req := range security {
+		if len(req) > 0 {
+			authenticated = true
+		}
+	}
+	fmt.Fprintf(ops, "{\nID: %q,\nMethod: %q,\nPath: %q,\nAuthenticated: %t,\n", op.OperationID, method, path, authenticated)
+	if len(op.Parameters) > 0 {
+		ops.WriteString("Params: []Param{\n")
+		for _, ref := range op.Parameters {
+			p := ref.Value
+			pw := where + " parameter " + p.Name
+			if p.In != openapi3.ParameterInQuery || p.Content != nil || p.AllowEmptyValue ||
+				(p.Style != "" && p.Style != openapi3.SerializationForm) || (p.Explode != nil && !*p.Explode) || p.Schema == nil {
+				return fmt.Errorf("%s: only form-style, exploded query parameters with a schema are supported", pw)
+			}
+			s, err := g.schema(p.Schema, pw)
+			if err != nil {
+				return err
+			}
+			if s.typ == "object" {
+				return fmt.Errorf("%s: object parameters are not supported", pw)
+			}
+			fmt.Fprintf(ops, "{Name: %q, Required: %t, Schema: %s},\n", p.Name, p.Required, s.expr)
+		}
+		ops.WriteString("},\n")
+	}
+	if op.RequestBody != nil {
+		rb := op.RequestBody.Value
+		if len(rb.Content) != 1 || rb.Content["application/json"] == nil {
+			return fmt.Errorf("%s: a request body must have application/json content only", where)
+		}
+		mt := rb.Content["application/json"]
+		if len(mt.Encoding) > 0 || mt.Schema == nil {
+			return fmt.Errorf("%s: the request body needs a schema and no encoding", where)
+		}
+		s, err := g.schema(mt.Schema, where+" body")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(ops, "Body: &Body{Required: %t, Schema: %s},\n", rb.Required, s.expr)
+	}
+	ops.WriteString("},\n")
+	return nil
 }
 
 type gen struct {

@@ -24,14 +24,12 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 		op := &reqcheck.Operations[i]
 		specs[op.Method+" "+op.Path] = op
 	}
-	s.routes = map[string]*reqcheck.Checker{}
 	mux := http.NewServeMux()
 	for _, rt := range apiRoutes {
 		v, err := reqcheck.New(specs[rt.pattern], maxBody)
 		if err != nil {
 			return nil, err
 		}
-		s.routes[rt.pattern] = v
 		serve := rt.serve
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(api, w, r) })
 		mux.Handle(rt.pattern, s.withFaults(rt.id, s.requireAuth(rt, s.checked(v, h))))

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/verifeye-twin/verifeye/internal/reqcheck"
 )
 
 // DefaultMaxBodyBytes is the largest request body the mock reads (1 MiB); larger bodies answer 413.
@@ -87,10 +85,9 @@ type Server struct {
 	startState   func(*Server) error
 	handler      http.Handler
 	control      http.Handler
-	routes       map[string]*reqcheck.Checker // by ServeMux pattern
-	strict       bool                         // Options.Strict
-	signer       signing.Signer               // Options.SigningVariant's
-	mux          *http.ServeMux               // every route, served once the path is normalised
+	strict       bool           // Options.Strict
+	signer       signing.Signer // Options.SigningVariant's
+	mux          *http.ServeMux // every route, served once the path is normalised
 	closeOnce    sync.Once
 }
 

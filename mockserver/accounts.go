@@ -237,12 +237,9 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// unauthenticated lists the operations that need no Authorization header.
-var unauthenticated = map[string]bool{"GET /v1/healthz": true}
-
 // requireAuth answers 401 unless the request carries valid credentials.
-func (s *Server) requireAuth(pattern string, next http.Handler) http.Handler {
-	if unauthenticated[pattern] {
+func (s *Server) requireAuth(rt apiRoute, next http.Handler) http.Handler {
+	if rt.public {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -27,40 +27,6 @@ var controlSpec []byte
 // ControlSpec returns the OpenAPI document of the control API.
 func ControlSpec() []byte { return controlSpec }
 
-// controlRoutes is the route inventory of the control API.
-func (s *Server) controlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /_mock/openapi.yaml", s.ctlSpec)
-	mux.HandleFunc("POST /_mock/reset", s.ctlReset)
-	mux.HandleFunc("GET /_mock/clock", s.ctlGetClock)
-	mux.HandleFunc("POST /_mock/clock", s.ctlSetClock)
-	mux.HandleFunc("POST /_mock/sessions/{verificationSessionId}/complete", s.ctlComplete)
-	mux.HandleFunc("GET /_mock/subjects", s.ctlListSubjects)
-	mux.HandleFunc("POST /_mock/subjects", s.ctlQueueSubjects)
-	mux.HandleFunc("DELETE /_mock/subjects", s.ctlClearSubjects)
-	mux.HandleFunc("GET /_mock/webhooks", s.ctlWebhooks)
-	mux.HandleFunc("GET /_mock/requests", s.ctlRequests)
-	mux.HandleFunc("GET /_mock/faults", s.ctlListFaults)
-	mux.HandleFunc("POST /_mock/faults", s.ctlAddFault)
-	mux.HandleFunc("DELETE /_mock/faults", s.ctlClearFaults)
-	mux.HandleFunc("GET /_mock/collections", s.ctlCollections)
-	// A known path with another method is a 405 naming the allowed ones, anything else a 404,
-	// both in the API's error format.
-	for path, allowed := range map[string]string{
-		"/_mock/openapi.yaml": "GET", "/_mock/reset": "POST", "/_mock/clock": "GET, POST",
-		"/_mock/sessions/{verificationSessionId}/complete": "POST", "/_mock/subjects": "GET, POST, DELETE",
-		"/_mock/webhooks": "GET", "/_mock/requests": "GET", "/_mock/faults": "GET, POST, DELETE", "/_mock/collections": "GET",
-	} {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", allowed)
-			s.writeProblem(w, r, &apiError{status: http.StatusMethodNotAllowed,
-				detail: fmt.Sprintf("method: %s is not allowed on %s; use %s", r.Method, r.URL.Path, allowed)})
-		})
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.Method + " " + r.URL.Path + " is not a control API endpoint; see GET /_mock/openapi.yaml"})
-	})
-}
-
 // ControlHandler serves only the control API, for a separate listener (--control-addr).
 func (s *Server) ControlHandler() http.Handler { return s.control }
 

@@ -71,8 +71,8 @@ func (f Fault) check() error {
 }
 
 func knownOperation(op string) bool {
-	for _, id := range operations {
-		if strings.EqualFold(id, op) {
+	for _, rt := range apiRoutes {
+		if strings.EqualFold(rt.id, op) {
 			return true
 		}
 	}

@@ -6,16 +6,10 @@ import (
 	"github.com/verifeye-twin/verifeye/signing"
 	"log/slog"
 	"net/http"
-	"path"
-	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/verifeye-twin/verifeye/generated"
-	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
 // DefaultMaxBodyBytes is the largest request body the mock reads (1 MiB); larger bodies answer 413.
@@ -91,10 +85,9 @@ type Server struct {
 	startState   func(*Server) error
 	handler      http.Handler
 	control      http.Handler
-	routes       map[string]*validator // by ServeMux pattern
-	strict       bool                  // Options.Strict
-	signer       signing.Signer        // Options.SigningVariant's
-	mux          *http.ServeMux        // every route; notFound hands it a respelt path
+	strict       bool           // Options.Strict
+	signer       signing.Signer // Options.SigningVariant's
+	mux          *http.ServeMux // every route, served once the path is normalised
 	closeOnce    sync.Once
 }
 
@@ -133,40 +126,15 @@ func New(opts Options) (*Server, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBodyBytes
 	}
-	accounts := opts.Accounts
-	if len(accounts) == 0 {
-		accounts = []Account{{ID: DevAccountID, APIKeys: []string{DevAPIKey}}}
+	accs, err := accountsWithDefaults(opts.Accounts)
+	if err != nil {
+		return nil, err
 	}
-	var accs []*Account
-	for i, a := range accounts {
-		a, err := a.withDefaults()
-		if err != nil {
-			return nil, fmt.Errorf("account %d: %w", i+1, err)
-		}
-		accs = append(accs, &a)
-	}
-	tokenKey := tokenKeyFrom(s.ids)
-	boot := uint64(0)
-	if opts.DataDir != "" {
-		d, err := openDisk(opts.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		if boot, tokenKey, err = d.boot(tokenKey); err == nil {
-			err = d.load(s.store)
-		}
-		if err != nil {
-			d.close()
-			return nil, fmt.Errorf("data dir %s: %w", opts.DataDir, err)
-		}
-		s.store.disk = d
-		if boot > 0 {
-			s.ids = newIDs(opts.Seed, boot)
-			s.requestIDs = newRequestIDs(opts.Seed, boot)
-		}
+	boot, tokenKey, err := s.openDataDir(opts.DataDir, opts.Seed)
+	if err != nil {
+		return nil, err
 	}
 	s.faker = newSubjectFaker(opts.Seed + boot*0x9E3779B97F4A7C15)
-	var err error
 	if s.auth, err = newAuthenticator(accs, tokenKey, s.clock); err != nil {
 		s.closeDisk()
 		return nil, err
@@ -184,6 +152,52 @@ func New(opts Options) (*Server, error) {
 		s.journal.clear() // loading the start state is not the users' traffic
 	}
 	return s, nil
+}
+
+// accountsWithDefaults is accounts with their defaults filled in; none gives the development
+// account.
+func accountsWithDefaults(accounts []Account) ([]*Account, error) {
+	if len(accounts) == 0 {
+		accounts = []Account{{ID: DevAccountID, APIKeys: []string{DevAPIKey}}}
+	}
+	var accs []*Account
+	for i, a := range accounts {
+		a, err := a.withDefaults()
+		if err != nil {
+			return nil, fmt.Errorf("account %d: %w", i+1, err)
+		}
+		accs = append(accs, &a)
+	}
+	return accs, nil
+}
+
+// openDataDir opens the data directory dir (when set) and loads its state into the store. It
+// returns how many times a mock has started on dir before (0 for a new or no directory; the ids
+// of a later run then differ from an earlier one's) and the token-signing key, which a data
+// directory keeps across restarts.
+func (s *Server) openDataDir(dir string, seed uint64) (uint64, []byte, error) {
+	tokenKey := tokenKeyFrom(s.ids)
+	if dir == "" {
+		return 0, tokenKey, nil
+	}
+	d, err := openDisk(dir)
+	if err != nil {
+		return 0, nil, err
+	}
+	boot, tokenKey, err := d.boot(tokenKey)
+	if err == nil {
+		err = d.load(s.store)
+	}
+	if err != nil {
+		d.close()
+		return 0, nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	s.store.disk = d
+	if boot > 0 {
+		s.ids = newIDs(seed, boot)
+		s.requestIDs = newRequestIDs(seed, boot)
+	}
+	return boot, tokenKey, nil
 }
 
 // Close stops the webhook workers after the queued deliveries are made and closes the data
@@ -220,184 +234,6 @@ func (s *Server) Accounts() []Account {
 		}
 	}
 	return out
-}
-
-// operations is the route inventory of the Service API: every ServeMux pattern and the
-// operationId of openapi.yaml it serves. New checks it against the operations compiled from the
-// spec (generated/requestspec), so the two cannot drift.
-var operations = map[string]string{
-	"POST /v1/signature/create":               "createSignature",
-	"POST /v1/signature/validate":             "validateSignature",
-	"GET /v1/verification/get":                "getVerification",
-	"GET /v1/verification/get-all":            "getAllVerifications",
-	"POST /v1/verification/create":            "createVerification",
-	"POST /v1/verification/create-or-update":  "createOrUpdateVerification",
-	"PUT /v1/verification/update":             "updateVerification",
-	"DELETE /v1/verification/delete":          "deleteVerification",
-	"POST /v1/verification/create-session":    "createSession",
-	"GET /v1/verification/get-session-result": "getSessionResult",
-	"GET /v1/token/get":                       "getToken",
-	"GET /v1/healthz":                         "getHealth",
-}
-
-// buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
-// guard) → route → authenticate → validate against openapi.yaml → the generated strict handler.
-func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
-	// The generated wrapper (parameter binding) around the generated strict handler (body
-	// decoding, typed responses) around handlers. Each route calls its wrapper method directly:
-	// the request has been routed once, by mux below, which is what generated.HandlerWithOptions
-	// would otherwise do a second time on a ServeMux of its own.
-	api := &generated.ServerInterfaceWrapper{
-		Handler: generated.NewStrictHandlerWithOptions(&handlers{s: s}, nil, generated.StrictHTTPServerOptions{
-			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-				s.writeProblem(w, r, badRequest("body", "could not be decoded: "+err.Error()))
-			},
-			ResponseErrorHandlerFunc: s.writeProblem,
-		}),
-		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			s.writeProblem(w, r, badRequest("request", err.Error()))
-		},
-	}
-
-	s.routes = map[string]*validator{}
-	mux := http.NewServeMux()
-	for i := range requestspec.Operations {
-		op := &requestspec.Operations[i]
-		pattern := op.Method + " " + op.Path
-		if operations[pattern] != op.ID {
-			return nil, fmt.Errorf("openapi.yaml operation %s (%s) is not in the route inventory", op.ID, pattern)
-		}
-		if unauthenticated[pattern] == op.Authenticated {
-			return nil, fmt.Errorf("openapi.yaml operation %s: authenticated is %t in the spec, the mock's unauthenticated list says otherwise", op.ID, op.Authenticated)
-		}
-		v, err := newValidator(op, maxBody)
-		if err != nil {
-			return nil, err
-		}
-		s.routes[pattern] = v
-		h, err := operationHandler(api, op.ID)
-		if err != nil {
-			return nil, err
-		}
-		mux.Handle(pattern, s.withFaults(op.ID, s.requireAuth(pattern, s.validated(v, h))))
-	}
-	if len(requestspec.Operations) != len(operations) {
-		return nil, fmt.Errorf("route inventory lists %d operations, openapi.yaml has %d", len(operations), len(requestspec.Operations))
-	}
-
-	// The hosted verification page (production serves it on its own host).
-	mux.HandleFunc("GET /verification/{verificationId}", s.startHosted)
-	mux.HandleFunc("POST /verification/{verificationId}/sessions/{sessionId}/complete", s.completeHosted)
-
-	// The control API (see control.go), on this listener unless it has its own.
-	controlMux := http.NewServeMux()
-	s.controlRoutes(controlMux)
-	s.control = s.observe(s.requireControlToken(controlMux))
-	if mountControl {
-		mux.Handle("/_mock/", s.requireControlToken(controlMux))
-	}
-
-	mux.HandleFunc("/", s.notFound)
-	s.mux = mux
-	return s.observe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// ServeMux answers HEAD with an operation's GET handler; ASP.NET, which production runs
-		// on, answers a GET-only endpoint's HEAD with 405, and notFound does too.
-		if uncleanPath(r.URL.Path) || r.Method == http.MethodHead && routedPath(r.URL.Path) != "" {
-			s.notFound(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})), nil
-}
-
-// operationHandler is the generated wrapper's method for the operation (its operationId in Go's
-// exported form, as generated.HandlerWithOptions registers it). The method is taken as a plain
-// function (a method expression), so calling it costs no reflection.
-func operationHandler(api *generated.ServerInterfaceWrapper, operationID string) (http.Handler, error) {
-	m, ok := reflect.TypeOf(api).MethodByName(strings.ToUpper(operationID[:1]) + operationID[1:])
-	if !ok {
-		return nil, fmt.Errorf("the generated server has no method for operation %s", operationID)
-	}
-	f, ok := m.Func.Interface().(func(*generated.ServerInterfaceWrapper, http.ResponseWriter, *http.Request))
-	if !ok {
-		return nil, fmt.Errorf("the generated server's method %s is a %s, not a handler", operationID, m.Func.Type())
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { f(api, w, r) }), nil
-}
-
-// validated runs v before next, answering the problem when the request breaks the spec.
-func (s *Server) validated(v *validator, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r2, notes, perr := v.validate(r)
-		if perr == nil && s.strict {
-			perr = notes.strictProblem()
-		}
-		if perr != nil {
-			s.writeProblem(w, r, perr)
-			return
-		}
-		if msg := notes.warning(); msg != "" {
-			w.Header().Add("X-Mock-Warning", msg)
-			s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
-		}
-		next.ServeHTTP(w, r2)
-	})
-}
-
-// notFound answers paths the API does not have (404) and known paths with another method (405),
-// in the API's error format rather than ServeMux's plain text.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	// ASP.NET's routing, which production runs on, matches paths regardless of letter case and of
-	// one trailing slash: such a path is served as the operation's, with a warning.
-	if path := routedPath(r.URL.Path); path != "" && path != r.URL.Path && !s.strict {
-		how := "matched regardless of letter case: "
-		if strings.HasSuffix(r.URL.Path, "/") {
-			how = "matched without the trailing slash: "
-		}
-		msg := how + warnedNames([]string{r.URL.Path + " as " + path})
-		w.Header().Add("X-Mock-Warning", msg)
-		s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
-		r2 := *r
-		u := *r.URL
-		u.Path, u.RawPath = path, ""
-		r2.URL = &u
-		if r.Method != http.MethodHead { // HEAD is refused below, as on the path itself
-			s.mux.ServeHTTP(w, &r2)
-			r.Pattern = r2.Pattern // the journal names the operation served
-			return
-		}
-		r = &r2
-	}
-	var allowed []string
-	for pattern := range operations {
-		method, path, _ := strings.Cut(pattern, " ")
-		if path == r.URL.Path {
-			allowed = append(allowed, method)
-		}
-	}
-	if len(allowed) > 0 {
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		s.writeProblem(w, r, &apiError{status: http.StatusMethodNotAllowed,
-			detail: fmt.Sprintf("method: %s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, ", "))})
-		return
-	}
-	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
-}
-
-// routedPath is the path of the API's operation that ASP.NET's routing would take p for: the
-// operation's path in any letter case, with or without one trailing slash; "" when p is none.
-func routedPath(p string) string {
-	trimmed := strings.TrimSuffix(p, "/")
-	if uncleanPath(trimmed) {
-		return ""
-	}
-	for pattern := range operations {
-		_, path, _ := strings.Cut(pattern, " ")
-		if equalFoldUpper(trimmed, path) {
-			return path
-		}
-	}
-	return ""
 }
 
 // exchange is the mock's state of one request as it passes the pipeline: the response writer
@@ -497,7 +333,7 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	}
 	if !strings.HasPrefix(r.URL.Path, "/_mock/") {
 		s.journal.add(RequestRecord{
-			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operations[r.Pattern],
+			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
 		})
 	}
@@ -546,35 +382,4 @@ func mix64(z uint64) uint64 {
 	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
 	z = (z ^ z>>27) * 0x94D049BB133111EB
 	return z ^ z>>31
-}
-
-// maxWarnedFields bounds each list of the X-Mock-Warning header, so that a body with thousands
-// of unknown fields cannot make a header that proxies and clients refuse.
-const maxWarnedFields = 10
-
-// warnedNames lists fields for the X-Mock-Warning header: the first few only, each quoted when it
-// holds characters a header cannot carry.
-func warnedNames(fields []string) string {
-	names := make([]string, 0, min(len(fields), maxWarnedFields))
-	for _, f := range fields[:min(len(fields), maxWarnedFields)] {
-		if strings.IndexFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) >= 0 {
-			f = strconv.QuoteToASCII(f)
-		}
-		names = append(names, f)
-	}
-	msg := strings.Join(names, ", ")
-	if more := len(fields) - len(names); more > 0 {
-		msg += fmt.Sprintf(" and %d more", more)
-	}
-	return msg
-}
-
-// uncleanPath reports whether p has empty, "." or ".." segments: ServeMux would answer those
-// with a redirect of its own, and the API has no such paths.
-func uncleanPath(p string) bool {
-	c := path.Clean(p)
-	if strings.HasSuffix(p, "/") && c != "/" {
-		c += "/"
-	}
-	return c != p
 }

@@ -34,7 +34,7 @@ paths:
 	return path
 }
 
-// TestRefusesWhatTheMockCannotCheck: every keyword, format or type outside requestspec.Schema
+// TestRefusesWhatTheMockCannotCheck: every keyword, format or type outside reqcheck.Schema
 // fails generation with the place and the keyword, so no rule of the spec is silently dropped.
 func TestRefusesWhatTheMockCannotCheck(t *testing.T) {
 	for _, c := range []struct{ property, want string }{

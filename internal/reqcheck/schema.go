@@ -1,4 +1,4 @@
-package requestspec
+package reqcheck
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package mockserver
+package reqcheck
 
 import (
 	"encoding/json"
@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
 func TestEqualFoldUpper(t *testing.T) {
@@ -27,8 +25,8 @@ func TestEqualFoldUpper(t *testing.T) {
 		{"", "", true},
 		{"a", "", false},
 	} {
-		if got := equalFoldUpper(tc.a, tc.b); got != tc.want {
-			t.Errorf("equalFoldUpper(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		if got := EqualFold(tc.a, tc.b); got != tc.want {
+			t.Errorf("EqualFold(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
 }
@@ -54,7 +52,7 @@ func TestNestingExceeds(t *testing.T) {
 }
 
 func TestRespellBody(t *testing.T) {
-	body := requestspec.Operations[opIndex(t, "createSignature")].Body.Schema
+	body := Operations[opIndex(t, "createSignature")].Body.Schema
 	for _, tc := range []struct {
 		in, want string
 		renamed  []string
@@ -95,7 +93,7 @@ func TestRespellBody(t *testing.T) {
 }
 
 func TestFoldEnumValues(t *testing.T) {
-	schema := requestspec.Operations[opIndex(t, "createSession")].Body.Schema
+	schema := Operations[opIndex(t, "createSession")].Body.Schema
 	in := `{"name":"calculationonly","VerifierConfigs":{"age":{"type":"calculationonly","direction":"BELOW"},"gender":{"type":"Unknown"},"liveness":{"type":"verification","x":"verification"}}}`
 	want := `{"name":"calculationonly","verifierConfigs":{"age":{"type":"CalculationOnly","direction":"Below"},"gender":{"type":"Unknown"},"liveness":{"type":"Verification","x":"verification"}}}`
 	got, respelt, _ := respellBody([]byte(in), schema)
@@ -120,10 +118,10 @@ func TestFoldEnumValues(t *testing.T) {
 
 func TestRespellQuery(t *testing.T) {
 	const id = "39e00c96-6431-4b2e-8707-2fb80e561fbf"
-	get := requestspec.Operations[opIndex(t, "getVerification")].Params
-	token := requestspec.Operations[opIndex(t, "getToken")].Params
+	get := Operations[opIndex(t, "getVerification")].Params
+	token := Operations[opIndex(t, "getToken")].Params
 	for _, tc := range []struct {
-		params          []requestspec.Param
+		params          []Param
 		in, want        string
 		renamed, values []string
 	}{
@@ -158,10 +156,10 @@ func TestRespellQuery(t *testing.T) {
 	}
 }
 
-// opIndex is the index of the operation with id in requestspec.Operations.
+// opIndex is the index of the operation with id in Operations.
 func opIndex(t testing.TB, id string) int {
 	t.Helper()
-	for i, op := range requestspec.Operations {
+	for i, op := range Operations {
 		if op.ID == id {
 			return i
 		}
@@ -186,7 +184,7 @@ func FuzzRespellBody(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	schema := requestspec.Operations[opIndex(f, "createSession")].Body.Schema
+	schema := Operations[opIndex(f, "createSession")].Body.Schema
 	f.Fuzz(func(t *testing.T, body string) {
 		if !json.Valid([]byte(body)) || nestingExceeds([]byte(body), maxBodyNesting) {
 			return
@@ -212,7 +210,7 @@ func FuzzRespellBody(f *testing.F) {
 			case string:
 				toStrings++
 			case json.Number:
-				if n, ok := integerFromString(was, &requestspec.Schema{Type: "integer"}); !ok || strconv.FormatInt(n, 10) != string(now) {
+				if n, ok := integerFromString(was, &Schema{Type: "integer"}); !ok || strconv.FormatInt(n, 10) != string(now) {
 					t.Fatalf("respellBody(%q) = %q: token %d %q became the number %s", body, out, i, was, now)
 				}
 				toNumbers++

@@ -1,12 +1,10 @@
-package mockserver
+package reqcheck
 
 import (
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
 // TestValidationMatchesKinOnMutations compares the mock's validation with kin-openapi's on every
@@ -47,10 +45,10 @@ func TestValidationMatchesKinOnMutations(t *testing.T) {
 			checkMatchesKin(t, op, "", "application/json", string(b))
 			n++
 		}
-		v := validationServer(t).routes[validationOps[op].pattern]
+		v := checkerFor(t, validationOps[op].pattern)
 		req, _ := http.NewRequest(http.MethodPost, "/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		if _, notes, perr := v.validate(req); perr != nil || notes.warning() != "" {
+		if _, notes, perr := v.check(req); perr != nil || notes.warning() != "" {
 			t.Fatalf("%s: the full body %s is not valid: %v, %s", validationOps[op].pattern, body, perr, notes.warning())
 		}
 		check(doc)
@@ -132,11 +130,11 @@ func urlEscape(s string) string {
 // TestNewValidatorRefusesWhatItCannotRead: an operation the validator could not check as the spec
 // says stops New rather than being checked loosely.
 func TestNewValidatorRefusesWhatItCannotRead(t *testing.T) {
-	for _, op := range []requestspec.Operation{
-		{ID: "optionalBody", Method: "POST", Path: "/x", Body: &requestspec.Body{Required: false, Schema: &requestspec.Schema{Type: "object"}}},
-		{ID: "boolParam", Method: "GET", Path: "/x", Params: []requestspec.Param{{Name: "flag", Schema: &requestspec.Schema{Type: "boolean"}}}},
+	for _, op := range []Operation{
+		{ID: "optionalBody", Method: "POST", Path: "/x", Body: &Body{Required: false, Schema: &Schema{Type: "object"}}},
+		{ID: "boolParam", Method: "GET", Path: "/x", Params: []Param{{Name: "flag", Schema: &Schema{Type: "boolean"}}}},
 	} {
-		if _, err := newValidator(&op, 1<<20); err == nil || !strings.Contains(err.Error(), op.ID) {
+		if _, err := New(&op, 1<<20); err == nil || !strings.Contains(err.Error(), op.ID) {
 			t.Errorf("%s: newValidator = %v, want an error naming the operation", op.ID, err)
 		}
 	}

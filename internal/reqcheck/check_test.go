@@ -1,4 +1,4 @@
-package mockserver
+package reqcheck
 
 import (
 	"context"
@@ -15,52 +15,71 @@ import (
 	"github.com/verifeye-twin/verifeye/generated"
 )
 
-// BenchmarkValidate measures request validation alone: the validator of one operation (query
+// benchRequests are valid requests of each operation with their query and body as the mock's
+// load benchmark (mockserver/roundtrip_bench_test.go) sends them, and one that breaks the spec.
+var benchRequests = []struct {
+	name, pattern, query, body string
+	ok                         bool
+}{
+	{"getHealth", "GET /v1/healthz", "", "", true},
+	{"getToken", "GET /v1/token/get", "expirationInSeconds=900", "", true},
+	{"createSignature", "POST /v1/signature/create", "", `{"queryString":"userId=User123&age=25","securitySettings":{"enableNonce":true}}`, true},
+	{"validateSignature", "POST /v1/signature/validate", "", `{"queryString":"userId=User123&age=25&nonce=8a1f&expiration=2026-03-01T12%3A00%3A00.0000000Z&signature=q1w2e3"}`, true},
+	{"getVerification", "GET /v1/verification/get", "verificationId=" + benchID, "", true},
+	{"getAllVerifications", "GET /v1/verification/get-all", "", "", true},
+	{"createVerification", "POST /v1/verification/create", "", `{"name":"bench-1","verificationConfig":` + benchVerificationConfig + `}`, true},
+	{"createOrUpdateVerification", "POST /v1/verification/create-or-update", "", `{"name":"bench","verificationConfig":` + benchVerificationConfig + `}`, true},
+	{"updateVerification", "PUT /v1/verification/update", "", `{"verificationId":"` + benchID + `","name":"bench","verificationConfig":` + benchVerificationConfig + `}`, true},
+	{"deleteVerification", "DELETE /v1/verification/delete", "verificationId=" + benchID, "", true},
+	{"createSession", "POST /v1/verification/create-session", "", `{"name":"bench","externalId":"user-42"}`, true},
+	{"getSessionResult", "GET /v1/verification/get-session-result", "verificationSessionId=" + benchID, "", true},
+	{"getVerification-400", "GET /v1/verification/get", "verificationId=nope", "", false},
+}
+
+const (
+	benchID                 = "39e00c96-6431-4b2e-8707-2fb80e561fbf"
+	benchVerificationConfig = `{"verifierConfigs":{"liveness":{"type":"Verification"},` +
+		`"age":{"type":"ThresholdVerification","threshold":18},"gender":{"type":"CalculationOnly"}},` +
+		`"redirectConfig":{"passedUrl":"https://shop.example.com/passed","failedUrl":"https://shop.example.com/failed"},` +
+		`"resultParameterConfig":{"includeSessionId":true,"includeVerificationResult":true,"includeAge":true}}`
+)
+
+// newRequest is a request of the operation with pattern, its body JSON when there is one.
+func newRequest(pattern, rawQuery, contentType, body string) *http.Request {
+	method, path, _ := strings.Cut(pattern, " ")
+	r := &http.Request{Method: method, URL: &url.URL{Path: path, RawQuery: rawQuery}, Header: http.Header{},
+		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	return r.WithContext(context.Background())
+}
+
+// BenchmarkValidate measures request checking alone: the Checker of one operation (query
 // parameters, body read, unknown-field scan, openapi.yaml schema), without routing,
 // authentication or the handler. Run with
 //
-//	go test -run '^$' -bench Validate -benchmem ./mockserver/
+//	go test -run '^$' -bench Validate -benchmem ./internal/reqcheck/
 func BenchmarkValidate(b *testing.B) {
-	e := newBenchEnv(b, Options{})
-	patterns := map[string]string{
-		"getHealth":                  "GET /v1/healthz",
-		"getToken":                   "GET /v1/token/get",
-		"createSignature":            "POST /v1/signature/create",
-		"validateSignature":          "POST /v1/signature/validate",
-		"getVerification":            "GET /v1/verification/get",
-		"getAllVerifications":        "GET /v1/verification/get-all",
-		"createVerification":         "POST /v1/verification/create",
-		"createOrUpdateVerification": "POST /v1/verification/create-or-update",
-		"updateVerification":         "PUT /v1/verification/update",
-		"createSession":              "POST /v1/verification/create-session",
-		"getSessionResult":           "GET /v1/verification/get-session-result",
-		"getVerification-400":        "GET /v1/verification/get",
-	}
-	for _, op := range benchOps(e) {
-		pattern, ok := patterns[op.name]
-		if !ok {
-			continue
+	for _, br := range benchRequests {
+		v := checkerFor(b, br.pattern)
+		ct := ""
+		if br.body != "" {
+			ct = "application/json"
 		}
-		v := e.s.routes[pattern]
-		body := op.body
-		if op.vary != nil {
-			body = op.vary(0)
-		}
-		req := newBenchRequest(op.method, op.target, body, e.auth)
-		wantOK := op.status == http.StatusOK
-		b.Run(op.name, func(b *testing.B) {
+		b.Run(br.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _, perr := v.validate(req.get())
-				if (perr == nil) != wantOK {
-					b.Fatalf("validate: %v", perr)
+				_, _, perr := v.check(newRequest(br.pattern, br.query, ct, br.body))
+				if (perr == nil) != br.ok {
+					b.Fatalf("check: %v", perr)
 				}
 			}
 		})
 	}
 }
 
-// The mock's validation (validation.go, on the rules compiled into generated/requestspec) must
+// The mock's request checking (Checker, on the rules compiled into spec.gen.go) must
 // decide and word every request exactly as kin-openapi's openapi3filter.ValidateRequest does on
 // openapi.yaml (validation_kin_test.go), and the validated body it hands the strict handler must
 // bind to the very request encoding/json decodes. The fuzzers below compare the two on the same
@@ -85,47 +104,47 @@ var validationOps = []struct {
 }
 
 var (
-	fuzzServerOnce sync.Once
-	fuzzServer     *Server
+	checkersOnce sync.Once
+	checkers     map[string]*Checker // by ServeMux pattern
 )
 
-func validationServer(t testing.TB) *Server {
-	fuzzServerOnce.Do(func() {
-		s, err := New(Options{})
-		if err != nil {
-			t.Fatal(err)
+// checkerFor is the Checker of the operation with pattern, for bodies of up to 1 MiB (the mock's
+// default limit).
+func checkerFor(t testing.TB, pattern string) *Checker {
+	t.Helper()
+	checkersOnce.Do(func() {
+		checkers = map[string]*Checker{}
+		for i := range Operations {
+			op := &Operations[i]
+			v, err := New(op, 1<<20)
+			if err != nil {
+				panic(err)
+			}
+			checkers[op.Method+" "+op.Path] = v
 		}
-		fuzzServer = s
 	})
-	return fuzzServer
+	v := checkers[pattern]
+	if v == nil {
+		t.Fatalf("no operation %s", pattern)
+	}
+	return v
 }
 
 // checkMatchesKin validates one request with the mock's validator and with kin-openapi and fails
 // when the outcomes differ in any way.
 func checkMatchesKin(t *testing.T, opIndex int, rawQuery, contentType, body string) {
 	op := validationOps[opIndex%len(validationOps)]
-	v := validationServer(t).routes[op.pattern]
-	if v == nil {
-		t.Fatalf("no route %s", op.pattern)
-	}
-	method, path, _ := strings.Cut(op.pattern, " ")
-	newReq := func() *http.Request {
-		r := &http.Request{Method: method, URL: &url.URL{Path: path, RawQuery: rawQuery}, Header: http.Header{},
-			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body))}
-		if contentType != "" {
-			r.Header.Set("Content-Type", contentType)
-		}
-		return r.WithContext(context.Background())
-	}
-	r1, notes1, e1 := v.validate(newReq())
+	v := checkerFor(t, op.pattern)
+	newReq := func() *http.Request { return newRequest(op.pattern, rawQuery, contentType, body) }
+	r1, notes1, e1 := v.check(newReq())
 	r2, notes2, e2 := kinValidate(t, v, newReq())
 	if (e1 == nil) != (e2 == nil) {
 		t.Fatalf("%s ?%s %q: the mock says %v, kin-openapi says %v", op.pattern, rawQuery, body, e1, e2)
 	}
 	if e1 != nil {
-		if e1.status != e2.status || e1.detailText() != e2.detailText() || !reflect.DeepEqual(e1.fields, e2.fields) {
+		if e1.Status != e2.Status || e1.detailText() != e2.detailText() || !reflect.DeepEqual(e1.Fields, e2.Fields) {
 			t.Fatalf("%s ?%s %q: problems differ:\n mock %d %s %v\n kin  %d %s %v", op.pattern, rawQuery, body,
-				e1.status, e1.detailText(), e1.fields, e2.status, e2.detailText(), e2.fields)
+				e1.Status, e1.detailText(), e1.Fields, e2.Status, e2.detailText(), e2.Fields)
 		}
 		return
 	}
@@ -247,27 +266,32 @@ func TestJSONMemberCount(t *testing.T) {
 	}
 }
 
-// TestFastPathIsTaken: the queries the benchmarks send are read in place (without url.ParseQuery),
-// and a valid body reaches the handler as its validated value.
+// TestFastPathIsTaken: the queries the load benchmark sends are read in place (without
+// url.ParseQuery), and a valid body reaches the handler as its validated value.
 func TestFastPathIsTaken(t *testing.T) {
-	e := newBenchEnv(t, Options{})
-	for _, op := range benchOps(e) {
-		pattern := op.method + " " + strings.SplitN(op.target, "?", 2)[0]
-		v := e.s.routes[pattern]
-		if v == nil || op.status != http.StatusOK || op.vary != nil {
+	for _, br := range benchRequests {
+		if !br.ok {
 			continue
 		}
+		v := checkerFor(t, br.pattern)
 		if len(v.op.Params) > 0 && v.fast == nil {
-			t.Errorf("%s has no fast path for its query", pattern)
+			t.Errorf("%s has no fast path for its query", br.pattern)
 			continue
 		}
-		r, _, perr := v.validate(newBenchRequest(op.method, op.target, op.body, e.auth).get())
+		if len(v.op.Params) > 0 && !v.acceptsPlainQuery(br.query) {
+			t.Errorf("%s: the fast path does not accept ?%s", br.pattern, br.query)
+		}
+		ct := ""
+		if br.body != "" {
+			ct = "application/json"
+		}
+		r, _, perr := v.check(newRequest(br.pattern, br.query, ct, br.body))
 		if perr != nil {
-			t.Errorf("%s: %v", pattern, perr)
+			t.Errorf("%s: %v", br.pattern, perr)
 			continue
 		}
 		if _, ok := r.Body.(validatedBody); v.hasBody && !ok {
-			t.Errorf("%s: the body does not carry its validated value", pattern)
+			t.Errorf("%s: the body does not carry its validated value", br.pattern)
 		}
 	}
 }

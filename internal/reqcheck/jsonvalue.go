@@ -1,4 +1,4 @@
-package mockserver
+package reqcheck
 
 import (
 	"encoding/json"

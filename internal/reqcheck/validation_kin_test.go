@@ -1,4 +1,4 @@
-package mockserver
+package reqcheck
 
 import (
 	"bytes"
@@ -22,8 +22,8 @@ import (
 // The reference for the mock's request validation: kin-openapi's openapi3filter.ValidateRequest
 // on the embedded openapi.yaml, with the options the mock used when it validated through
 // kin-openapi at run time, and the same wording of its errors. The mock now checks requests
-// against rules compiled from the spec (generated/requestspec); the tests and fuzzers of
-// validation_bench_test.go run both on the same requests and fail on any difference in outcome,
+// against rules compiled from the spec (spec.gen.go); the tests and fuzzers of
+// check_test.go run both on the same requests and fail on any difference in outcome,
 // problem, unknown fields or bound body.
 
 // kinUUIDPattern accepts any canonical UUID (the vendor's example id is not RFC 4122).
@@ -64,7 +64,7 @@ var kinRoutes = sync.OnceValues(func() (map[string]*routers.Route, error) {
 
 // kinValidate validates r as v does, with kin-openapi deciding and wording the schema checks:
 // the same query, body and unknown-field checks first, then openapi3filter.ValidateRequest.
-func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fieldNotes, *apiError) {
+func kinValidate(t testing.TB, v *Checker, r *http.Request) (*http.Request, fieldNotes, *Problem) {
 	t.Helper()
 	routes, err := kinRoutes()
 	if err != nil {
@@ -82,7 +82,7 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fi
 	var doc any
 	var notes fieldNotes
 	if v.hasBody {
-		var bErr *apiError
+		var bErr *Problem
 		if body, doc, _, bErr = v.readBody(r); bErr != nil {
 			return nil, fieldNotes{}, bErr
 		}
@@ -96,14 +96,14 @@ func kinValidate(t testing.TB, v *validator, r *http.Request) (*http.Request, fi
 		notes.folded, notes.forms = foldedQuery, forms
 	}
 	in := &openapi3filter.RequestValidationInput{Request: r, Route: route, Options: filterOptions}
-	e := &apiError{status: http.StatusBadRequest}
+	e := &Problem{Status: http.StatusBadRequest}
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		e = requestProblem(err)
 	}
-	if v.hasBody && e.detail == "" {
+	if v.hasBody && e.Detail == "" {
 		integerForms(v.op.Body.Schema, doc, "", e) // production's rule beyond JSON Schema's
 	}
-	if len(e.fields) > 0 || e.detail != "" {
+	if len(e.Fields) > 0 || e.Detail != "" {
 		return nil, fieldNotes{}, e
 	}
 	if v.hasBody {
@@ -120,16 +120,16 @@ func mediaTypeOf(r *http.Request) string {
 
 // requestProblem turns kin-openapi's validation errors into one 400 that names every offending
 // field with the rule it broke.
-func requestProblem(err error) *apiError {
-	e := &apiError{status: http.StatusBadRequest}
+func requestProblem(err error) *Problem {
+	e := &Problem{Status: http.StatusBadRequest}
 	collectRequestErrors(err, e)
-	if len(e.fields) == 0 {
+	if len(e.Fields) == 0 {
 		e.add("request", err.Error())
 	}
 	return e
 }
 
-func collectRequestErrors(err error, e *apiError) {
+func collectRequestErrors(err error, e *Problem) {
 	// A RequestError unwraps to its cause, itself often a MultiError, so it is matched first.
 	var reqErr *openapi3filter.RequestError
 	if errors.As(err, &reqErr) {
@@ -152,7 +152,7 @@ func collectRequestErrors(err error, e *apiError) {
 	e.add("request", err.Error())
 }
 
-func addRequestError(reqErr *openapi3filter.RequestError, e *apiError) {
+func addRequestError(reqErr *openapi3filter.RequestError, e *Problem) {
 	field := "body"
 	if reqErr.Parameter != nil {
 		field = reqErr.Parameter.Name
@@ -178,7 +178,7 @@ func addRequestError(reqErr *openapi3filter.RequestError, e *apiError) {
 
 // addSchemaError records a schema violation under its field: the parameter's name, or for the
 // body the dotted path of the offending value.
-func addSchemaError(base string, isParam bool, err error, e *apiError) {
+func addSchemaError(base string, isParam bool, err error, e *Problem) {
 	var schemaErr *openapi3.SchemaError
 	if !errors.As(err, &schemaErr) {
 		e.add(base, "is not valid: "+err.Error())

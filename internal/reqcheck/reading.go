@@ -1,4 +1,4 @@
-package mockserver
+package reqcheck
 
 import (
 	"encoding/json"
@@ -10,8 +10,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/verifeye-twin/verifeye/generated/requestspec"
 )
 
 // What the production service's stack (ASP.NET Core with System.Text.Json's web defaults) does
@@ -33,9 +31,9 @@ import (
 //     AllowReadingFromString does.
 //
 // The same stack's other reading rules are where the mock reads those parts of a request: paths
-// in any letter case or with one trailing slash, and 405 for HEAD (server.go, routedPath and
-// notFound), application/*+json bodies and a skipped UTF-8 byte order mark (validation.go,
-// readBody), and a 401 for two Authorization headers (accounts.go, requireAuth).
+// in any letter case or with one trailing slash, and 405 for HEAD (mockserver/routing.go, route and
+// notFound), application/*+json bodies and a skipped UTF-8 byte order mark (body.go,
+// readBody), and a 401 for two Authorization headers (mockserver/accounts.go, requireAuth).
 //
 // Matching a name to the spec's is ordinal and case-insensitive, as .NET's OrdinalIgnoreCase is:
 // each character upper-cased on its own. Every respelt name, value or path is named in the
@@ -96,17 +94,17 @@ func notesOf(rs []respelt) []string {
 // does. names are the spec's names; an exact match is not looked for here.
 func foldedName(name string, names []string) string {
 	for _, want := range names {
-		if equalFoldUpper(name, want) {
+		if EqualFold(name, want) {
 			return want
 		}
 	}
 	return ""
 }
 
-// equalFoldUpper compares a and b character by character after upper-casing each, which is what
+// EqualFold compares a and b character by character after upper-casing each, which is what
 // .NET's OrdinalIgnoreCase does for the characters a JSON member name can hold: "ſ" matches "S",
 // while the Kelvin sign, upper case already, does not match "k".
-func equalFoldUpper(a, b string) bool {
+func EqualFold(a, b string) bool {
 	for a != "" && b != "" {
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
@@ -121,7 +119,7 @@ func equalFoldUpper(a, b string) bool {
 // needsRespelling reports whether some member of doc, at any depth the schema describes, is one
 // of the schema's properties spelt in another letter case, or some string is one of its schema's
 // enum values spelt so, or an integer its schema asks for.
-func needsRespelling(s *requestspec.Schema, doc any) bool {
+func needsRespelling(s *Schema, doc any) bool {
 	if s == nil {
 		return false
 	}
@@ -150,7 +148,7 @@ func needsRespelling(s *requestspec.Schema, doc any) bool {
 // System.Text.Json reads an Int32 or Int64 from a string with AllowReadingFromString: an optional
 // sign and decimal digits, nothing else. ok is false for anything else, and for any s that is not
 // an integer's.
-func integerFromString(v string, s *requestspec.Schema) (n int64, ok bool) {
+func integerFromString(v string, s *Schema) (n int64, ok bool) {
 	if s.Type != "integer" {
 		return 0, false
 	}
@@ -166,7 +164,7 @@ func integerFromString(v string, s *requestspec.Schema) (n int64, ok bool) {
 // written with a fraction or an exponent (60.0, 6e1), the rule it breaks in production: an Int32
 // or Int64 is read only from an integer literal. A value that is not a whole number is left to
 // the schema's own type rule.
-func integerForms(s *requestspec.Schema, doc any, path string, e *apiError) {
+func integerForms(s *Schema, doc any, path string, e *Problem) {
 	if !hasIntegerForm(s, doc) {
 		return // the common case, walked without building a path
 	}
@@ -184,7 +182,7 @@ func integerForms(s *requestspec.Schema, doc any, path string, e *apiError) {
 
 // hasIntegerForm reports whether doc holds, where s asks for an integer, a whole number written
 // with a fraction or an exponent.
-func hasIntegerForm(s *requestspec.Schema, doc any) bool {
+func hasIntegerForm(s *Schema, doc any) bool {
 	if s == nil {
 		return false
 	}
@@ -208,7 +206,7 @@ func hasIntegerForm(s *requestspec.Schema, doc any) bool {
 // foldedEnum is the enum value of s that v spells in another letter case, or "" when v is one
 // exactly, or none in any case, or s has no enum. System.Text.Json's enum converter reads a name
 // so when no name matches exactly.
-func foldedEnum(v string, s *requestspec.Schema) string {
+func foldedEnum(v string, s *Schema) string {
 	if len(s.Enum) == 0 || slices.Contains(s.Enum, v) {
 		return ""
 	}
@@ -224,7 +222,7 @@ func foldedEnum(v string, s *requestspec.Schema) string {
 // by the path of the rewritten text, in the order they occur. Members that match one property
 // under several spellings become duplicates of it, of which the last counts, as System.Text.Json
 // binds them.
-func respellBody(body []byte, s *requestspec.Schema) (out []byte, renamed, numbers []respelt) {
+func respellBody(body []byte, s *Schema) (out []byte, renamed, numbers []respelt) {
 	f := folder{in: body, out: make([]byte, 0, len(body))}
 	f.value(s, "")
 	f.out = append(f.out, f.in[f.i:]...) // trailing white space
@@ -247,7 +245,7 @@ func (f *folder) space() {
 }
 
 // value copies one JSON value, renaming the member names of an object that s describes.
-func (f *folder) value(s *requestspec.Schema, path string) {
+func (f *folder) value(s *Schema, path string) {
 	f.space()
 	if f.i >= len(f.in) {
 		return
@@ -302,7 +300,7 @@ func (f *folder) value(s *requestspec.Schema, path string) {
 	}
 }
 
-func (f *folder) object(s *requestspec.Schema, path string) {
+func (f *folder) object(s *Schema, path string) {
 	f.out = append(f.out, '{')
 	f.i++
 	for {
@@ -327,7 +325,7 @@ func (f *folder) object(s *requestspec.Schema, path string) {
 		if json.Unmarshal(raw, &name) != nil {
 			name = "" // not reached for valid JSON
 		}
-		var child *requestspec.Schema
+		var child *Schema
 		if s != nil {
 			if p, known := s.Properties[name]; known {
 				child = p
@@ -369,7 +367,7 @@ func (f *folder) stringEnd() int {
 // renamings ("VerificationId as verificationId", sorted) and the values rewritten, in the
 // query's order. It returns raw itself when nothing changes or it is not a valid query, which
 // checkQueryOnce refuses.
-func respellQuery(raw string, params []requestspec.Param) (string, []respelt, []respelt) {
+func respellQuery(raw string, params []Param) (string, []respelt, []respelt) {
 	if raw == "" || len(params) == 0 {
 		return raw, nil, nil
 	}
@@ -429,7 +427,7 @@ func respellQuery(raw string, params []requestspec.Param) (string, []respelt, []
 // refuses it with, when that differs from v: a uuid in one of Guid.Parse's other forms, or an
 // integer with spaces around it (int.Parse with NumberStyles.Integer); "" when v needs nothing
 // or no reading makes it valid.
-func queryValueForm(v string, s *requestspec.Schema) (read, rule string) {
+func queryValueForm(v string, s *Schema) (read, rule string) {
 	t := strings.TrimFunc(v, unicode.IsSpace)
 	switch {
 	case s.Format == "uuid":
@@ -438,7 +436,7 @@ func queryValueForm(v string, s *requestspec.Schema) (read, rule string) {
 		} else if len(t) == 32 && strings.Trim(t, "0123456789abcdefABCDEF") == "" {
 			t = t[:8] + "-" + t[8:12] + "-" + t[12:16] + "-" + t[16:20] + "-" + t[20:]
 		}
-		if t != v && requestspec.IsUUID(t) {
+		if t != v && IsUUID(t) {
 			return t, "must be a UUID written 8-4-4-4-12"
 		}
 	case s.Type == "integer":

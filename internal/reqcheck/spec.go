@@ -1,12 +1,6 @@
-// Package requestspec is what the mock checks of every request, compiled from openapi.yaml at
-// generate time: each operation's method, path, query parameters and JSON body schema, in a few
-// plain Go values. The mock validates requests against these values instead of parsing the spec
-// when it starts, which keeps kin-openapi (and its start-up cost) out of the mock's binary.
-//
-// requestspec.gen.go is written by internal/cmd/requestspecgen from openapi.yaml (`go generate
-// ./...`). The generator accepts only the schema keywords the Schema type below can express and
-// fails on any other, so the spec cannot grow a rule the mock would silently skip.
-package requestspec
+// The request rules of openapi.yaml as spec.gen.go holds them.
+
+package reqcheck
 
 // Operation is one operation of openapi.yaml.
 type Operation struct {

@@ -1,4 +1,4 @@
-package mockserver
+package reqcheck
 
 import (
 	"bytes"
@@ -12,18 +12,19 @@ import (
 	"time"
 )
 
-// decodeControl reads a control-API body into v strictly, naming the offending field: an unknown
-// field, a value of the wrong type or format, or trailing data is a 400. The control API is the
-// mock's own, so a typo is refused rather than ignored.
-func decodeControl(r *http.Request, v any) *apiError {
+// ReadStrict reads a body of the mock's control API (at most 1 MiB) into v strictly, naming the
+// offending field: an unknown field, a value of the wrong type or format, or trailing data is a
+// 400. The control API is the mock's own, so a typo is refused rather than ignored.
+func ReadStrict(r *http.Request, v any) *Problem {
 	data, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return badRequest("body", "could not be read")
 	}
-	return decodeStrict(data, v)
+	return DecodeStrict(data, v)
 }
 
-func decodeStrict(data []byte, v any) *apiError {
+// DecodeStrict decodes data into v as ReadStrict does.
+func DecodeStrict(data []byte, v any) *Problem {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return badRequest("body", "is required")
@@ -36,9 +37,9 @@ func decodeStrict(data []byte, v any) *apiError {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("body", "must hold one JSON value, with nothing after it")
 	}
-	e := &apiError{status: http.StatusBadRequest}
+	e := &Problem{Status: http.StatusBadRequest}
 	decodeInto(raw, reflect.ValueOf(v).Elem(), "", e)
-	if len(e.fields) > 0 {
+	if len(e.Fields) > 0 {
 		return e
 	}
 	return nil
@@ -51,7 +52,7 @@ var (
 
 // decodeInto decodes raw into dst; objects that map to plain structs are walked field by field so
 // that every error names its dotted path.
-func decodeInto(raw json.RawMessage, dst reflect.Value, path string, e *apiError) {
+func decodeInto(raw json.RawMessage, dst reflect.Value, path string, e *Problem) {
 	t := dst.Type()
 	elem := t
 	if t.Kind() == reflect.Pointer {

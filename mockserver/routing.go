@@ -1,0 +1,143 @@
+package mockserver
+
+import (
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/internal/reqcheck"
+)
+
+// buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
+// guard) → normalise the path and refuse HEAD (route) → the route table's handler: fault
+// injection → authenticate → check the request against openapi.yaml → the generated strict
+// handler.
+func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
+	if err := checkRoutes(apiRoutes, reqcheck.Operations); err != nil {
+		return nil, err
+	}
+	api := s.generatedServer()
+	specs := make(map[string]*reqcheck.Operation, len(reqcheck.Operations))
+	for i := range reqcheck.Operations {
+		op := &reqcheck.Operations[i]
+		specs[op.Method+" "+op.Path] = op
+	}
+	mux := http.NewServeMux()
+	for _, rt := range apiRoutes {
+		v, err := reqcheck.New(specs[rt.pattern], maxBody)
+		if err != nil {
+			return nil, err
+		}
+		serve := rt.serve
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(api, w, r) })
+		mux.Handle(rt.pattern, s.withFaults(rt.id, s.requireAuth(rt, s.checked(v, h))))
+	}
+	s.handle(mux, hostedRoutes)
+
+	// The control API (see control.go), on this listener unless it has its own.
+	controlMux := s.controlMux()
+	s.control = s.observe(s.requireControlToken(controlMux))
+	if mountControl {
+		mux.Handle("/_mock/", s.requireControlToken(controlMux))
+	}
+
+	mux.HandleFunc("/", s.notFound)
+	s.mux = mux
+	return s.observe(http.HandlerFunc(s.route)), nil
+}
+
+// generatedServer is the generated wrapper (parameter binding) around the generated strict
+// handler (body decoding, typed responses) around handlers. Each route calls its wrapper method
+// directly: the request has been routed once, by the mock's mux, which is what
+// generated.HandlerWithOptions would otherwise do a second time on a ServeMux of its own.
+func (s *Server) generatedServer() *generated.ServerInterfaceWrapper {
+	return &generated.ServerInterfaceWrapper{
+		Handler: generated.NewStrictHandlerWithOptions(&handlers{s: s}, nil, generated.StrictHTTPServerOptions{
+			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+				s.writeProblem(w, r, badRequest("body", "could not be decoded: "+err.Error()))
+			},
+			ResponseErrorHandlerFunc: s.writeProblem,
+		}),
+		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			s.writeProblem(w, r, badRequest("request", err.Error()))
+		},
+	}
+}
+
+// route normalises the request's path once, refuses HEAD on the API's operations, and hands the
+// request to the mux.
+//
+// ASP.NET's routing, which production runs on, matches paths regardless of letter case and of one
+// trailing slash: such a path is served as the operation's, with a warning (Options.Strict
+// leaves it as sent, to be answered 404). ServeMux answers HEAD with an operation's GET handler;
+// ASP.NET answers a GET-only endpoint's HEAD with 405, and so does the mock (the hosted page, a
+// browser's page, answers HEAD as its GET).
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if uncleanPath(r.URL.Path) {
+		s.notFound(w, r)
+		return
+	}
+	r2 := r
+	if p := routedPath(r.URL.Path); p != "" && p != r.URL.Path && !s.strict {
+		how := "matched regardless of letter case: "
+		if strings.HasSuffix(r.URL.Path, "/") {
+			how = "matched without the trailing slash: "
+		}
+		msg := how + reqcheck.WarnedNames([]string{r.URL.Path + " as " + p})
+		w.Header().Add("X-Mock-Warning", msg)
+		s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
+		r2 = withPath(r, p)
+	}
+	if allowed := apiAllow[r2.URL.Path]; r2.Method == http.MethodHead && allowed != "" {
+		s.notAllowed(w, r2, allowed)
+		return
+	}
+	s.mux.ServeHTTP(w, r2)
+	r.Pattern = r2.Pattern // the journal names the operation served
+}
+
+// withPath is r with the path p.
+func withPath(r *http.Request, p string) *http.Request {
+	r2 := *r
+	u := *r.URL
+	u.Path, u.RawPath = p, ""
+	r2.URL = &u
+	return &r2
+}
+
+// notFound answers a path the mock does not serve (404) and a path of the API's with another
+// method (405), in the API's error format rather than ServeMux's plain text.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if allowed := apiAllow[r.URL.Path]; allowed != "" {
+		s.notAllowed(w, r, allowed)
+		return
+	}
+	s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: "path: " + r.URL.Path + " is not an operation of the VerifEye Service API"})
+}
+
+// routedPath is the path of the API's operation that ASP.NET's routing would take p for: the
+// operation's path in any letter case, with or without one trailing slash; "" when p is none.
+func routedPath(p string) string {
+	trimmed := strings.TrimSuffix(p, "/")
+	if uncleanPath(trimmed) {
+		return ""
+	}
+	for path := range apiAllow {
+		if reqcheck.EqualFold(trimmed, path) {
+			return path
+		}
+	}
+	return ""
+}
+
+// uncleanPath reports whether p has empty, "." or ".." segments: ServeMux would answer those
+// with a redirect of its own, and the API has no such paths.
+func uncleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c != p
+}

@@ -3,13 +3,14 @@ package mockserver
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -34,6 +35,10 @@ type Account struct {
 	// SigningSecret signs and validates query strings. Empty: the first API key, as in the
 	// vendor's documented algorithm.
 	SigningSecret string
+
+	// state is what the mock keeps for the account besides its data (its clock, subjects,
+	// faults); New and CreateTenant give every account its own.
+	state *accountState
 }
 
 func (a Account) withDefaults() (Account, error) {
@@ -55,19 +60,24 @@ func (a Account) withDefaults() (Account, error) {
 	return a, nil
 }
 
-// keyEntry is an API key as the authenticator holds it: only its digest, compared in constant time.
-type keyEntry struct {
-	digest  [32]byte
-	account *Account
-}
-
-// authenticator resolves the Authorization header to an account.
+// authenticator resolves the Authorization header to an account. Its accounts change only when
+// a tenant is created or deleted: every change stores a new accountSet, so a request reads the
+// current one with one atomic load and no lock.
 type authenticator struct {
-	keys     []keyEntry
-	byID     map[string]*Account
+	mu       sync.Mutex // serialises changes of set
+	set      atomic.Pointer[accountSet]
 	tokenKey []byte // HMAC key of Bearer and session tokens
 	signer   *tokenSigner
-	clock    *Clock
+}
+
+// accountSet is the mock's accounts at one moment. It is never changed once stored.
+type accountSet struct {
+	// byKey finds an account by the SHA-256 digest of one of its keys. A map lookup's timing
+	// depends on the digest only, which tells nothing usable about the key itself, so the lookup
+	// needs no constant-time comparison and stays as cheap with a thousand tenants as with one.
+	byKey map[[32]byte]*Account
+	byID  map[string]*Account
+	order []*Account // the configured accounts, then the tenants in creation order
 }
 
 const (
@@ -80,24 +90,88 @@ const (
 	defaultTokTTL = 900
 )
 
-func newAuthenticator(accounts []*Account, tokenKey []byte, clock *Clock) (*authenticator, error) {
-	a := &authenticator{byID: map[string]*Account{}, tokenKey: tokenKey, signer: newTokenSigner(tokenKey), clock: clock}
-	seen := map[[32]byte]bool{}
+func newAuthenticator(accounts []*Account, tokenKey []byte) (*authenticator, error) {
+	a := &authenticator{tokenKey: tokenKey, signer: newTokenSigner(tokenKey)}
+	set := &accountSet{byKey: map[[32]byte]*Account{}, byID: map[string]*Account{}}
 	for _, acc := range accounts {
-		if _, dup := a.byID[acc.ID]; dup {
-			return nil, fmt.Errorf("two accounts have the id %q", acc.ID)
-		}
-		a.byID[acc.ID] = acc
-		for _, k := range acc.APIKeys {
-			d := sha256.Sum256([]byte(k))
-			if seen[d] {
-				return nil, errors.New("an API key belongs to two accounts")
-			}
-			seen[d] = true
-			a.keys = append(a.keys, keyEntry{digest: d, account: acc})
+		if err := set.addLocked(acc); err != nil {
+			return nil, err
 		}
 	}
+	a.set.Store(set)
 	return a, nil
+}
+
+// addLocked adds acc to a set that is not yet published.
+func (set *accountSet) addLocked(acc *Account) error {
+	if _, dup := set.byID[acc.ID]; dup {
+		return fmt.Errorf("two accounts have the id %q", acc.ID)
+	}
+	for _, k := range acc.APIKeys {
+		if _, dup := set.byKey[sha256.Sum256([]byte(k))]; dup {
+			return errors.New("an API key belongs to two accounts")
+		}
+	}
+	set.byID[acc.ID] = acc
+	for _, k := range acc.APIKeys {
+		set.byKey[sha256.Sum256([]byte(k))] = acc
+	}
+	set.order = append(set.order, acc)
+	return nil
+}
+
+// clone copies the set, to be changed and published in its place.
+func (set *accountSet) clone() *accountSet {
+	c := &accountSet{byKey: make(map[[32]byte]*Account, len(set.byKey)+1), byID: make(map[string]*Account, len(set.byID)+1),
+		order: append(make([]*Account, 0, len(set.order)+1), set.order...)}
+	for k, v := range set.byKey {
+		c.byKey[k] = v
+	}
+	for k, v := range set.byID {
+		c.byID[k] = v
+	}
+	return c
+}
+
+// account returns the account with id, or nil.
+func (a *authenticator) account(id string) *Account { return a.set.Load().byID[id] }
+
+// add publishes a set with acc added, once check (called with the lock held) agrees.
+func (a *authenticator) add(acc *Account, check func(*accountSet) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur := a.set.Load()
+	if check != nil {
+		if err := check(cur); err != nil {
+			return err
+		}
+	}
+	next := cur.clone()
+	if err := next.addLocked(acc); err != nil {
+		return err
+	}
+	a.set.Store(next)
+	return nil
+}
+
+// remove publishes a set without the account id, once check (called with the lock held and the
+// account, nil when there is none) agrees.
+func (a *authenticator) remove(id string, check func(*Account) error) (*Account, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur := a.set.Load()
+	acc := cur.byID[id]
+	if err := check(acc); err != nil {
+		return nil, err
+	}
+	next := &accountSet{byKey: make(map[[32]byte]*Account, len(cur.byKey)), byID: make(map[string]*Account, len(cur.byID))}
+	for _, o := range cur.order {
+		if o != acc {
+			_ = next.addLocked(o) // cannot fail: every one was in cur
+		}
+	}
+	a.set.Store(next)
+	return acc, nil
 }
 
 // credential says how a request authenticated.
@@ -108,8 +182,8 @@ const (
 	viaBearer
 )
 
-// authenticate checks the Authorization header. Keys are compared by digest in constant time
-// against every key, so neither the answer's timing nor the log reveals which part was wrong.
+// authenticate checks the Authorization header. Keys are found by their digest (see accountSet),
+// so neither the answer's timing nor the log reveals which part of a wrong key was wrong.
 func (a *authenticator) authenticate(h string) (*Account, credential, *apiError) {
 	if h == "" {
 		return nil, 0, unauthorized(`missing; send "ApiKey <key>" or "Bearer <token>"`)
@@ -121,13 +195,7 @@ func (a *authenticator) authenticate(h string) (*Account, credential, *apiError)
 	}
 	switch {
 	case strings.EqualFold(scheme, "ApiKey"):
-		d := digest(value)
-		var found *Account
-		for i := range a.keys {
-			if subtle.ConstantTimeCompare(d[:], a.keys[i].digest[:]) == 1 {
-				found = a.keys[i].account
-			}
-		}
+		found := a.set.Load().byKey[digest(value)]
 		if found == nil {
 			return nil, 0, unauthorized("the API key is not valid")
 		}
@@ -164,7 +232,7 @@ func (a *authenticator) sign(claims tokenClaims) (string, error) {
 
 // issueBearer makes a token that authenticates as acc for ttl.
 func (a *authenticator) issueBearer(acc *Account, ttl time.Duration) (string, time.Time, error) {
-	now := a.clock.Now().Truncate(time.Second)
+	now := acc.state.clock.Now().Truncate(time.Second)
 	exp := now.Add(ttl)
 	tok, err := a.sign(tokenClaims{Account: acc.ID, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: tokenIssuer, Audience: jwt.ClaimStrings{bearerAud}, Subject: acc.ID,
@@ -175,7 +243,7 @@ func (a *authenticator) issueBearer(acc *Account, ttl time.Duration) (string, ti
 
 // issueSessionToken makes the short-lived token the Web SDK receives as its access token.
 func (a *authenticator) issueSessionToken(acc *Account, sessionID string) (string, error) {
-	now := a.clock.Now().Truncate(time.Second)
+	now := acc.state.clock.Now().Truncate(time.Second)
 	return a.sign(tokenClaims{Account: acc.ID, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: tokenIssuer, Audience: jwt.ClaimStrings{sessionAud}, Subject: sessionID,
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(sessionTTL)),
@@ -184,9 +252,23 @@ func (a *authenticator) issueSessionToken(acc *Account, sessionID string) (strin
 
 func (a *authenticator) parseBearer(raw string) (*Account, error) {
 	var claims tokenClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return a.tokenKey, nil },
+	// A token expires by its account's clock. The parser decodes the claims before it asks for
+	// the key and checks the expiry after the signature, so the key function finds the account
+	// whose clock the expiry check then reads.
+	set := a.set.Load()
+	var acc *Account
+	now := func() time.Time {
+		if acc != nil {
+			return acc.state.clock.Now()
+		}
+		return time.Time{}
+	}
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) {
+		acc = set.byID[claims.Account]
+		return a.tokenKey, nil
+	},
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithTimeFunc(a.clock.Now),
+		jwt.WithTimeFunc(now),
 		jwt.WithIssuer(tokenIssuer),
 		jwt.WithAudience(bearerAud),
 		jwt.WithExpirationRequired(),
@@ -201,8 +283,7 @@ func (a *authenticator) parseBearer(raw string) (*Account, error) {
 			return nil, errors.New("signature or claims rejected")
 		}
 	}
-	acc, ok := a.byID[claims.Account]
-	if !ok {
+	if acc == nil {
 		return nil, errors.New("unknown account")
 	}
 	return acc, nil

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,7 +18,13 @@ import (
 type Clock struct {
 	base func() time.Time
 
-	mu     sync.Mutex
+	mu    sync.Mutex                 // serialises changes; reading takes no lock
+	state atomic.Pointer[clockState] // replaced whole on every change
+}
+
+// clockState is a Clock's setting. It is never changed once stored, so Now reads it with one
+// atomic load: an account's clock, which every request of the account reads, costs no lock.
+type clockState struct {
 	offset time.Duration // added to base() while running
 	frozen bool
 	at     time.Time // the time shown while frozen
@@ -41,75 +48,89 @@ func NewClock(base func() time.Time) *Clock {
 	if base == nil {
 		base = time.Now
 	}
-	return &Clock{base: base}
+	c := &Clock{base: base}
+	c.state.Store(&clockState{})
+	return c
 }
 
 // NewFrozenClock returns a clock that stands still at t until it is advanced, set or unfrozen.
 func NewFrozenClock(t time.Time) *Clock {
 	c := NewClock(nil)
-	c.frozen, c.at = true, toTick(t)
+	c.state.Store(&clockState{frozen: true, at: toTick(t)})
 	return c
 }
 
 // Now returns the current mock time in UTC, a whole number of .NET ticks.
 func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nowLocked()
+	st := c.state.Load()
+	if st.frozen {
+		return st.at
+	}
+	return toTick(c.base().Add(st.offset))
 }
 
-func (c *Clock) nowLocked() time.Time {
-	if c.frozen {
-		return c.at
+// at is what c shows when its base shows t: the time an event that happened at base time t has
+// on c.
+func (c *Clock) at(t time.Time) time.Time {
+	st := c.state.Load()
+	if st.frozen {
+		return st.at
 	}
-	return toTick(c.base().Add(c.offset))
+	return toTick(t.Add(st.offset))
+}
+
+// change replaces c's setting with what f makes of the current one.
+func (c *Clock) change(f func(now time.Time, st clockState) clockState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := *c.state.Load()
+	next := f(c.Now(), st)
+	c.state.Store(&next)
 }
 
 // Set moves the clock to t, rounded down to a whole .NET tick; a running clock keeps running
 // from there.
 func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	t = toTick(t)
-	if c.frozen {
-		c.at = t
-		return
-	}
-	c.offset = t.Sub(c.base())
+	c.change(func(_ time.Time, st clockState) clockState {
+		if st.frozen {
+			st.at = t
+		} else {
+			st.offset = t.Sub(c.base())
+		}
+		return st
+	})
 }
 
 // Advance moves the clock forward by d (backward when d is negative); a frozen clock then shows
 // a whole .NET tick, rounded down.
 func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.frozen {
-		c.at = toTick(c.at.Add(d))
-		return
-	}
-	c.offset += d
+	c.change(func(_ time.Time, st clockState) clockState {
+		if st.frozen {
+			st.at = toTick(st.at.Add(d))
+		} else {
+			st.offset += d
+		}
+		return st
+	})
 }
 
 // Freeze stops the clock at its current time (freeze true) or lets it run on from the time it
 // shows (freeze false).
 func (c *Clock) Freeze(freeze bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if freeze == c.frozen {
-		return
-	}
-	now := c.nowLocked()
-	c.frozen = freeze
-	if freeze {
-		c.at = now
-	} else {
-		c.offset = now.Sub(c.base())
-	}
+	c.change(func(now time.Time, st clockState) clockState {
+		if freeze == st.frozen {
+			return st
+		}
+		st.frozen = freeze
+		if freeze {
+			st.at = now
+		} else {
+			st.offset = now.Sub(c.base())
+		}
+		return st
+	})
 }
 
 // Frozen reports whether the clock stands still.
-func (c *Clock) Frozen() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.frozen
-}
+func (c *Clock) Frozen() bool { return c.state.Load().frozen }

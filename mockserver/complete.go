@@ -33,7 +33,12 @@ func (s *Server) CompleteSession(id uuid.UUID, spec SubjectSpec) (Completion, er
 	if fe := spec.check(); fe != nil {
 		return Completion{}, fmt.Errorf("%w: %w", ErrBadSubject, fe)
 	}
-	rec, err := s.store.completeSession(id, s.clock.Now(), func(rec sessionRecord, faces faceIndex) generated.SessionResult {
+	// The session completes at its account's time.
+	now := s.clock.Now()
+	if owner, ok := s.store.sessionOwnerOf(id); ok {
+		now = s.accountNow(owner)
+	}
+	rec, err := s.store.completeSession(id, now, func(rec sessionRecord, faces faceIndex) generated.SessionResult {
 		// The faker draws only for a session that completes, so a refused completion does not
 		// shift the values a seed gives later sessions.
 		subj := s.faker.resolve(spec)
@@ -42,10 +47,13 @@ func (s *Server) CompleteSession(id uuid.UUID, spec SubjectSpec) (Completion, er
 	if err != nil {
 		return Completion{}, err // ErrSessionNotFound, ErrSessionCompleted or a storage failure
 	}
-	acc := s.auth.byID[rec.account]
+	acc := s.auth.account(rec.account)
+	if acc == nil {
+		return Completion{}, sessionNotFound(id) // its tenant was deleted meanwhile
+	}
 	out := Completion{Result: *rec.result, RedirectURL: redirectURL(rec, acc.SigningSecret, s.signer)}
 	if rec.webhookURL != "" {
-		s.webhooks.send(rec.webhookURL, acc.APIKeys[0], rec.id.String())
+		s.webhooks.send(rec.webhookURL, acc.APIKeys[0], rec.id.String(), acc.ID)
 	}
 	s.log.Info("session completed", "session", rec.id.String(), "account", rec.account, "result", string(rec.result.VerificationResult))
 	return out, nil

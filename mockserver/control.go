@@ -5,11 +5,9 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,18 +53,97 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// --- scope
+
+// Scope is the control API acting on one account (Server.Scope) or on the whole mock
+// (Server.Global). A control call that carries an account's Authorization header acts on that
+// account's scope; one without acts on the global scope, as the Server's own methods do.
+//
+// An account's scope has its own clock (an offset and freeze over the mock's clock), subject
+// queue and faults, and sees only its own sessions, face collections, journal entries and
+// webhook attempts; its Reset forgets only its own data.
+type Scope struct {
+	s   *Server
+	acc *Account // nil: the whole mock
+}
+
+// Global returns the scope of the whole mock: what a control call without credentials acts on.
+func (s *Server) Global() *Scope { return &Scope{s: s} }
+
+// Scope returns the scope of the account accountID (a configured account or a tenant), or
+// ErrAccountNotFound.
+func (s *Server) Scope(accountID string) (*Scope, error) {
+	acc := s.auth.account(accountID)
+	if acc == nil {
+		return nil, &storeError{kind: errNotFound, field: "accountId", is: ErrAccountNotFound, detail: fmt.Sprintf("no account %q", accountID)}
+	}
+	return &Scope{s: s, acc: acc}, nil
+}
+
+// ErrAccountNotFound: no account has this id.
+var ErrAccountNotFound = errors.New("account not found")
+
+// AccountID is the scope's account id; empty for the global scope.
+func (sc *Scope) AccountID() string {
+	if sc.acc == nil {
+		return ""
+	}
+	return sc.acc.ID
+}
+
+// scopeOf is the scope a control call acts on: its account's, when it authenticated.
+func (s *Server) scopeOf(r *http.Request) *Scope {
+	return &Scope{s: s, acc: accountFrom(r.Context())}
+}
+
+// controlScope authenticates a control call that carries an Authorization header (401 when the
+// credentials are wrong), so that it acts on that account only.
+func (s *Server) controlScope(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header["Authorization"]
+		if len(h) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if len(h) > 1 {
+			s.writeProblem(w, r, unauthorized(`given more than once; send one "ApiKey <key>" or "Bearer <token>"`))
+			return
+		}
+		acc, cred, err := s.auth.authenticate(h[0])
+		if err != nil {
+			s.writeProblem(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(withAccount(r.Context(), acc, cred)))
+	})
+}
+
 // --- reset
 
 // Reset brings the mock back to its start state: no verifications, sessions, nonces, face
 // collections, queued subjects, faults, recorded webhooks or journal entries, then the
-// Options.StartState data (fixtures) again. Accounts, the clock and the seeded randomness carry
-// on.
-func (s *Server) Reset() error {
+// Options.StartState data (fixtures) again. Accounts, tenants, the clocks and the seeded
+// randomness carry on.
+func (s *Server) Reset() error { return s.Global().Reset() }
+
+// Reset forgets what the scope holds. For the whole mock see Server.Reset; for an account, its
+// verifications, sessions, nonces, face collections, queued subjects, faults, journal entries
+// and webhook attempts, while its clock and the other accounts' data stay.
+func (sc *Scope) Reset() error {
+	if sc.acc != nil {
+		return sc.s.resetAccount(sc.acc)
+	}
+	s := sc.s
 	if err := s.store.reset(); err != nil {
 		return err
 	}
 	s.subjects.clear()
+	s.aimed.clear(nil)
 	s.faults.clear()
+	for _, a := range s.auth.set.Load().order {
+		a.state.subjects.clear()
+		a.state.faults.clear()
+	}
 	s.webhooks.clear()
 	s.journal.clear()
 	if s.startState != nil {
@@ -78,13 +155,24 @@ func (s *Server) Reset() error {
 	return nil
 }
 
+// resetAccount forgets everything acc owns but its clock.
+func (s *Server) resetAccount(acc *Account) error {
+	err := s.store.resetAccount(acc.ID)
+	acc.state.subjects.clear()
+	acc.state.faults.clear()
+	s.aimed.clear(acc)
+	s.webhooks.clearAccount(acc.ID)
+	s.journal.clearAccount(acc.ID)
+	return err
+}
+
 func (s *Server) ctlSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(controlSpec)
 }
 
 func (s *Server) ctlReset(w http.ResponseWriter, r *http.Request) {
-	if err := s.Reset(); err != nil {
+	if err := s.scopeOf(r).Reset(); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
@@ -108,24 +196,44 @@ type ClockChange struct {
 
 // ChangeClock applies c to the mock's clock and returns the new state. A freeze happens before
 // set and advance, an unfreeze after them, so {"set": T, "freeze": true} stops at exactly T.
-func (s *Server) ChangeClock(c ClockChange) ClockState {
-	if c.Freeze != nil && *c.Freeze {
-		s.clock.Freeze(true)
+// Every account's clock follows the mock's, shifted by its own offset unless it is frozen.
+func (s *Server) ChangeClock(c ClockChange) ClockState { return s.Global().ChangeClock(c) }
+
+// Clock returns the scope's clock: the mock's, or the account's own over it.
+func (sc *Scope) Clock() *Clock {
+	if sc.acc != nil {
+		return sc.acc.state.clock
 	}
-	if c.Set != nil {
-		s.clock.Set(*c.Set)
-	}
-	if c.Advance != nil {
-		s.clock.Advance(time.Duration(*c.Advance))
-	}
-	if c.Freeze != nil && !*c.Freeze {
-		s.clock.Freeze(false)
-	}
-	return ClockState{Now: s.clock.Now(), Frozen: s.clock.Frozen()}
+	return sc.s.clock
 }
 
-func (s *Server) ctlGetClock(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, ClockState{Now: s.clock.Now(), Frozen: s.clock.Frozen()})
+// ChangeClock applies c to the scope's clock as Server.ChangeClock does; an account's clock
+// moves alone.
+func (sc *Scope) ChangeClock(c ClockChange) ClockState {
+	clock := sc.Clock()
+	if c.Freeze != nil && *c.Freeze {
+		clock.Freeze(true)
+	}
+	if c.Set != nil {
+		clock.Set(*c.Set)
+	}
+	if c.Advance != nil {
+		clock.Advance(time.Duration(*c.Advance))
+	}
+	if c.Freeze != nil && !*c.Freeze {
+		clock.Freeze(false)
+	}
+	return sc.ClockState()
+}
+
+// ClockState returns the time the scope's clock shows and whether it stands still.
+func (sc *Scope) ClockState() ClockState {
+	clock := sc.Clock()
+	return ClockState{Now: clock.Now(), Frozen: clock.Frozen()}
+}
+
+func (s *Server) ctlGetClock(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.scopeOf(r).ClockState())
 }
 
 func (s *Server) ctlSetClock(w http.ResponseWriter, r *http.Request) {
@@ -138,10 +246,21 @@ func (s *Server) ctlSetClock(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, badRequest("body", `give at least one of "set", "advance", "freeze"`))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.ChangeClock(c))
+	writeJSON(w, http.StatusOK, s.scopeOf(r).ChangeClock(c))
 }
 
 // --- sessions
+
+// CompleteSession finishes a session of the scope's account (any session for the whole mock);
+// a session of another account is not found. See Server.CompleteSession.
+func (sc *Scope) CompleteSession(id uuid.UUID, spec SubjectSpec) (Completion, error) {
+	if sc.acc != nil {
+		if owner, ok := sc.s.store.sessionOwnerOf(id); !ok || owner != sc.acc.ID {
+			return Completion{}, sessionNotFound(id)
+		}
+	}
+	return sc.s.CompleteSession(id, spec)
+}
 
 func (s *Server) ctlComplete(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(r.PathValue("verificationSessionId"))
@@ -154,7 +273,7 @@ func (s *Server) ctlComplete(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, perr)
 		return
 	}
-	done, err := s.CompleteSession(id, spec)
+	done, err := s.scopeOf(r).CompleteSession(id, spec)
 	if err != nil {
 		s.writeProblem(w, r, err)
 		return
@@ -162,121 +281,19 @@ func (s *Server) ctlComplete(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, done)
 }
 
-// --- subjects
-
-// subjectQueue holds subjects queued for the next hosted sessions, first in first out.
-type subjectQueue struct {
-	mu    sync.Mutex
-	specs []SubjectSpec
-}
-
-func (q *subjectQueue) push(specs ...SubjectSpec) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.specs = append(q.specs, specs...)
-}
-
-func (q *subjectQueue) pop() (SubjectSpec, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.specs) == 0 {
-		return SubjectSpec{}, false
-	}
-	sp := q.specs[0]
-	q.specs = q.specs[1:]
-	return sp, true
-}
-
-func (q *subjectQueue) list() []SubjectSpec {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([]SubjectSpec{}, q.specs...)
-}
-
-func (q *subjectQueue) clear() {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.specs = nil
-}
-
-// QueueSubjects queues subjects for the next hosted sessions, first in first out: a hosted link
-// opened while a subject is queued completes at once and redirects, with no page. Either all are
-// queued or, when one is wrong, none.
-func (s *Server) QueueSubjects(specs ...SubjectSpec) error {
-	for i, sp := range specs {
-		if fe := sp.check(); fe != nil {
-			if len(specs) > 1 {
-				fe = fe.within(fmt.Sprintf("[%d]", i))
-			}
-			return fmt.Errorf("%w: %w", ErrBadSubject, fe)
-		}
-	}
-	s.subjects.push(specs...)
-	return nil
-}
-
-// QueuedSubjects returns the subjects waiting for hosted sessions.
-func (s *Server) QueuedSubjects() []SubjectSpec { return s.subjects.list() }
-
-// ClearSubjects empties the subject queue.
-func (s *Server) ClearSubjects() { s.subjects.clear() }
-
-// nextSubject is who stands in front of the camera of a new hosted session: the next queued
-// subject, else the --auto-complete preset, else nobody yet (the camera page is shown).
-func (s *Server) nextSubject() (SubjectSpec, bool) {
-	if sp, ok := s.subjects.pop(); ok {
-		return sp, true
-	}
-	if s.autoComplete != "" {
-		return SubjectSpec{Preset: s.autoComplete}, true
-	}
-	return SubjectSpec{}, false
-}
-
-func (s *Server) ctlQueueSubjects(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		s.writeProblem(w, r, badRequest("body", "could not be read"))
-		return
-	}
-	var specs []SubjectSpec
-	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, "[") {
-		if perr := decodeStrict(body, &specs); perr != nil {
-			s.writeProblem(w, r, perr)
-			return
-		}
-		if len(specs) == 0 {
-			s.writeProblem(w, r, badRequest("body", "must hold at least one subject"))
-			return
-		}
-	} else {
-		var one SubjectSpec
-		if perr := decodeStrict(body, &one); perr != nil {
-			s.writeProblem(w, r, perr)
-			return
-		}
-		specs = []SubjectSpec{one}
-	}
-	if err := s.QueueSubjects(specs...); err != nil {
-		s.writeProblem(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"queued": s.QueuedSubjects()})
-}
-
-func (s *Server) ctlListSubjects(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"queued": s.QueuedSubjects()})
-}
-
-func (s *Server) ctlClearSubjects(w http.ResponseWriter, _ *http.Request) {
-	s.ClearSubjects()
-	writeJSON(w, http.StatusOK, map[string]any{"queued": []SubjectSpec{}})
-}
-
 // --- webhooks, journal, collections
 
 // Webhooks returns the recorded webhook delivery attempts, oldest first (the last 1000).
 func (s *Server) Webhooks() []WebhookAttempt { return s.webhooks.list() }
+
+// Webhooks returns the scope's recorded webhook delivery attempts, oldest first.
+func (sc *Scope) Webhooks() []WebhookAttempt {
+	all := sc.s.webhooks.list()
+	if sc.acc == nil {
+		return all
+	}
+	return filter(all, func(a WebhookAttempt) bool { return a.Account == sc.acc.ID })
+}
 
 // WaitWebhooks blocks until every queued webhook has been delivered or dropped, or ctx ends:
 // tests call it instead of sleeping.
@@ -285,8 +302,37 @@ func (s *Server) WaitWebhooks(ctx context.Context) error { return s.webhooks.wai
 // Requests returns the journal of recent API requests, oldest first (the last 1000).
 func (s *Server) Requests() []RequestRecord { return s.journal.list() }
 
+// Requests returns the scope's journal entries, oldest first: for an account, the requests made
+// with its credentials and the hosted-page requests for its verifications.
+func (sc *Scope) Requests() []RequestRecord {
+	all := sc.s.journal.list()
+	if sc.acc == nil {
+		return all
+	}
+	return filter(all, func(r RequestRecord) bool { return r.Account == sc.acc.ID })
+}
+
 // FaceCollections returns a snapshot of every account's face collections.
 func (s *Server) FaceCollections() []FaceCollection { return s.store.faceCollections() }
+
+// FaceCollections returns a snapshot of the scope's face collections.
+func (sc *Scope) FaceCollections() []FaceCollection {
+	all := sc.s.store.faceCollections()
+	if sc.acc == nil {
+		return all
+	}
+	return filter(all, func(c FaceCollection) bool { return c.Account == sc.acc.ID })
+}
+
+func filter[T any](items []T, keep func(T) bool) []T {
+	out := make([]T, 0, len(items))
+	for _, v := range items {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 func (s *Server) ctlWebhooks(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("wait") == "true" {
@@ -294,33 +340,50 @@ func (s *Server) ctlWebhooks(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		_ = s.WaitWebhooks(ctx)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"attempts": s.Webhooks()})
+	writeJSON(w, http.StatusOK, map[string]any{"attempts": s.scopeOf(r).Webhooks()})
 }
 
-func (s *Server) ctlRequests(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"requests": s.Requests()})
+func (s *Server) ctlRequests(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"requests": s.scopeOf(r).Requests()})
 }
 
-func (s *Server) ctlCollections(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"collections": s.FaceCollections()})
+func (s *Server) ctlCollections(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"collections": s.scopeOf(r).FaceCollections()})
 }
 
 // --- faults
 
-// AddFault makes an operation misbehave as f describes.
-func (s *Server) AddFault(f Fault) error {
+// AddFault makes an operation misbehave as f describes, for every account.
+func (s *Server) AddFault(f Fault) error { return s.Global().AddFault(f) }
+
+// Faults returns the faults active for every account.
+func (s *Server) Faults() []Fault { return s.faults.list() }
+
+// ClearFaults removes the faults active for every account (an account's own stay).
+func (s *Server) ClearFaults() { s.faults.clear() }
+
+func (sc *Scope) faults() *faults {
+	if sc.acc != nil {
+		return sc.acc.state.faults
+	}
+	return sc.s.faults
+}
+
+// AddFault makes an operation misbehave as f describes: for the scope's account only, or for
+// every account.
+func (sc *Scope) AddFault(f Fault) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	s.faults.add(f)
+	sc.faults().add(f)
 	return nil
 }
 
-// Faults returns the active faults.
-func (s *Server) Faults() []Fault { return s.faults.list() }
+// Faults returns the scope's active faults.
+func (sc *Scope) Faults() []Fault { return sc.faults().list() }
 
-// ClearFaults removes every fault.
-func (s *Server) ClearFaults() { s.faults.clear() }
+// ClearFaults removes the scope's faults.
+func (sc *Scope) ClearFaults() { sc.faults().clear() }
 
 func (s *Server) ctlAddFault(w http.ResponseWriter, r *http.Request) {
 	var f Fault
@@ -328,18 +391,19 @@ func (s *Server) ctlAddFault(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, perr)
 		return
 	}
-	if err := s.AddFault(f); err != nil {
+	sc := s.scopeOf(r)
+	if err := sc.AddFault(f); err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})
+	writeJSON(w, http.StatusOK, map[string]any{"faults": sc.Faults()})
 }
 
-func (s *Server) ctlListFaults(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": s.Faults()})
+func (s *Server) ctlListFaults(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"faults": s.scopeOf(r).Faults()})
 }
 
-func (s *Server) ctlClearFaults(w http.ResponseWriter, _ *http.Request) {
-	s.ClearFaults()
+func (s *Server) ctlClearFaults(w http.ResponseWriter, r *http.Request) {
+	s.scopeOf(r).ClearFaults()
 	writeJSON(w, http.StatusOK, map[string]any{"faults": []Fault{}})
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -84,6 +85,9 @@ type faults struct {
 	mu     sync.Mutex
 	active []*Fault
 	rng    *rand.Rand
+	// n is len(active), read without the lock so that a call with no fault active (nearly
+	// every call) costs one atomic load per set of faults, not a lock.
+	n atomic.Int32
 }
 
 func newFaults(seed uint64) *faults {
@@ -94,6 +98,7 @@ func (fs *faults) add(f Fault) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	fs.active = append(fs.active, &f)
+	fs.n.Store(int32(len(fs.active)))
 }
 
 func (fs *faults) list() []Fault {
@@ -110,11 +115,15 @@ func (fs *faults) clear() {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	fs.active = nil
+	fs.n.Store(0)
 }
 
 // take returns the fault that applies to this call of operation, if any, using up one of its
 // calls.
 func (fs *faults) take(operation string) (Fault, bool) {
+	if fs.n.Load() == 0 {
+		return Fault{}, false
+	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, f := range fs.active {
@@ -129,6 +138,7 @@ func (fs *faults) take(operation string) (Fault, bool) {
 			f.Count--
 			if f.Count == 0 {
 				fs.active = append(fs.active[:i], fs.active[i+1:]...)
+				fs.n.Store(int32(len(fs.active)))
 			}
 		}
 		return applied, true
@@ -136,10 +146,30 @@ func (fs *faults) take(operation string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// withFaults applies an injected fault before the operation runs.
+// withFaults applies a fault injected for the whole mock before the operation runs; an account's
+// own faults are applied by withAccountFaults once the request has authenticated.
 func (s *Server) withFaults(operation string, next http.Handler) http.Handler {
+	return s.applyFaults(operation, func(*http.Request) *faults { return s.faults }, next)
+}
+
+// withAccountFaults applies a fault injected for the request's account.
+func (s *Server) withAccountFaults(operation string, next http.Handler) http.Handler {
+	return s.applyFaults(operation, func(r *http.Request) *faults {
+		if acc := accountFrom(r.Context()); acc != nil {
+			return acc.state.faults
+		}
+		return nil
+	}, next)
+}
+
+func (s *Server) applyFaults(operation string, set func(*http.Request) *faults, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, ok := s.faults.take(operation)
+		fs := set(r)
+		if fs == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		f, ok := fs.take(operation)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

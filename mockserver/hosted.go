@@ -50,7 +50,7 @@ func (s *Server) startHosted(w http.ResponseWriter, r *http.Request) {
 		s.hostedFail(w, herr)
 		return
 	}
-	spec, ok := s.nextSubject()
+	spec, ok := s.nextSubject(s.auth.account(rec.account), *rec.verificationID)
 	if !ok {
 		s.hostedPage(w, http.StatusOK, "camera", cameraPage{
 			Session: rec.id.String(), Verification: r.PathValue("verificationId"),
@@ -73,15 +73,17 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 		return nil, &hostedError{http.StatusNotFound, "Verification not found", "The link does not name a verification."}
 	}
 	acc, v, err := s.store.verificationAnyAccount(id)
-	if err != nil {
-		return nil, s.hostedFailure(err, "Verification not found", "No verification has the id "+id.String()+".")
+	account := s.auth.account(acc)
+	if err != nil || account == nil {
+		return nil, s.hostedFailure(verificationNotFound(id), "Verification not found", "No verification has the id "+id.String()+".")
 	}
+	journalAs(r, account)
 	params := signing.Parse(r.URL.RawQuery)
-	nonce, herr := s.checkHostedLink(acc, v.config, r.URL.RawQuery, params)
+	nonce, herr := s.checkHostedLink(account, v.config, r.URL.RawQuery, params)
 	if herr != nil {
 		return nil, herr
 	}
-	rec := &sessionRecord{id: s.ids.uuid(), account: acc, verificationID: &v.id, hosted: true, created: s.clock.Now()}
+	rec := &sessionRecord{id: s.ids.uuid(), account: acc, verificationID: &v.id, hosted: true, created: account.state.clock.Now()}
 	rec.config = applyHostedOverrides(v.config, params)
 	rec.externalID, _ = params.Get(keyExternalID)
 	rec.customInput = customInput(params)
@@ -104,13 +106,13 @@ var linkUsed = &hostedError{http.StatusGone, "Link already used", "The link's re
 
 // checkHostedLink checks the link's signature when the verification requires one or the link
 // has one, and returns its nonce (empty when unsigned or without one).
-func (s *Server) checkHostedLink(acc string, cfg generated.VerificationConfig, raw string, params signing.Params) (string, *hostedError) {
+func (s *Server) checkHostedLink(account *Account, cfg generated.VerificationConfig, raw string, params signing.Params) (string, *hostedError) {
 	_, signed := params.Get(signing.ParamSignature)
 	if !*cfg.SecurityConfig.ForceSignedInput && !signed {
 		return "", nil
 	}
-	account := s.auth.byID[acc]
-	result, _ := s.signer.Validate(raw, account.SigningSecret, s.clock.Now(), func(n string) bool { return s.store.nonceUsed(acc, n) })
+	// The link expires by its account's clock.
+	result, _ := s.signer.Validate(raw, account.SigningSecret, account.state.clock.Now(), func(n string) bool { return s.store.nonceUsed(account.ID, n) })
 	switch result {
 	case signing.Valid:
 	case signing.Expired:
@@ -123,6 +125,14 @@ func (s *Server) checkHostedLink(acc string, cfg generated.VerificationConfig, r
 	}
 	nonce, _ := params.Get(signing.ParamNonce)
 	return nonce, nil
+}
+
+// journalAs files a hosted-page request under the account that owns its verification, so the
+// account's journal shows it.
+func journalAs(r *http.Request, acc *Account) {
+	if ex := exchangeFrom(r.Context()); ex != nil && acc != nil {
+		ex.acc = acc
+	}
 }
 
 // hostedFailure is the page for an error of the store or of CompleteSession: the status
@@ -161,6 +171,9 @@ func (s *Server) completeHosted(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.hostedFail(w, &hostedError{http.StatusNotFound, "Session not found", "The address does not name a session."})
 		return
+	}
+	if owner, ok := s.store.sessionOwnerOf(id); ok {
+		journalAs(r, s.auth.account(owner))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {

@@ -46,3 +46,10 @@ func (j *journal) clear() {
 	defer j.mu.Unlock()
 	j.entries = newRing[RequestRecord](journalLimit)
 }
+
+// clearAccount removes an account's entries.
+func (j *journal) clearAccount(account string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.entries.keep(func(r RequestRecord) bool { return r.Account != account })
+}

@@ -48,7 +48,7 @@ func sendBounded(t testing.TB, e *benchEnv, reqs []*benchRequest, from, n, webho
 			t.Fatalf("request %d: status %d", i, w.code)
 		}
 		if webhookEvery > 0 && i%webhookEvery == 0 {
-			e.s.webhooks.send(hook, DevAPIKey, e.sessionID.String())
+			e.s.webhooks.send(hook, DevAPIKey, e.sessionID.String(), DevAccountID)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func openDisk(dir string) (*disk, error) {
 		return nil, fmt.Errorf("data dir: open %s: %w", filepath.Join(dir, dbFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range append(dataBuckets, bucketMeta) {
+		for _, b := range append(append([][]byte{}, dataBuckets...), bucketMeta, bucketTenants) {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

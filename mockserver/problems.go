@@ -123,6 +123,8 @@ func problemFor(err error) (e *apiError, internal bool) {
 		return &apiError{status: http.StatusBadRequest, fields: fe}, false
 	case errors.As(err, &re):
 		return badRequest(re.Field, re.Rule), false
+	case errors.Is(err, ErrTooManyTenants):
+		return &apiError{status: http.StatusConflict, detail: err.Error()}, false
 	}
 	return &apiError{status: http.StatusInternalServerError, detail: "the mock failed to handle this request; see its log"}, true
 }

@@ -30,3 +30,14 @@ func (r *ring[T]) items() []T {
 	}
 	return append(out, r.buf...)
 }
+
+// keep drops the items for which ok is false, keeping the others in order.
+func (r *ring[T]) keep(ok func(T) bool) {
+	items := r.items()
+	r.buf, r.next, r.full = r.buf[:0:0], 0, false
+	for _, v := range items {
+		if ok(v) {
+			r.add(v)
+		}
+	}
+}

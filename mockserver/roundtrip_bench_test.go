@@ -75,7 +75,7 @@ func newBenchEnv(tb testing.TB, opts Options) *benchEnv {
 	}
 	e.mustJSON(tb, e.do(http.MethodPost, "/v1/signature/create", `{"queryString":"userId=User123&age=25","securitySettings":{"enableNonce":true}}`), &sig)
 	e.signed = sig.Signed
-	acc := s.auth.keys[0].account // the account of e.auth
+	acc := s.auth.set.Load().order[0] // the account of e.auth
 	link, err := signing.Create("userId=User123&campaignId=camp456", acc.SigningSecret, signing.Settings{}, s.clock.Now(), nil)
 	if err != nil {
 		tb.Fatal(err)

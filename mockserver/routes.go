@@ -68,6 +68,9 @@ var controlRoutes = []serverRoute{
 	{"POST /_mock/faults", "", (*Server).ctlAddFault},
 	{"DELETE /_mock/faults", "", (*Server).ctlClearFaults},
 	{"GET /_mock/collections", "", (*Server).ctlCollections},
+	{"GET /_mock/tenants", "", (*Server).ctlListTenants},
+	{"POST /_mock/tenants", "", (*Server).ctlCreateTenant},
+	{"DELETE /_mock/tenants/{accountId}", "", (*Server).ctlDeleteTenant},
 }
 
 // operationIDs are the operationIds of apiRoutes by pattern, for the request journal.

@@ -11,8 +11,8 @@ import (
 )
 
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
-// guard) → normalise the path and refuse HEAD (route) → the route table's handler: fault
-// injection → authenticate → check the request against openapi.yaml → the generated strict
+// guard) → normalise the path and refuse HEAD (route) → the route table's handler: the mock's
+// fault injection → authenticate → the account's fault injection → check the request against openapi.yaml → the generated strict
 // handler.
 func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
 	if err := checkRoutes(apiRoutes, reqcheck.Operations); err != nil {
@@ -32,15 +32,17 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 		}
 		serve := rt.serve
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(api, w, r) })
-		mux.Handle(rt.pattern, s.withFaults(rt.id, s.requireAuth(rt, s.checked(v, h))))
+		mux.Handle(rt.pattern, s.withFaults(rt.id, s.requireAuth(rt, s.withAccountFaults(rt.id, s.checked(v, h)))))
 	}
 	s.handle(mux, hostedRoutes)
 
 	// The control API (see control.go), on this listener unless it has its own.
-	controlMux := s.controlMux()
-	s.control = s.observe(s.requireControlToken(controlMux))
+	// A control call needs the control token first (when the mock has one), then acts on the
+	// account its Authorization header names, if any.
+	control := s.requireControlToken(s.controlScope(s.controlMux()))
+	s.control = s.observe(control)
 	if mountControl {
-		mux.Handle("/_mock/", s.requireControlToken(controlMux))
+		mux.Handle("/_mock/", control)
 	}
 
 	mux.HandleFunc("/", s.notFound)

@@ -79,7 +79,9 @@ type Server struct {
 	webhooks     *webhooks
 	journal      *journal
 	faults       *faults
-	subjects     subjectQueue
+	subjects     subjectQueue  // the mock's queue, for the configured accounts
+	aimed        aimedSubjects // subjects aimed at one verification each
+	seed         uint64
 	autoComplete string
 	controlToken string
 	startState   func(*Server) error
@@ -97,7 +99,7 @@ func New(opts Options) (*Server, error) {
 		clock: opts.Clock, log: opts.Logger, version: opts.Version,
 		ids: newIDs(opts.Seed, 0), requestIDs: newRequestIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
-		startState: opts.StartState, store: newStore(), strict: opts.Strict,
+		startState: opts.StartState, store: newStore(), strict: opts.Strict, seed: opts.Seed,
 	}
 	if s.autoComplete != "" {
 		if _, ok := Presets[s.autoComplete]; !ok {
@@ -130,12 +132,18 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, acc := range accs {
+		s.newAccountState(acc, false, "")
+	}
 	boot, tokenKey, err := s.openDataDir(opts.DataDir, opts.Seed)
 	if err != nil {
 		return nil, err
 	}
 	s.faker = newSubjectFaker(opts.Seed + boot*0x9E3779B97F4A7C15)
-	if s.auth, err = newAuthenticator(accs, tokenKey, s.clock); err != nil {
+	if accs, err = s.loadTenants(accs); err == nil {
+		s.auth, err = newAuthenticator(accs, tokenKey)
+	}
+	if err != nil {
 		s.closeDisk()
 		return nil, err
 	}
@@ -143,7 +151,7 @@ func New(opts Options) (*Server, error) {
 		s.closeDisk()
 		return nil, err
 	}
-	s.webhooks = newWebhooks(opts.WebhookTimeout, s.clock.Now, s.log)
+	s.webhooks = newWebhooks(opts.WebhookTimeout, s.accountNow, s.log)
 	if s.startState != nil && boot == 0 {
 		if err := s.startState(s); err != nil {
 			s.Close()
@@ -220,18 +228,33 @@ func (s *Server) closeDisk() {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Clock returns the mock's clock, to read or move its time.
+// Clock returns the mock's clock, to read or move its time. Every account's clock follows it,
+// shifted by the account's own offset unless the account froze its clock.
 func (s *Server) Clock() *Clock { return s.clock }
 
-// Accounts returns the mock's accounts with their defaults filled in.
+// now is the time of the request's account, or the mock's time when it has none.
+func (s *Server) now(ctx context.Context) time.Time {
+	if acc := accountFrom(ctx); acc != nil {
+		return acc.state.clock.Now()
+	}
+	return s.clock.Now()
+}
+
+// accountNow is the time of the account id, or the mock's time for an unknown one.
+func (s *Server) accountNow(id string) time.Time {
+	if acc := s.auth.account(id); acc != nil {
+		return acc.state.clock.Now()
+	}
+	return s.clock.Now()
+}
+
+// Accounts returns the mock's accounts with their defaults filled in: the configured accounts,
+// then the tenants in creation order.
 func (s *Server) Accounts() []Account {
-	out := make([]Account, 0, len(s.auth.byID))
-	seen := map[string]bool{}
-	for _, k := range s.auth.keys {
-		if !seen[k.account.ID] {
-			seen[k.account.ID] = true
-			out = append(out, *k.account)
-		}
+	set := s.auth.set.Load()
+	out := make([]Account, 0, len(set.order))
+	for _, acc := range set.order {
+		out = append(out, *acc)
 	}
 	return out
 }
@@ -330,6 +353,7 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	account := ""
 	if ex.acc != nil {
 		account = ex.acc.ID
+		arrived = ex.acc.state.clock.at(arrived) // the account's time when the request arrived
 	}
 	if !strings.HasPrefix(r.URL.Path, "/_mock/") {
 		s.journal.add(RequestRecord{

@@ -45,7 +45,7 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 	}
 	rec := &sessionRecord{
 		id: h.s.ids.uuid(), account: acc.ID, verificationID: verificationID, config: cfg,
-		created: h.s.clock.Now(),
+		created: h.s.now(ctx),
 	}
 	if req.Body.ExternalId != nil {
 		rec.externalID = *req.Body.ExternalId
@@ -65,7 +65,7 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 
 func (h *handlers) GetSessionResult(ctx context.Context, req generated.GetSessionResultRequestObject) (generated.GetSessionResultResponseObject, error) {
 	id := req.Params.VerificationSessionId
-	rec, err := h.s.store.getSession(accountFrom(ctx).ID, id, h.s.clock.Now())
+	rec, err := h.s.store.getSession(accountFrom(ctx).ID, id, h.s.now(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ func (h *handlers) CreateSignature(ctx context.Context, req generated.CreateSign
 			settings.ExpirationInSeconds = &v
 		}
 	}
-	signed, err := h.s.signer.Create(req.Body.QueryString, acc.SigningSecret, settings, h.s.clock.Now(), h.s.ids.nonce)
+	signed, err := h.s.signer.Create(req.Body.QueryString, acc.SigningSecret, settings, h.s.now(ctx), h.s.ids.nonce)
 	if err != nil {
 		return nil, err // a *signing.RuleError names the field
 	}
@@ -31,7 +31,7 @@ func (h *handlers) CreateSignature(ctx context.Context, req generated.CreateSign
 func (h *handlers) ValidateSignature(ctx context.Context, req generated.ValidateSignatureRequestObject) (generated.ValidateSignatureResponseObject, error) {
 	acc := accountFrom(ctx)
 	// Read-only: the nonce is looked up, never consumed.
-	result, err := h.s.signer.Validate(req.Body.QueryString, acc.SigningSecret, h.s.clock.Now(),
+	result, err := h.s.signer.Validate(req.Body.QueryString, acc.SigningSecret, h.s.now(ctx),
 		func(nonce string) bool { return h.s.store.nonceUsed(acc.ID, nonce) })
 	if err != nil {
 		return nil, err // a *signing.RuleError names the field

@@ -201,7 +201,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			e := newBenchEnv(b, Options{})
 			h := &handlers{s: e.s}
-			acc := e.s.auth.byID[DevAccountID]
+			acc := e.s.auth.account(DevAccountID)
 			ctx := withAccount(b.Context(), acc, viaAPIKey)
 			name, ext := "bench", "user-42"
 			req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &name, ExternalId: &ext}}

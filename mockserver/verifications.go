@@ -36,7 +36,7 @@ func (h *handlers) CreateVerification(ctx context.Context, req generated.CreateV
 	if err != nil {
 		return nil, err
 	}
-	v, err := h.s.store.createVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
+	v, err := h.s.store.createVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.now(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (h *handlers) CreateOrUpdateVerification(ctx context.Context, req generated
 	if err != nil {
 		return nil, err
 	}
-	v, created, err := h.s.store.upsertVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.clock.Now())
+	v, created, err := h.s.store.upsertVerification(accountFrom(ctx).ID, h.s.ids.uuid(), name, cfg, h.s.now(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func (h *handlers) UpdateVerification(ctx context.Context, req generated.UpdateV
 	if err != nil {
 		return nil, err
 	}
-	v, err := h.s.store.updateVerification(accountFrom(ctx).ID, req.Body.VerificationId, name, cfg, h.s.clock.Now())
+	v, err := h.s.store.updateVerification(accountFrom(ctx).ID, req.Body.VerificationId, name, cfg, h.s.now(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -29,11 +29,15 @@ type WebhookAttempt struct {
 	// DurationMS is how long the attempt took, in wall-clock milliseconds.
 	DurationMS float64 `json:"durationMs"`
 	Delivered  bool    `json:"delivered"`
+	// Account is the id of the account whose session the event is about.
+	Account string `json:"account,omitempty"`
 }
 
 type webhookJob struct {
 	url, apiKey, sessionID string
+	account                string
 	epoch                  uint64 // the log it belongs to: a reset starts a new one
+	accountEpoch           uint64 // the same for its account: a reset of the account starts a new one
 }
 
 // webhooks delivers VerificationCompleted events in the background, so a slow or dead receiver
@@ -41,17 +45,19 @@ type webhookJob struct {
 // status or a failure, then the event is dropped. Every attempt is recorded in a bounded log.
 type webhooks struct {
 	client *http.Client
-	now    func() time.Time
+	now    func(account string) time.Time // the account's clock
 	log    *slog.Logger
 	jobs   chan webhookJob
 
-	mu       sync.Mutex
-	idle     *sync.Cond
-	epoch    uint64 // bumped by clear: events queued before it are forgotten
-	pending  int    // events of this epoch queued or being delivered
-	attempts *ring[WebhookAttempt]
-	closed   bool
-	done     sync.WaitGroup
+	mu    sync.Mutex
+	idle  *sync.Cond
+	epoch uint64 // bumped by clear: events queued before it are forgotten
+	// accountEpochs are bumped by clearAccount: that account's events queued before are forgotten.
+	accountEpochs map[string]uint64
+	pending       int // events of this epoch queued or being delivered
+	attempts      *ring[WebhookAttempt]
+	closed        bool
+	done          sync.WaitGroup
 }
 
 const (
@@ -60,17 +66,18 @@ const (
 	webhookLogLimit = 1000
 )
 
-func newWebhooks(timeout time.Duration, now func() time.Time, log *slog.Logger) *webhooks {
+func newWebhooks(timeout time.Duration, now func(account string) time.Time, log *slog.Logger) *webhooks {
 	if timeout <= 0 {
 		timeout = DefaultWebhookTimeout
 	}
 	w := &webhooks{
 		// A redirect is not a delivery: a 3xx counts as a failed attempt, as any non-2xx does.
-		client:   &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		now:      now,
-		log:      log,
-		jobs:     make(chan webhookJob, webhookQueue),
-		attempts: newRing[WebhookAttempt](webhookLogLimit),
+		client:        &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		now:           now,
+		log:           log,
+		jobs:          make(chan webhookJob, webhookQueue),
+		attempts:      newRing[WebhookAttempt](webhookLogLimit),
+		accountEpochs: map[string]uint64{},
 	}
 	w.idle = sync.NewCond(&w.mu)
 	for range webhookWorkers {
@@ -82,19 +89,19 @@ func newWebhooks(timeout time.Duration, now func() time.Time, log *slog.Logger) 
 
 // send queues an event for url. When the queue is full the event is dropped and the drop is
 // recorded, rather than blocking the request that completed the session.
-func (w *webhooks) send(url, apiKey, sessionID string) {
+func (w *webhooks) send(url, apiKey, sessionID, account string) {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
 		return
 	}
 	w.pending++
-	job := webhookJob{url: url, apiKey: apiKey, sessionID: sessionID, epoch: w.epoch}
+	job := webhookJob{url: url, apiKey: apiKey, sessionID: sessionID, account: account, epoch: w.epoch, accountEpoch: w.accountEpochs[account]}
 	w.mu.Unlock()
 	select {
 	case w.jobs <- job:
 	default:
-		w.record(job.epoch, WebhookAttempt{Time: w.now(), URL: url, SessionID: sessionID, Attempt: 1, Error: "dropped: delivery queue full"})
+		w.record(job, WebhookAttempt{Time: w.now(account), URL: url, SessionID: sessionID, Attempt: 1, Error: "dropped: delivery queue full", Account: account})
 		w.finish(job)
 	}
 }
@@ -115,7 +122,7 @@ func (w *webhooks) finish(job webhookJob) {
 func (w *webhooks) current(job webhookJob) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return job.epoch == w.epoch
+	return job.epoch == w.epoch && job.accountEpoch == w.accountEpochs[job.account]
 }
 
 func (w *webhooks) work() {
@@ -134,7 +141,7 @@ func (w *webhooks) work() {
 // deliver makes one attempt and reports whether the receiver accepted the event.
 func (w *webhooks) deliver(job webhookJob, attempt int) bool {
 	body, _ := json.Marshal(map[string]string{"event": "VerificationCompleted", "verificationSessionId": job.sessionID})
-	rec := WebhookAttempt{Time: w.now(), URL: job.url, SessionID: job.sessionID, Attempt: attempt}
+	rec := WebhookAttempt{Time: w.now(job.account), URL: job.url, SessionID: job.sessionID, Attempt: attempt, Account: job.account}
 	start := time.Now()
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, job.url, bytes.NewReader(body))
 	if err == nil {
@@ -156,17 +163,27 @@ func (w *webhooks) deliver(job webhookJob, attempt int) bool {
 	} else {
 		rec.Delivered = true
 	}
-	w.record(job.epoch, rec)
+	w.record(job, rec)
 	return err == nil
 }
 
-// record adds a to the log, unless a reset has cleared the log since its event was queued.
-func (w *webhooks) record(epoch uint64, a WebhookAttempt) {
+// record adds a to the log, unless a reset (of the mock or of the account) has cleared the log
+// since job was queued.
+func (w *webhooks) record(job webhookJob, a WebhookAttempt) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if epoch == w.epoch {
+	if job.epoch == w.epoch && job.accountEpoch == w.accountEpochs[job.account] {
 		w.attempts.add(a)
 	}
+}
+
+// clearAccount removes an account's attempts from the log and forgets its events queued or in
+// flight, as clear does for every account.
+func (w *webhooks) clearAccount(account string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.attempts.keep(func(a WebhookAttempt) bool { return a.Account != account })
+	w.accountEpochs[account]++
 }
 
 // list returns the recorded attempts, oldest first.

@@ -1,0 +1,45 @@
+package mockserver
+
+import (
+	"github.com/google/uuid"
+)
+
+// resetAccount forgets one account's data (verifications, sessions, nonces, face collections),
+// in memory and in the data directory; the other accounts' data stays.
+func (st *store) resetAccount(acc string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.disk != nil {
+		if err := st.disk.wipeAccount(acc); err != nil {
+			return err
+		}
+	}
+	d := st.accounts[acc]
+	if d == nil {
+		return nil
+	}
+	for id := range d.verifications {
+		delete(st.verificationOwner, id)
+	}
+	for id := range d.sessions {
+		delete(st.sessionOwner, id)
+	}
+	delete(st.accounts, acc)
+	return nil
+}
+
+// sessionOwnerOf returns the account that owns session id.
+func (st *store) sessionOwnerOf(id uuid.UUID) (string, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	acc, ok := st.sessionOwner[id]
+	return acc, ok
+}
+
+// verificationOwnerOf returns the account that owns verification id.
+func (st *store) verificationOwnerOf(id uuid.UUID) (string, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	acc, ok := st.verificationOwner[id]
+	return acc, ok
+}

@@ -226,10 +226,11 @@ func (sc *Scope) ChangeClock(c ClockChange) ClockState {
 	return sc.ClockState()
 }
 
-// ClockState returns the time the scope's clock shows and whether it stands still.
+// ClockState returns the time the scope's clock shows and whether it stands still: an account's
+// clock stands still when it is frozen or when the mock's clock, which it follows, is.
 func (sc *Scope) ClockState() ClockState {
 	clock := sc.Clock()
-	return ClockState{Now: clock.Now(), Frozen: clock.Frozen()}
+	return ClockState{Now: clock.Now(), Frozen: clock.Frozen() || sc.s.clock.Frozen()}
 }
 
 func (s *Server) ctlGetClock(w http.ResponseWriter, r *http.Request) {

@@ -308,8 +308,11 @@ func (sc *Scope) Queue(subs []QueuedSubject) ([]Completion, error) {
 			return nil, err
 		}
 		targets[i], specs[i] = t, q.spec()
-		if err := checkSpecs(specs[i : i+1]); err != nil {
-			return nil, err
+		if fe := specs[i].check(); fe != nil {
+			if field != "" {
+				fe = fe.within(field)
+			}
+			return nil, fmt.Errorf("%w: %w", ErrBadSubject, fe)
 		}
 		if err := sc.checkTarget(t); err != nil {
 			return nil, err

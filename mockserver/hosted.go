@@ -276,6 +276,7 @@ var pages = template.Must(template.New("pages").Parse(`
 <label>Face identity (same text = same person) <input name="face"></label>
 </fieldset>
 <p><button type="submit">Complete session</button></p></form>
+<p><small>A test can complete this session instead: <code>POST /_mock/subjects</code> with <code>{"preset": "pass", "verificationSessionId": "{{.Session}}"}</code>.</small></p>
 <h2>Effective configuration</h2><pre>{{.Config}}</pre></body></html>{{end}}
 {{define "result"}}{{template "head"}}<h1>Session completed</h1><p>Session <code>{{.Session}}</code>. The verification has no redirect URL for this outcome, so the result is shown here.</p><pre>{{.Result}}</pre></body></html>{{end}}
 `))

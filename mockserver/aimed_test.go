@@ -20,7 +20,7 @@ func TestAimedAtVerification(t *testing.T) {
 	v2 := c.createHostedVerification("two", "")
 
 	var q struct {
-		Queued []mockserver.SubjectSpec    `json:"queued"`
+		Queued []mockserver.SubjectSpec   `json:"queued"`
 		Aimed  []mockserver.QueuedSubject `json:"aimed"`
 	}
 	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"underage","verificationId":"`+v1.String()+`"}`).ok(t, &q)
@@ -107,7 +107,7 @@ func TestAimedBadTargets(t *testing.T) {
 		}
 	}
 	var q struct {
-		Queued []mockserver.SubjectSpec    `json:"queued"`
+		Queued []mockserver.SubjectSpec   `json:"queued"`
 		Aimed  []mockserver.QueuedSubject `json:"aimed"`
 	}
 	a.ctl(http.MethodGet, "/_mock/subjects", "").ok(t, &q)

@@ -24,6 +24,14 @@
 // development program); its methods panic instead, and Close stops it.
 //
 // Anything not wrapped here is on the underlying mock, Server.Mock.
+//
+// Against a mock that runs outside the test, such as a CI service container several suites
+// share, NewTenant gives the test an account of its own on it, with the same control methods
+// (the Control interface) acting on that account alone, and deletes it when the test ends:
+//
+//	tn := verifeyetest.NewTenant(t, os.Getenv("VERIFEYE_MOCK_URL"))
+//	app := checkout.New(tn.URL, tn.APIKey)
+//	tn.Advance(time.Hour) // only this tenant's clock moves
 package verifeyetest
 
 import (
@@ -269,11 +277,7 @@ func (s *Server) HTTPClient() *http.Client {
 // (signed) query string, as production's https://verifeye-service-<region>.realeyes.ai/verification/...
 // links are built. An empty query gives the bare page address.
 func (s *Server) HostedURL(verificationID uuid.UUID, signedQuery string) string {
-	u := s.URL + "/verification/" + verificationID.String()
-	if signedQuery != "" {
-		u += "?" + signedQuery
-	}
-	return u
+	return hostedURL(s.URL, verificationID, signedQuery)
 }
 
 // helper marks the caller as a test helper.
@@ -335,11 +339,17 @@ func (s *Server) QueueSubject(specs ...mockserver.SubjectSpec) {
 // "multipleFaces"), like QueueSubject.
 func (s *Server) QueuePreset(names ...string) {
 	s.helper()
-	specs := make([]mockserver.SubjectSpec, len(names))
-	for i, n := range names {
-		specs[i] = mockserver.SubjectSpec{Preset: n}
+	s.QueueSubject(presets(names)...)
+}
+
+// AimSubject queues subjects for the next hosted sessions of one verification only: no other
+// verification's session takes them, and they come before the queue. It fails the test if the
+// verification is unknown or a spec is invalid.
+func (s *Server) AimSubject(verificationID uuid.UUID, specs ...mockserver.SubjectSpec) {
+	s.helper()
+	if err := s.Mock.Global().AimSubjects(verificationID, specs...); err != nil {
+		s.fatalf("aim subjects: %v", err)
 	}
-	s.QueueSubject(specs...)
 }
 
 // QueuedSubjects returns the subjects waiting for hosted sessions.

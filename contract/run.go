@@ -58,7 +58,6 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 	if opts.ScenarioTimeout <= 0 {
 		opts.ScenarioTimeout = time.Minute
 	}
-	rep := newReport(target)
 	base := target.Transport
 	if base == nil {
 		base = http.DefaultTransport
@@ -66,6 +65,18 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 	if opts.RequestsPerSecond > 0 {
 		base = &limited{base: base, every: time.Duration(float64(time.Second) / opts.RequestsPerSecond)}
 	}
+	if target.Control != nil && target.Control.HTTP == nil {
+		target.Control.HTTP = &http.Client{Transport: base}
+	}
+	runID := strconv.FormatInt(time.Now().UnixMilli()%1e8, 36)
+	undo, err := ownAccounts(ctx, &target, runID)
+	if err != nil {
+		rep := newReport(target)
+		rep.Error = err.Error()
+		return rep
+	}
+	defer undo()
+	rep := newReport(target)
 	rec := &recorder{base: base, report: rep}
 	var current atomic.Value // the running scenario's name, for violations
 	checked, err := conformance.NewTransport(rec, conformance.OnViolation(func(v conformance.Violation) {
@@ -78,10 +89,6 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 	}
 	// Redirects are answers to check (the hosted page's 303), not to follow.
 	httpClient := &http.Client{Transport: checked, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if target.Control != nil && target.Control.HTTP == nil {
-		target.Control.HTTP = &http.Client{Transport: base}
-	}
-	runID := strconv.FormatInt(time.Now().UnixMilli()%1e8, 36)
 	seq := &atomic.Int64{}
 	started := time.Now()
 
@@ -92,28 +99,11 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 		res := ScenarioResult{Name: s.Name, Group: s.Group(), Needs: s.Needs}
 		if why := skipReason(s, target, opts); why != "" {
 			res.Status, res.Reason = StatusSkip, why
-			rep.add(res)
-			continue
-		}
-		if ctx.Err() != nil {
+		} else if ctx.Err() != nil {
 			res.Status, res.Reason = StatusSkip, "the run's time ran out"
-			rep.add(res)
-			continue
-		}
-		current.Store(s.Name)
-		before := len(rep.violationsOf(s.Name))
-		res = runScenario(ctx, s, target, opts, httpClient, runID, seq, rep)
-		// A response that breaks the spec fails the scenario. Requests that break it are the
-		// point of the bad-input scenarios, so they are only recorded.
-		if v := rep.violationsOf(s.Name); len(v) > before {
-			for _, one := range v[before:] {
-				if one.Phase == conformance.PhaseResponse {
-					res.Failures = append(res.Failures, "schema: "+one.String())
-				}
-			}
-		}
-		if len(res.Failures) > 0 {
-			res.Status = StatusFail
+		} else {
+			current.Store(s.Name)
+			res = runChecked(ctx, s, target, opts, httpClient, runID, seq, rep)
 		}
 		rep.add(res)
 	}
@@ -126,6 +116,24 @@ func Run(ctx context.Context, target Target, opts Options) *Report {
 	}
 	rep.Assumptions = verdicts(all, Scenarios(), rep.Scenarios, rep.decisions)
 	return rep
+}
+
+// runChecked runs s and fails it for every response of its that breaks the spec. Requests that
+// break it are the point of the bad-input scenarios, so they are only recorded.
+func runChecked(ctx context.Context, s Scenario, target Target, opts Options, httpClient *http.Client, runID string, seq *atomic.Int64, rep *Report) ScenarioResult {
+	before := len(rep.violationsOf(s.Name))
+	res := runScenario(ctx, s, target, opts, httpClient, runID, seq, rep)
+	if v := rep.violationsOf(s.Name); len(v) > before {
+		for _, one := range v[before:] {
+			if one.Phase == conformance.PhaseResponse {
+				res.Failures = append(res.Failures, "schema: "+one.String())
+			}
+		}
+	}
+	if len(res.Failures) > 0 {
+		res.Status = StatusFail
+	}
+	return res
 }
 
 func runScenario(ctx context.Context, s Scenario, target Target, opts Options, httpClient *http.Client, runID string, seq *atomic.Int64, rep *Report) ScenarioResult {

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,8 +92,15 @@ type Control struct {
 	BaseURL string
 	// Token is sent as X-Mock-Control-Token when not empty.
 	Token string
+	// APIKey, when set, is sent as "Authorization: ApiKey <key>", so that every call acts on
+	// that account alone (its own clock, subjects, faults); Run sets it to the run's key. A
+	// secret, like Target.APIKey.
+	APIKey string
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
+
+	mu       sync.Mutex
+	advanced time.Duration // how far Advance has moved the account's clock in all
 }
 
 func (c *Control) do(ctx context.Context, method, path string, body, out any) error {
@@ -111,6 +120,9 @@ func (c *Control) do(ctx context.Context, method, path string, body, out any) er
 	if c.Token != "" {
 		req.Header.Set("X-Mock-Control-Token", c.Token)
 	}
+	if c.APIKey != "" {
+		req.Header.Set("Authorization", "ApiKey "+c.APIKey)
+	}
 	client := c.HTTP
 	if client == nil {
 		client = http.DefaultClient
@@ -121,8 +133,8 @@ func (c *Control) do(ctx context.Context, method, path string, body, out any) er
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s /_mock/%s: %d %s", method, path, resp.StatusCode, snippet(data))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &ControlError{Method: method, Path: "/_mock/" + path, Status: resp.StatusCode, Body: snippet(data)}
 	}
 	if out != nil {
 		return json.Unmarshal(data, out)
@@ -140,9 +152,66 @@ func (c *Control) Available(ctx context.Context) bool {
 	return c.do(ctx, http.MethodGet, "clock", nil, &st) == nil && st.Now != nil
 }
 
-// Advance moves the mock's clock forward by d.
+// Now reads the clock: the account's (see APIKey), else the mock's.
+func (c *Control) Now(ctx context.Context) (time.Time, error) {
+	var st struct {
+		Now time.Time `json:"now"`
+	}
+	err := c.do(ctx, http.MethodGet, "clock", nil, &st)
+	return st.Now, err
+}
+
+// ControlError is a control call the mock refused.
+type ControlError struct {
+	Method, Path string
+	Status       int
+	Body         string
+}
+
+func (e *ControlError) Error() string {
+	return fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.Status, e.Body)
+}
+
+// Advance moves the clock forward by d: the account's (see APIKey), else the mock's.
 func (c *Control) Advance(ctx context.Context, d time.Duration) error {
-	return c.do(ctx, http.MethodPost, "clock", map[string]string{"advance": d.String()}, nil)
+	if err := c.do(ctx, http.MethodPost, "clock", map[string]string{"advance": d.String()}, nil); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.advanced += d
+	c.mu.Unlock()
+	return nil
+}
+
+// RestoreClock moves the clock back by as much as Advance has moved it, so a run leaves the
+// clock where it found it.
+func (c *Control) RestoreClock(ctx context.Context) error {
+	c.mu.Lock()
+	d := c.advanced
+	c.mu.Unlock()
+	if d == 0 {
+		return nil
+	}
+	return c.Advance(ctx, -d)
+}
+
+// Tenant is an account the run created on the mock for itself (see CreateTenant).
+type Tenant struct {
+	AccountID string `json:"accountId"`
+	APIKey    string `json:"apiKey"`
+}
+
+// CreateTenant creates an account of the run's own on the mock. A mock without tenants answers
+// an error that is a *ControlError with Status 404.
+func (c *Control) CreateTenant(ctx context.Context, name string) (Tenant, error) {
+	var tn Tenant
+	err := c.do(ctx, http.MethodPost, "tenants", map[string]string{"name": name}, &tn)
+	return tn, err
+}
+
+// DeleteTenant deletes a tenant with everything it owns.
+func (c *Control) DeleteTenant(ctx context.Context, accountID string) error {
+	return c.do(ctx, http.MethodDelete, "tenants/"+url.PathEscape(accountID), nil, nil)
 }
 
 // Complete completes a session with a subject preset and returns the raw stored result and the
@@ -159,6 +228,12 @@ func (c *Control) Complete(ctx context.Context, session uuid.UUID, preset string
 // QueueSubject queues a subject preset for the next hosted session.
 func (c *Control) QueueSubject(ctx context.Context, preset string) error {
 	return c.do(ctx, http.MethodPost, "subjects", map[string]string{"preset": preset}, nil)
+}
+
+// AimSubject queues a subject preset for the next hosted session of one verification only, so
+// that no other session (of this run or anyone's) takes it.
+func (c *Control) AimSubject(ctx context.Context, verification uuid.UUID, preset string) error {
+	return c.do(ctx, http.MethodPost, "subjects", map[string]string{"preset": preset, "verificationId": verification.String()}, nil)
 }
 
 // WebhookAttempt is one recorded webhook delivery attempt.

@@ -46,6 +46,15 @@ func TestAimedAtVerification(t *testing.T) {
 	if got := c.mock.QueuedSubjects(); len(got) != 1 || got[0].Preset != "pass" {
 		t.Errorf("the plain queue is %+v, want the pass subject untouched", got)
 	}
+	// Deleting a verification forgets the subjects aimed at it.
+	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"pass","verificationId":"`+v1.String()+`"}`).ok(t, nil)
+	if resp, err := c.client.DeleteVerificationWithResponse(t.Context(), &generated.DeleteVerificationParams{VerificationId: v1}); err != nil || resp.StatusCode() != http.StatusOK {
+		t.Fatalf("delete: %v", err)
+	}
+	c.call(http.MethodGet, "/_mock/subjects", "").ok(t, &q)
+	if len(q.Aimed) != 0 {
+		t.Errorf("subjects aimed at a deleted verification stay: %+v", q.Aimed)
+	}
 	// Clearing forgets aimed subjects too.
 	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"pass","verificationId":"`+v2.String()+`"}`).ok(t, nil)
 	c.call(http.MethodDelete, "/_mock/subjects", "").ok(t, &q)

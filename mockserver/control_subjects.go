@@ -87,6 +87,16 @@ func (a *aimedSubjects) pop(verification uuid.UUID) (SubjectSpec, bool) {
 	return q[0].spec, true
 }
 
+// drop forgets the subjects aimed at verification.
+func (a *aimedSubjects) drop(verification uuid.UUID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, ok := a.byVer[verification]; ok {
+		delete(a.byVer, verification)
+		a.order = filter(a.order, func(id uuid.UUID) bool { return id != verification })
+	}
+}
+
 // list returns the aimed subjects of account (every account's for nil).
 func (a *aimedSubjects) list(account *Account) []QueuedSubject {
 	a.mu.Lock()

@@ -71,5 +71,6 @@ func (h *handlers) DeleteVerification(ctx context.Context, req generated.DeleteV
 	if err := h.s.store.deleteVerification(accountFrom(ctx).ID, req.Params.VerificationId); err != nil {
 		return nil, err
 	}
+	h.s.aimed.drop(req.Params.VerificationId) // no session of it can take them now
 	return generated.DeleteVerification200Response{}, nil
 }

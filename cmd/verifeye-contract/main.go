@@ -6,6 +6,11 @@
 //	verifeye-contract --target http://127.0.0.1:8080
 //	VERIFEYE_API_KEY=... verifeye-contract --target eu --junit contract.xml --report contract.json
 //
+// Against a running mock whose control API answers, the run works in accounts of its own
+// (tenants it creates, unless --api-key names one to use) and deletes them at the end, so several
+// runs and other test suites can share one mock: the run leaves no moved clock, queued subject or
+// fault behind.
+//
 // Against production only read-only scenarios run unless --allow-writes (verification
 // configurations, created under unique names and deleted again) and --allow-sessions (sessions,
 // which may be billable) say otherwise; requests are rate-limited and the run has a deadline. The
@@ -89,11 +94,46 @@ Target:
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	var o options
+	o, code, done := parseFlags(args, stdout, stderr)
+	if done {
+		return code
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "verifeye-contract: "+format+"\n", a...)
+		return 2
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "verifeye-contract %s\n", version)
+		return 0
+	}
+	if o.list {
+		listScenarios(stdout)
+		return 0
+	}
+	fromEnvironment(&o, getenv)
+	filter, err := o.check()
+	if err != nil {
+		return fail("%v", err)
+	}
+	target, closeTarget, err := buildTarget(ctx, &o)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer closeTarget()
+	rep := contract.Run(ctx, target, contract.Options{
+		AllowWrites: o.allowWrites, AllowSessions: o.allowSessions, Run: filter,
+		RequestsPerSecond: o.rate, Timeout: o.timeout,
+	})
+	return writeReport(rep, o, stdout, stderr)
+}
+
+// parseFlags reads the command line. done says the command has nothing more to do (help, or a
+// usage error), with the exit status in code.
+func parseFlags(args []string, stdout, stderr io.Writer) (o options, code int, done bool) {
 	fs := flag.NewFlagSet("verifeye-contract", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target, "target", "", "`TARGET` to run against: mock (an in-process mock), eu or us (the live API), or the URL of a running server")
-	fs.StringVar(&o.apiKey, "api-key", "", "the `KEY` to authenticate with (env VERIFEYE_API_KEY); not needed for --target mock; never read from a file")
+	fs.StringVar(&o.apiKey, "api-key", "", "the `KEY` to authenticate with (env VERIFEYE_API_KEY); not needed for --target mock, nor for a running mock with tenants, where the run creates its own account; never read from a file")
 	fs.StringVar(&o.apiKeyB, "api-key-b", "", "a second account's `KEY` (env VERIFEYE_API_KEY_B), for the scenarios that check one account cannot reach another's data; never read from a file")
 	fs.StringVar(&o.bearerToken, "bearer-token", "", "a Bearer `TOKEN` obtained from the Security API (env VERIFEYE_BEARER_TOKEN), for the Bearer scenarios")
 	fs.StringVar(&o.tokenURL, "token-url", "", "the Security API's token endpoint `URL` (env VERIFEYE_TOKEN_URL), such as https://security-api-eu.realeyes.ai/v1/token/get, to obtain a Bearer token with the API key; a mock's own by default")
@@ -111,71 +151,73 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(fs, stdout)()
-			return 0
+			return o, 0, true
 		}
-		return 2
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "verifeye-contract: "+format+"\n", a...)
-		return 2
+		return o, 2, true
 	}
 	if fs.NArg() > 0 {
-		return fail("unexpected argument %q", fs.Arg(0))
+		fmt.Fprintf(stderr, "verifeye-contract: unexpected argument %q\n", fs.Arg(0))
+		return o, 2, true
 	}
-	if o.version {
-		fmt.Fprintf(stdout, "verifeye-contract %s\n", version)
-		return 0
-	}
-	if o.list {
-		for _, s := range contract.Scenarios() {
-			needs := make([]string, len(s.Needs))
-			for i, n := range s.Needs {
-				needs[i] = string(n)
-			}
-			fmt.Fprintf(stdout, "%-60s %s\n", s.Name, strings.Join(needs, ","))
+	return o, 0, false
+}
+
+func listScenarios(stdout io.Writer) {
+	for _, s := range contract.Scenarios() {
+		needs := make([]string, len(s.Needs))
+		for i, n := range s.Needs {
+			needs[i] = string(n)
 		}
-		return 0
+		fmt.Fprintf(stdout, "%-60s %s\n", s.Name, strings.Join(needs, ","))
 	}
+}
+
+// fromEnvironment fills the secrets and the token URL not given as flags from their environment
+// twins.
+func fromEnvironment(o *options, getenv func(string) string) {
+	for _, v := range []struct {
+		to  *string
+		env string
+	}{
+		{&o.apiKey, "VERIFEYE_API_KEY"}, {&o.apiKeyB, "VERIFEYE_API_KEY_B"}, {&o.bearerToken, "VERIFEYE_BEARER_TOKEN"},
+		{&o.tokenURL, "VERIFEYE_TOKEN_URL"}, {&o.controlToken, "VERIFEYE_CONTROL_TOKEN"},
+	} {
+		if *v.to == "" {
+			*v.to = getenv(v.env)
+		}
+	}
+}
+
+// check reports the first wrong option, and compiles --run.
+func (o options) check() (*regexp.Regexp, error) {
 	var filter *regexp.Regexp
 	if o.runPattern != "" {
 		re, err := regexp.Compile(o.runPattern)
 		if err != nil {
-			return fail("--run: not a regexp: %v", err)
+			return nil, fmt.Errorf("--run: not a regexp: %v", err)
 		}
 		filter = re
 	}
-	if o.apiKey == "" {
-		o.apiKey = getenv("VERIFEYE_API_KEY")
+	switch {
+	case o.tokenURL != "" && !strings.HasPrefix(o.tokenURL, "http://") && !strings.HasPrefix(o.tokenURL, "https://"):
+		return nil, errors.New("--token-url: must be an http(s) URL")
+	case o.apiKeyB != "" && o.apiKeyB == o.apiKey:
+		return nil, errors.New("--api-key-b: must be another account's key, not the --api-key")
+	case o.rate < 0:
+		return nil, errors.New("--rate: must not be negative")
+	case o.timeout <= 0:
+		return nil, errors.New("--timeout: must be positive")
 	}
-	if o.apiKeyB == "" {
-		o.apiKeyB = getenv("VERIFEYE_API_KEY_B")
-	}
-	if o.bearerToken == "" {
-		o.bearerToken = getenv("VERIFEYE_BEARER_TOKEN")
-	}
-	if o.tokenURL == "" {
-		o.tokenURL = getenv("VERIFEYE_TOKEN_URL")
-	}
-	if o.controlToken == "" {
-		o.controlToken = getenv("VERIFEYE_CONTROL_TOKEN")
-	}
-	if o.tokenURL != "" && !strings.HasPrefix(o.tokenURL, "http://") && !strings.HasPrefix(o.tokenURL, "https://") {
-		return fail("--token-url: must be an http(s) URL")
-	}
-	if o.apiKeyB != "" && o.apiKeyB == o.apiKey {
-		return fail("--api-key-b: must be another account's key, not the --api-key")
-	}
-	if o.rate < 0 {
-		return fail("--rate: must not be negative")
-	}
-	if o.timeout <= 0 {
-		return fail("--timeout: must be positive")
-	}
+	return filter, nil
+}
 
+// buildTarget makes the target --target names, and what stops it (the in-process mock).
+func buildTarget(ctx context.Context, o *options) (contract.Target, func(), error) {
 	var target contract.Target
+	closeTarget := func() {}
 	switch t := strings.ToLower(o.target); {
 	case t == "":
-		return fail("--target: required (mock, eu, us or a URL)")
+		return target, nil, errors.New("--target: required (mock, eu, us or a URL)")
 	case t == "mock":
 		// Two accounts, so the cross-account scenarios always run here.
 		m, err := mockserver.New(mockserver.Options{Accounts: []mockserver.Account{
@@ -183,38 +225,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			{ID: "contract-b", APIKeys: []string{mockAccountBKey}},
 		}})
 		if err != nil {
-			return fail("start the in-process mock: %v", err)
+			return target, nil, fmt.Errorf("start the in-process mock: %v", err)
 		}
 		srv := httptest.NewServer(m)
-		defer func() { srv.Close(); m.Close() }()
+		closeTarget = func() { srv.Close(); m.Close() }
 		target = contract.Target{Name: "mock (in-process)", BaseURL: srv.URL, APIKey: mockserver.DevAPIKey, APIKeyB: mockAccountBKey,
 			Control: &contract.Control{BaseURL: srv.URL}}
 	case t == "eu" || t == "us":
 		if o.apiKey == "" {
-			return fail("--api-key or VERIFEYE_API_KEY: required for the live %s API", strings.ToUpper(t))
+			return target, nil, fmt.Errorf("--api-key or VERIFEYE_API_KEY: required for the live %s API", strings.ToUpper(t))
 		}
 		target, _ = contract.LiveTarget(t, o.apiKey)
 		if o.rate == 0 {
 			o.rate = 5
 		}
 	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
-		if o.apiKey == "" {
-			o.apiKey = mockserver.DevAPIKey // a mock started without keys
-		}
 		target = contract.URLTarget(ctx, o.target, o.apiKey, o.controlToken)
+		if target.APIKey == "" && target.Control == nil {
+			// No key and no control API to make an account with: a mock started without keys.
+			target.APIKey = mockserver.DevAPIKey
+		}
 	default:
-		return fail("--target: must be mock, eu, us or an http(s) URL (got %q)", o.target)
+		return target, nil, fmt.Errorf("--target: must be mock, eu, us or an http(s) URL (got %q)", o.target)
 	}
-
 	if target.APIKeyB == "" { // the in-process mock has its own second account
 		target.APIKeyB = o.apiKeyB
 	}
 	target.BearerToken, target.TokenURL = o.bearerToken, o.tokenURL
+	return target, closeTarget, nil
+}
 
-	rep := contract.Run(ctx, target, contract.Options{
-		AllowWrites: o.allowWrites, AllowSessions: o.allowSessions, Run: filter,
-		RequestsPerSecond: o.rate, Timeout: o.timeout,
-	})
+// writeReport writes the text report and the files asked for, and returns the exit status.
+func writeReport(rep *contract.Report, o options, stdout, stderr io.Writer) int {
 	if err := rep.WriteText(stdout); err != nil {
 		fmt.Fprintln(stderr, err)
 	}

@@ -95,47 +95,12 @@ func TestSuitePassesAgainstTheMockBinary(t *testing.T) {
 		t.Skip("builds two binaries")
 	}
 	dir := t.TempDir()
-	for _, cmd := range []string{"verifeye-mock", "verifeye-contract"} {
-		build := exec.Command("go", "build", "-o", filepath.Join(dir, cmd), "../"+cmd)
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("build %s: %v\n%s", cmd, err, out)
-		}
-	}
 	// Two accounts, so the cross-account scenarios run too.
 	const keyA, keyB = "ci-account-a-key", "ci-account-b-key"
-	mock := exec.Command(filepath.Join(dir, "verifeye-mock"), "--addr", "127.0.0.1:0", "--control-token", "ci-token",
-		"--api-key", keyA, "--api-key", keyB)
-	stdout, err := mock.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := mock.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = mock.Process.Kill(); _ = mock.Wait() })
-	base := ""
-	scanner := bufio.NewScanner(stdout)
-	for scanner.Scan() {
-		if after, ok := strings.CutPrefix(scanner.Text(), "listening on "); ok {
-			base = after
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("the mock printed no address")
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(base + "/v1/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the mock never answered healthz: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	base := startMockBinary(t, dir, "--control-token", "ci-token", "--api-key", keyA, "--api-key", keyB)
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "verifeye-contract"), ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build verifeye-contract: %v\n%s", err, out)
 	}
 	junit := filepath.Join(dir, "contract.xml")
 	cmd := exec.Command(filepath.Join(dir, "verifeye-contract"), "--target", base, "--junit", junit)
@@ -203,9 +168,10 @@ func TestSecondAccountAndBearerToken(t *testing.T) {
 }
 
 // TestSecondAccountMissing: without a second key the cross-account scenarios are skipped, and
-// say how to give one.
+// say how to give one. (A mock whose control API answers gives the run accounts of its own, so
+// this one serves its control API elsewhere, as production has none.)
 func TestSecondAccountMissing(t *testing.T) {
-	m, err := mockserver.New(mockserver.Options{})
+	m, err := mockserver.New(mockserver.Options{SeparateControl: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,4 +200,47 @@ func issueToken(t *testing.T, base, key string) string {
 		t.Fatalf("no token: %v", err)
 	}
 	return tok.Token
+}
+
+// startMockBinary builds verifeye-mock into dir, starts it on a free port with args, waits until
+// it answers and returns its base URL; the test's end stops it.
+func startMockBinary(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, "verifeye-mock"), "../verifeye-mock")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build verifeye-mock: %v\n%s", err, out)
+	}
+	mock := exec.Command(filepath.Join(dir, "verifeye-mock"), append([]string{"--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := mock.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mock.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = mock.Process.Kill(); _ = mock.Wait() })
+	base := ""
+	scanner := bufio.NewScanner(stdout)
+	for scanner.Scan() {
+		if after, ok := strings.CutPrefix(scanner.Text(), "listening on "); ok {
+			base = after
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("the mock printed no address")
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/v1/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return base
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the mock never answered healthz: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -164,12 +164,12 @@ func (a *authenticator) remove(id string, check func(*Account) error) (*Account,
 	if err := check(acc); err != nil {
 		return nil, err
 	}
-	next := &accountSet{byKey: make(map[[32]byte]*Account, len(cur.byKey)), byID: make(map[string]*Account, len(cur.byID))}
-	for _, o := range cur.order {
-		if o != acc {
-			_ = next.addLocked(o) // cannot fail: every one was in cur
-		}
+	next := cur.clone()
+	delete(next.byID, id)
+	for _, k := range acc.APIKeys {
+		delete(next.byKey, sha256.Sum256([]byte(k)))
 	}
+	next.order = filter(next.order, func(o *Account) bool { return o != acc })
 	a.set.Store(next)
 	return acc, nil
 }

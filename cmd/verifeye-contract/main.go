@@ -175,17 +175,16 @@ func listScenarios(stdout io.Writer) {
 // fromEnvironment fills the secrets and the token URL not given as flags from their environment
 // twins.
 func fromEnvironment(o *options, getenv func(string) string) {
-	for _, v := range []struct {
-		to  *string
-		env string
-	}{
-		{&o.apiKey, "VERIFEYE_API_KEY"}, {&o.apiKeyB, "VERIFEYE_API_KEY_B"}, {&o.bearerToken, "VERIFEYE_BEARER_TOKEN"},
-		{&o.tokenURL, "VERIFEYE_TOKEN_URL"}, {&o.controlToken, "VERIFEYE_CONTROL_TOKEN"},
-	} {
-		if *v.to == "" {
-			*v.to = getenv(v.env)
+	orEnv := func(v *string, fromEnv string) {
+		if *v == "" {
+			*v = fromEnv
 		}
 	}
+	orEnv(&o.apiKey, getenv("VERIFEYE_API_KEY"))
+	orEnv(&o.apiKeyB, getenv("VERIFEYE_API_KEY_B"))
+	orEnv(&o.bearerToken, getenv("VERIFEYE_BEARER_TOKEN"))
+	orEnv(&o.tokenURL, getenv("VERIFEYE_TOKEN_URL"))
+	orEnv(&o.controlToken, getenv("VERIFEYE_CONTROL_TOKEN"))
 }
 
 // check reports the first wrong option, and compiles --run.

@@ -122,6 +122,15 @@ func TestScopedCredentials(t *testing.T) {
 	if !c.mock.Clock().Now().Equal(flowStart) {
 		t.Errorf("a scoped call moved the mock's clock to %v", c.mock.Clock().Now())
 	}
+	// The tenant endpoints are control calls like the others: the token is needed.
+	for _, ep := range []struct{ method, path string }{
+		{http.MethodPost, "/_mock/tenants"}, {http.MethodGet, "/_mock/tenants"}, {http.MethodDelete, "/_mock/tenants/" + a.tenant.AccountID},
+	} {
+		c.call(ep.method, ep.path, "", mockserver.ControlTokenHeader, "").problem(t, http.StatusUnauthorized)
+	}
+	if got := c.mock.Tenants(); len(got) != 1 {
+		t.Errorf("calls without the token changed the tenants: %+v", got)
+	}
 }
 
 func TestScopedSubjectsFaultsJournalReset(t *testing.T) {

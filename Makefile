@@ -5,8 +5,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_PACKAGES = $(shell go list ./... | grep -v -E '/generated(/mocks)?$$')
 REDOCLY := npx --yes @redocly/cli@2.77.0
 # the image's name; make docker-build tags it dev and $(VERSION), make image-local tags it local
-IMAGE ?= verifeye-mock
-IMAGE_LOCAL ?= $(IMAGE):local
+IMAGE = verifeye-mock
+IMAGE_LOCAL = $(IMAGE):local
 
 .PHONY: generate check-generated build test lint lint-go lint-spec run
 

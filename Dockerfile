@@ -11,9 +11,13 @@
 # environment variable (docker run -e VERIFEYE_MOCK_SEED=1 ...). The contract suite is in the
 # image too: docker run --rm --entrypoint /verifeye-contract verifeye-mock:1.2.3 --target mock
 #
-# internal/dockercheck parses this file in CI (which has no Docker engine): it fails when the
-# go build below differs from the Makefile's release-build, or when the final stage loses its
-# non-root user, exec-form health check, labels or environment.
+# It needs BuildKit (FROM --platform, RUN --mount) and a registry to pull from. Offline,
+# `make image-local` assembles the same image without either (internal/imagebuild).
+#
+# internal/dockercheck parses this file: it fails when the go build below differs from the
+# Makefile's release-build, when the final stage loses its non-root user, exec-form health check,
+# labels or environment, or when the configuration of make image-local's image differs from this
+# file's. With VERIFEYE_DOCKER=1 (CI sets it) it also runs make image-local's image in Docker.
 
 # VERSION is stamped into both binaries (their --version) and the image's version label.
 ARG VERSION=dev

@@ -4,6 +4,9 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 GO_PACKAGES = $(shell go list ./... | grep -v -E '/generated(/mocks)?$$')
 REDOCLY := npx --yes @redocly/cli@2.77.0
+# the image's name; make docker-build tags it dev and $(VERSION), make image-local tags it local
+IMAGE = verifeye-mock
+IMAGE_LOCAL = $(IMAGE):local
 
 .PHONY: generate check-generated build test lint lint-go lint-spec run
 
@@ -25,9 +28,25 @@ build: release-build
 release-build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/ ./cmd/...
 
-## docker-build: the verifeye-mock:$(VERSION) image (needs a Docker engine: CI has none, see docker-check)
+## docker-build: the $(IMAGE):dev image, also tagged $(IMAGE):$(VERSION), from the Dockerfile; needs a
+## Docker engine with BuildKit (docker buildx) and a registry to pull golang and distroless from
 docker-build:
-	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t verifeye-mock:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t $(IMAGE):dev -t $(IMAGE):$(VERSION) .
+
+## image-local: the $(IMAGE):local image without a registry or BuildKit, for offline machines and
+## CI: the release build and the Dockerfile's health check build (internal/dockercheck compares
+## them), put on an empty base by internal/cmd/imagebuild with this machine's CA certificates and
+## the Dockerfile's configuration, and loaded with docker load. IMAGE_LOCAL names it otherwise.
+image-local: release-build
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/ ./docker/healthcheck
+	go run ./internal/cmd/imagebuild --bin bin --tag $(IMAGE_LOCAL) --version $(VERSION) --revision $$(git rev-parse HEAD 2>/dev/null || echo unknown) --created $$(date -u +%Y-%m-%dT%H:%M:%SZ) --out bin/verifeye-mock-local.tar
+	docker load -i bin/verifeye-mock-local.tar
+
+## container-check: run the local image in Docker and check it for real: health check, non-root
+## user, the contract suite against it, a webhook to this machine, --data-dir on a volume, and
+## docker stop (needs a Docker engine; .ci/run starts one)
+container-check:
+	VERIFEYE_DOCKER=1 go test -count=1 -v -run '^TestContainer$$' ./internal/dockercheck/
 
 ## docker-check: check the Dockerfile, .dockerignore, health check and docs/ci workflows without Docker
 ## (CI runs the same tests in `go test ./...`); with a Docker engine, also BuildKit's lint: docker build --check
@@ -35,7 +54,7 @@ docker-check:
 	go test -count=1 ./internal/dockercheck/ ./docker/...
 	@if docker buildx version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then docker build --check .; else echo "docker-check: no Docker engine with BuildKit (buildx): skipped docker build --check"; fi
 
-.PHONY: release-build docker-build docker-check
+.PHONY: release-build docker-build image-local container-check docker-check
 
 ## test: the whole test suite, with the race detector (the README's test command)
 test:

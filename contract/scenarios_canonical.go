@@ -60,45 +60,14 @@ var canonicalCases = []canonicalCase{
 
 // canonicalForm is the signatures/canonical-form scenario.
 func canonicalForm(t *T) {
-	secret := t.target.APIKey
 	vs := signing.Variants()
 	def := vs[0]
-	matchesAll := make([]bool, len(vs))
-	for i := range matchesAll {
-		matchesAll[i] = true
-	}
-	var mismatched []canonicalCase
-	var signed []string
-	for _, c := range canonicalCases {
-		resp, err := t.Client.CreateSignatureWithResponse(t.Context(), generated.CreateSignatureRequest{
-			QueryString: c.query, SecuritySettings: &generated.SecuritySettings{ExpirationEnabled: b(false)}})
-		if err != nil {
-			t.Fatalf("%s: %v", opCreateSignature, err)
-		}
-		if !t.Status(opCreateSignature+" of "+strconv.Quote(c.query), resp.StatusCode(), resp.Body, http.StatusOK) || resp.JSON200 == nil {
-			for i := range matchesAll {
-				matchesAll[i] = false
-			}
-			continue
-		}
-		s := resp.JSON200
-		signed = append(signed, strconv.Quote(c.query))
-		for i, v := range vs {
-			if !strings.EqualFold(v.Algorithm.Sign(s.SignedQueryString, secret), s.Signature) {
-				matchesAll[i] = false
-			}
-		}
-		if want := def.Algorithm.Sign(s.SignedQueryString, secret); !strings.EqualFold(want, s.Signature) {
-			mismatched = append(mismatched, c)
-			t.Errorf("%s: signature of %q = %s, want %s (signing variant %q with the API key as secret)",
-				opCreateSignature, c.query, s.Signature, want, def.Name)
-		}
-	}
-	if len(signed) == 0 {
+	r := signCanonicalCases(t, vs)
+	if len(r.signed) == 0 {
 		return
 	}
-	if len(mismatched) == 0 {
-		detail := fmt.Sprintf("the default signing variant %q with the API key as secret reproduces the signatures of %s", def.Name, strings.Join(signed, ", "))
+	if len(r.mismatched) == 0 {
+		detail := fmt.Sprintf("the default signing variant %q with the API key as secret reproduces the signatures of %s", def.Name, strings.Join(r.signed, ", "))
 		t.Decide(probeEscaping, true, detail)
 		t.Decide(probeKeyOrder, true, detail)
 		t.Decide(probeSecret, true, detail)
@@ -106,18 +75,68 @@ func canonicalForm(t *T) {
 	}
 	var matching []string
 	for i, v := range vs {
-		if matchesAll[i] {
+		if r.matchesAll[i] {
 			matching = append(matching, fmt.Sprintf("%q (%s)", v.Name, v.Summary))
 		}
 	}
 	if len(matching) == 0 {
 		t.Errorf("%s: no signing variant (%s) reproduces the signatures of %s: either production's algorithm is none of them, or its secret is not the API key (%s)",
-			opCreateSignature, variantNames(vs), strings.Join(signed, ", "), probeSecret)
+			opCreateSignature, variantNames(vs), strings.Join(r.signed, ", "), probeSecret)
 		return
 	}
 	which := strings.Join(matching, " or ")
 	t.Errorf("%s: the signatures match signing variant %s, not the default %q: switch the mock with --signing-variant", opCreateSignature, which, def.Name)
-	t.Decide(probeSecret, true, fmt.Sprintf("signing variant %s with the API key as secret reproduces the signatures of %s", which, strings.Join(signed, ", ")))
+	t.Decide(probeSecret, true, fmt.Sprintf("signing variant %s with the API key as secret reproduces the signatures of %s", which, strings.Join(r.signed, ", ")))
+	decideEscapingAndOrder(t, r.mismatched, def.Name, which)
+}
+
+// canonicalSigning is what the target's signatures of canonicalCases showed.
+type canonicalSigning struct {
+	signed     []string        // the quoted query strings the target signed
+	mismatched []canonicalCase // the cases whose signature the default variant does not reproduce
+	matchesAll []bool          // per variant: it reproduces every signature
+}
+
+// signCanonicalCases asks the target to sign each of canonicalCases with expiration off, and
+// recomputes each signature with every variant in vs, the API key as secret. A case that vs[0],
+// the default, signs differently is an error.
+func signCanonicalCases(t *T, vs []signing.Variant) canonicalSigning {
+	secret := t.target.APIKey
+	def := vs[0]
+	r := canonicalSigning{matchesAll: make([]bool, len(vs))}
+	for i := range r.matchesAll {
+		r.matchesAll[i] = true
+	}
+	for _, c := range canonicalCases {
+		resp, err := t.Client.CreateSignatureWithResponse(t.Context(), generated.CreateSignatureRequest{
+			QueryString: c.query, SecuritySettings: &generated.SecuritySettings{ExpirationEnabled: b(false)}})
+		if err != nil {
+			t.Fatalf("%s: %v", opCreateSignature, err)
+		}
+		if !t.Status(opCreateSignature+" of "+strconv.Quote(c.query), resp.StatusCode(), resp.Body, http.StatusOK) || resp.JSON200 == nil {
+			clear(r.matchesAll)
+			continue
+		}
+		s := resp.JSON200
+		r.signed = append(r.signed, strconv.Quote(c.query))
+		for i, v := range vs {
+			if !strings.EqualFold(v.Algorithm.Sign(s.SignedQueryString, secret), s.Signature) {
+				r.matchesAll[i] = false
+			}
+		}
+		if want := def.Algorithm.Sign(s.SignedQueryString, secret); !strings.EqualFold(want, s.Signature) {
+			r.mismatched = append(r.mismatched, c)
+			t.Errorf("%s: signature of %q = %s, want %s (signing variant %q with the API key as secret)",
+				opCreateSignature, c.query, s.Signature, want, def.Name)
+		}
+	}
+	return r
+}
+
+// decideEscapingAndOrder decides the escaping and key-order probes from the cases the default
+// variant (named def) signs differently, once the target is known to match the variant(s) which:
+// a probe is contradicted by a differing case that bears on it alone.
+func decideEscapingAndOrder(t *T, mismatched []canonicalCase, def, which string) {
 	differs := map[string][]string{}
 	both := false
 	for _, c := range mismatched {
@@ -132,15 +151,15 @@ func canonicalForm(t *T) {
 		switch {
 		case len(differs[id]) > 0:
 			t.Decide(id, false, fmt.Sprintf("the signatures of %s differ from the default variant %q's; production matches signing variant %s",
-				strings.Join(differs[id], ", "), def.Name, which))
+				strings.Join(differs[id], ", "), def, which))
 		case !both || len(differs[other[id]]) > 0:
 			// A query string that tells both apart differs, but the other assumption's own
 			// query strings already account for it.
 			t.Decide(id, true, fmt.Sprintf("every query string that tells %s apart signs as the default variant %q does; production matches signing variant %s",
-				id, def.Name, which))
+				id, def, which))
 		default:
 			t.Decide(id, false, fmt.Sprintf("only query strings that tell escaping and key order apart together differ from the default variant %q's, so either may be wrong; production matches signing variant %s",
-				def.Name, which))
+				def, which))
 		}
 	}
 }

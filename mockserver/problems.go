@@ -84,9 +84,6 @@ func (e *apiError) detailText() string {
 	return e.fields.Error()
 }
 
-// add records that field broke rule.
-func (e *apiError) add(field, rule string) { e.fields.add(field, rule) }
-
 func badRequest(field, rule string) *apiError {
 	return &apiError{status: http.StatusBadRequest, fields: fieldError(field, rule)}
 }

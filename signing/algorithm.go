@@ -127,14 +127,24 @@ func appendCanonicalDotnet(b []byte, params Params, form Form) []byte {
 	if form == FormDotnetOrdinal {
 		compare = compareOrdinal
 	}
+	// The working slices start on the stack: a signed query rarely has more than 16 parameters.
+	var groupStack [16]group
+	var ownerStack [16]int
+	groups, owners := groupParams(params, groupStack[:0], ownerStack[:0])
+	var orderStack [16]int
+	order := orderGroups(groups, orderStack[:0], compare)
+	var entryStack [16]entry
+	entries := sortedEntries(params, groups, owners, order, entryStack[:0], compare)
+	return appendPairs(b, groups, entries)
+}
 
-	// Group the parameters as the dictionary does, keeping first-seen order.
-	var gStack [16]group
+// groupParams groups params as ASP.NET Core's query dictionary does: keys compared
+// OrdinalIgnoreCase, each group under its first spelling, groups in first-seen order. It appends
+// the groups to groups and the group of each parameter to owners, and returns both.
+func groupParams(params Params, groups []group, owners []int) ([]group, []int) {
 	var keyStack [16]string // the first spelling of each group's key, to compare later keys with
-	var owner [16]int       // group of each parameter, when there are few
-	groups, keys := gStack[:0], keyStack[:0]
-	owners := owner[:0]
-	if len(params) > len(owner) {
+	keys := keyStack[:0]
+	if len(params) > cap(owners) {
 		owners = make([]int, 0, len(params))
 	}
 	for _, p := range params {
@@ -153,21 +163,28 @@ func appendCanonicalDotnet(b []byte, params Params, form Form) []byte {
 		groups[g].values++
 		owners = append(owners, g)
 	}
+	return groups, owners
+}
 
-	// Order the groups by key, stably, dropping reSignature.
-	var orderStack [16]int
-	order := orderStack[:0]
+// orderGroups appends to order the indexes of groups ordered by lowercased key with compare,
+// stably (LINQ's OrderBy), leaving out reSignature's group (query.Remove("reSignature")).
+func orderGroups(groups []group, order []int, compare func(x, y string) int) []int {
 	for i, g := range groups {
 		if g.key != lowerSignature {
 			order = append(order, i)
 		}
 	}
 	slices.SortStableFunc(order, func(x, y int) int { return compare(groups[x].key, groups[y].key) })
+	return order
+}
 
-	// Lay the values out group by group, in key order, then order each group's values.
-	var rank [16]int
-	ranks := rank[:0]
-	if len(groups) > len(rank) {
+// sortedEntries lays the lowercased values of params out in entries group by group, in order,
+// and orders each group's values among themselves with compare, stably. It records in each
+// ordered group where its values start (group.first); values of groups not in order are left out.
+func sortedEntries(params Params, groups []group, owners, order []int, entries []entry, compare func(x, y string) int) []entry {
+	var rankStack [16]int
+	ranks := rankStack[:0]
+	if len(groups) > len(rankStack) {
 		ranks = make([]int, 0, len(groups))
 	}
 	ranks = ranks[:len(groups)]
@@ -180,15 +197,13 @@ func appendCanonicalDotnet(b []byte, params Params, form Form) []byte {
 		groups[g].first = n
 		n += groups[g].values
 	}
-	var eStack [16]entry
-	entries := eStack[:0]
-	if n > len(eStack) {
+	if n > cap(entries) {
 		entries = make([]entry, 0, n)
 	}
 	entries = entries[:n]
-	var fill [16]int
-	filled := fill[:0]
-	if len(groups) > len(fill) {
+	var fillStack [16]int
+	filled := fillStack[:0]
+	if len(groups) > len(fillStack) {
 		filled = make([]int, 0, len(groups))
 	}
 	filled = filled[:len(groups)]
@@ -205,7 +220,12 @@ func appendCanonicalDotnet(b []byte, params Params, form Form) []byte {
 		vs := entries[groups[g].first : groups[g].first+groups[g].values]
 		slices.SortStableFunc(vs, func(x, y entry) int { return compare(x.value, y.value) })
 	}
+	return entries
+}
 
+// appendPairs appends "?k=v&k2=v2" to b, each key and value escaped with UrlEncoder.Default's
+// rules (QueryHelpers.AddQueryString).
+func appendPairs(b []byte, groups []group, entries []entry) []byte {
 	b = append(b, '?')
 	for i, e := range entries {
 		if i > 0 {

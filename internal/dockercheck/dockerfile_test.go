@@ -261,7 +261,13 @@ func (d *dockerfile) outputs(t *testing.T) map[string]string {
 // makeBuilds returns the go builds that `make build` runs.
 func makeBuilds(t *testing.T) []goBuild {
 	t.Helper()
-	recipe := parseMakefile(readFile(t, "Makefile")).recipeOf("build", "VERSION")
+	return makeBuildsOf(t, "build")
+}
+
+// makeBuildsOf returns the go builds that `make target` runs.
+func makeBuildsOf(t *testing.T, target string) []goBuild {
+	t.Helper()
+	recipe := parseMakefile(readFile(t, "Makefile")).recipeOf(target, "VERSION")
 	var out []goBuild
 	for _, line := range recipe {
 		b, err := goBuilds(line)
@@ -271,7 +277,7 @@ func makeBuilds(t *testing.T) []goBuild {
 		out = append(out, b...)
 	}
 	if len(out) == 0 {
-		t.Fatalf("Makefile: `make build` runs no go build (recipe %q)", recipe)
+		t.Fatalf("Makefile: `make %s` runs no go build (recipe %q)", target, recipe)
 	}
 	return out
 }

@@ -135,23 +135,9 @@ func run(c config) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-
-	mockBin := c.mockBin
-	if mockBin == "" {
-		mockBin = filepath.Join(tmp, "verifeye-mock")
-		if err := goBuild(root, mockBin, "./cmd/verifeye-mock"); err != nil {
-			return err
-		}
-	}
-	refBin := filepath.Join(tmp, "refserver")
-	if err := goBuild(root, refBin, "./bench/cmd/refserver"); err != nil {
+	bins, err := buildServers(c, root, tmp)
+	if err != nil {
 		return err
-	}
-	var prismBin string
-	if c.prism {
-		if prismBin, err = installPrism(root, c.prismDir); err != nil {
-			return err
-		}
 	}
 
 	if c.quiet > 0 {
@@ -159,20 +145,13 @@ func run(c config) error {
 			time.Sleep(5 * time.Second)
 		}
 	}
-	res := &results{Time: time.Now().UTC(), Machine: describeMachine(), Config: map[string]any{
-		"connections": c.conns, "opDuration": c.duration.String(), "mixedDuration": c.mixed.String(),
-		"warmup": c.warmup.String(), "maxRequestsPerRun": c.maxRequests, "startupSpawns": c.startups,
-		"driver": c.driver.kind,
-	}}
-	if c.driver.kind == driverEpoll {
-		res.Config["epollLoops"] = c.driver.loops
-	}
+	res := newResults(c)
 	fmt.Printf("machine: %s, %d CPUs, %.1f GiB, %s, load average %s\n", res.Machine.CPU, res.Machine.CPUs,
 		res.Machine.MemoryGiB, res.Machine.Go, res.Machine.LoadAverage)
 	fmt.Printf("load generator: %d connections, %s\n", c.conns, c.driver)
 
 	// The mock first: its answers become the reference server's canned responses.
-	mockArgv := []string{mockBin, "--addr", "127.0.0.1:0", "--log-level", "error"}
+	mockArgv := []string{bins.mock, "--addr", "127.0.0.1:0", "--log-level", "error"}
 	var canned []cannedResponse
 	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", func(s *server) ([]request, error) {
 		reqs, cr, err := setupMock(s.addr)
@@ -188,35 +167,15 @@ func run(c config) error {
 		printReport(os.Stdout, &results{Machine: res.Machine, Config: res.Config, Servers: []*serverResults{mock, mock}})
 		return nil
 	}
-	responses := filepath.Join(tmp, "responses.json")
-	if err := writeJSON(responses, canned); err != nil {
-		return err
-	}
-	// The reference server runs with the garbage collector setting the mock's binary defaults to
-	// (unless GOGC is set for the whole benchmark), so that the ratio compares the servers' work
-	// rather than their runtime settings.
-	var refEnv []string
-	if os.Getenv("GOGC") == "" {
-		refEnv = []string{"GOGC=" + mockDefaultGOGC}
-	}
-	ref, err := measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, refEnv, root, "",
-		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
+	ref, err := measureReference(c, root, tmp, bins.ref, canned)
 	if err != nil {
 		return err
 	}
 	res.Servers = append(res.Servers, ref)
 
 	var prism *serverResults
-	if prismBin != "" {
-		addr, err := freePort()
-		if err != nil {
-			return err
-		}
-		port := addr[strings.LastIndexByte(addr, ':')+1:]
-		argv := []string{prismBin, "mock", "-h", "127.0.0.1", "-p", port, "-v", "error", spec}
-		prism, err = measure(c, "Stoplight Prism", argv, nil, root, addr,
-			func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
-		if err != nil {
+	if bins.prism != "" {
+		if prism, err = measurePrism(c, root, bins.prism, spec); err != nil {
 			return err
 		}
 		res.Servers = append(res.Servers, prism)
@@ -227,6 +186,79 @@ func run(c config) error {
 		res.Notes = append(res.Notes, "Prism was not measured (run with --prism, which needs npm).")
 	}
 	printReport(os.Stdout, res)
+	return writeResults(c, root, res)
+}
+
+// serverBins are the servers under test: the mock's binary, the reference server's and Prism's
+// (empty without --prism).
+type serverBins struct{ mock, ref, prism string }
+
+// buildServers builds the mock (unless --mock-bin names one) and the reference server into tmp,
+// and with --prism installs Prism.
+func buildServers(c config, root, tmp string) (serverBins, error) {
+	bins := serverBins{mock: c.mockBin, ref: filepath.Join(tmp, "refserver")}
+	if bins.mock == "" {
+		bins.mock = filepath.Join(tmp, "verifeye-mock")
+		if err := goBuild(root, bins.mock, "./cmd/verifeye-mock"); err != nil {
+			return bins, err
+		}
+	}
+	if err := goBuild(root, bins.ref, "./bench/cmd/refserver"); err != nil {
+		return bins, err
+	}
+	if c.prism {
+		var err error
+		if bins.prism, err = installPrism(root, c.prismDir); err != nil {
+			return bins, err
+		}
+	}
+	return bins, nil
+}
+
+// newResults starts the results of a run: its time, the machine and the settings.
+func newResults(c config) *results {
+	res := &results{Time: time.Now().UTC(), Machine: describeMachine(), Config: map[string]any{
+		"connections": c.conns, "opDuration": c.duration.String(), "mixedDuration": c.mixed.String(),
+		"warmup": c.warmup.String(), "maxRequestsPerRun": c.maxRequests, "startupSpawns": c.startups,
+		"driver": c.driver.kind,
+	}}
+	if c.driver.kind == driverEpoll {
+		res.Config["epollLoops"] = c.driver.loops
+	}
+	return res
+}
+
+// measureReference measures the reference server answering with the mock's canned answers.
+func measureReference(c config, root, tmp, refBin string, canned []cannedResponse) (*serverResults, error) {
+	responses := filepath.Join(tmp, "responses.json")
+	if err := writeJSON(responses, canned); err != nil {
+		return nil, err
+	}
+	// The reference server runs with the garbage collector setting the mock's binary defaults to
+	// (unless GOGC is set for the whole benchmark), so that the ratio compares the servers' work
+	// rather than their runtime settings.
+	var refEnv []string
+	if os.Getenv("GOGC") == "" {
+		refEnv = []string{"GOGC=" + mockDefaultGOGC}
+	}
+	return measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, refEnv, root, "",
+		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
+}
+
+// measurePrism measures Prism serving spec on a port chosen for it.
+func measurePrism(c config, root, prismBin, spec string) (*serverResults, error) {
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	port := addr[strings.LastIndexByte(addr, ':')+1:]
+	argv := []string{prismBin, "mock", "-h", "127.0.0.1", "-p", port, "-v", "error", spec}
+	return measure(c, "Stoplight Prism", argv, nil, root, addr,
+		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
+}
+
+// writeResults writes res to latest.json and latest.md in --out.
+func writeResults(c config, root string, res *results) error {
 	out := c.out
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(root, out)

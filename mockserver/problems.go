@@ -175,7 +175,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 		ex.detail, ex.fields = e.detailText(), e.fields
 	}
 	if internal {
-		s.log.ErrorContext(r.Context(), "request failed", slog.Int("status", e.status), slog.String("path", r.URL.Path), slog.Any("error", err))
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("id", requestID(r.Context())), slog.Int("status", e.status), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	body, mErr := json.Marshal(problem(e, r))
 	if mErr != nil {

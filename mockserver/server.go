@@ -167,7 +167,8 @@ func New(opts Options) (*Server, error) {
 }
 
 // loadStartState runs Options.StartState without logging or journaling its requests: whoever
-// loads it logs one line about what it loaded.
+// loads it logs one line about what it loaded. During a Reset, requests other clients send while
+// the start state loads are not logged or journaled either.
 func (s *Server) loadStartState() error {
 	s.quiet.Store(true)
 	defer s.quiet.Store(false)

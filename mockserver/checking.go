@@ -19,7 +19,7 @@ func (s *Server) checked(v *reqcheck.Checker, next http.Handler) http.Handler {
 		}
 		if warning != "" {
 			w.Header().Add("X-Mock-Warning", warning)
-			s.log.WarnContext(r.Context(), warning, slog.String("path", r.URL.Path))
+			s.log.WarnContext(r.Context(), warning, slog.String("id", requestID(r.Context())), slog.String("path", r.URL.Path))
 		}
 		next.ServeHTTP(w, r2)
 	})

@@ -147,10 +147,7 @@ func (sc *Scope) Reset() error {
 	s.webhooks.clear()
 	s.journal.clear()
 	if s.startState != nil {
-		if err := s.startState(s); err != nil {
-			return err
-		}
-		s.journal.clear() // loading the start state is not the users' traffic
+		return s.loadStartState()
 	}
 	return nil
 }

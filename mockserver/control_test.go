@@ -683,9 +683,25 @@ func TestCtlRequests(t *testing.T) {
 	if !reflect.DeepEqual(got.Requests, c.mock.Requests()) {
 		t.Error("GET /_mock/requests differs from Server.Requests")
 	}
-	for _, secret := range []string{mockserver.DevAPIKey, bearer, wrongKey, "ApiKey", "Bearer", "Authorization"} {
+	// The journal keeps the bodies and the problem detail, never a credential: the 401 names the
+	// Authorization header and its rule, the token's body keeps "token" with its value redacted.
+	for _, secret := range []string{mockserver.DevAPIKey, bearer, wrongKey} {
 		if bytes.Contains(r.body, []byte(secret)) {
 			t.Errorf("the journal holds %q", secret)
+		}
+	}
+	if d := got.Requests[3].Detail; !strings.HasPrefix(d, "Authorization: ") {
+		t.Errorf("the 401's detail = %q, want the Authorization header's rule", d)
+	}
+	if b := got.Requests[0].ResponseBody; !strings.Contains(b, `"token":"[redacted]"`) {
+		t.Errorf("the token's response body = %q, want its token redacted", b)
+	}
+	if d := got.Requests[4].Detail; !strings.HasPrefix(d, "Verification not found: ") {
+		t.Errorf("the hosted page's detail = %q, want what the page said", d)
+	}
+	for i, g := range got.Requests {
+		if len(g.RequestID) != 16 {
+			t.Errorf("entry %d has request id %q, want its X-Request-Id", i+1, g.RequestID)
 		}
 	}
 

@@ -39,7 +39,11 @@ func (s *Server) hostedPage(w http.ResponseWriter, status int, name string, data
 	}
 }
 
-func (s *Server) hostedFail(w http.ResponseWriter, e *hostedError) {
+// hostedFail shows the error page; the request's log line and journal entry carry what it says.
+func (s *Server) hostedFail(w http.ResponseWriter, r *http.Request, e *hostedError) {
+	if ex := exchangeFrom(r.Context()); ex != nil {
+		ex.detail = e.title + ": " + e.detail
+	}
 	s.hostedPage(w, e.status, "error", map[string]string{"title": e.title, "detail": e.detail})
 }
 
@@ -47,7 +51,7 @@ func (s *Server) hostedFail(w http.ResponseWriter, e *hostedError) {
 func (s *Server) startHosted(w http.ResponseWriter, r *http.Request) {
 	rec, herr := s.startHostedSession(r)
 	if herr != nil {
-		s.hostedFail(w, herr)
+		s.hostedFail(w, r, herr)
 		return
 	}
 	spec, ok := s.nextSubject(s.auth.account(rec.account), *rec.verificationID)
@@ -169,7 +173,7 @@ func (s *Server) hostedFailure(err error, title, detail string) *hostedError {
 func (s *Server) completeHosted(w http.ResponseWriter, r *http.Request) {
 	id, err := uuid.Parse(r.PathValue("sessionId"))
 	if err != nil {
-		s.hostedFail(w, &hostedError{http.StatusNotFound, "Session not found", "The address does not name a session."})
+		s.hostedFail(w, r, &hostedError{http.StatusNotFound, "Session not found", "The address does not name a session."})
 		return
 	}
 	if owner, ok := s.store.sessionOwnerOf(id); ok {
@@ -177,12 +181,12 @@ func (s *Server) completeHosted(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		s.hostedFail(w, &hostedError{http.StatusBadRequest, "Bad form", err.Error()})
+		s.hostedFail(w, r, &hostedError{http.StatusBadRequest, "Bad form", err.Error()})
 		return
 	}
 	spec, err := subjectFromForm(r.PostForm)
 	if err != nil {
-		s.hostedFail(w, &hostedError{http.StatusBadRequest, "Bad subject", err.Error()})
+		s.hostedFail(w, r, &hostedError{http.StatusBadRequest, "Bad subject", err.Error()})
 		return
 	}
 	s.finishHosted(w, r, id, spec)
@@ -193,7 +197,7 @@ func (s *Server) completeHosted(w http.ResponseWriter, r *http.Request) {
 func (s *Server) finishHosted(w http.ResponseWriter, r *http.Request, id uuid.UUID, spec SubjectSpec) {
 	done, err := s.CompleteSession(id, spec)
 	if err != nil {
-		s.hostedFail(w, s.hostedFailure(err, "", ""))
+		s.hostedFail(w, r, s.hostedFailure(err, "", ""))
 		return
 	}
 	if done.RedirectURL != "" {

@@ -168,11 +168,14 @@ func problem(e *apiError, r *http.Request) generated.ProblemDetails {
 
 // writeProblem answers err in the API's error format, with the status problemFor gives it. The
 // mock's own faults and storage failures are logged with their cause, which the client never
-// sees.
+// sees. The request's log line and journal entry carry the problem's detail and fields.
 func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	e, internal := problemFor(err)
+	if ex := exchangeFrom(r.Context()); ex != nil {
+		ex.detail, ex.fields = e.detailText(), e.fields
+	}
 	if internal {
-		s.log.ErrorContext(r.Context(), "request failed", slog.Int("status", e.status), slog.String("path", r.URL.Path), slog.Any("error", err))
+		s.log.ErrorContext(r.Context(), "request failed", slog.String("id", requestID(r.Context())), slog.Int("status", e.status), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	body, mErr := json.Marshal(problem(e, r))
 	if mErr != nil {

@@ -89,7 +89,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		msg := how + reqcheck.WarnedNames([]string{r.URL.Path + " as " + p})
 		w.Header().Add("X-Mock-Warning", msg)
-		s.log.WarnContext(r.Context(), msg, slog.String("path", r.URL.Path))
+		s.log.WarnContext(r.Context(), msg, slog.String("id", requestID(r.Context())), slog.String("path", r.URL.Path))
 		r2 = withPath(r, p)
 	}
 	if allowed := apiAllow[r2.URL.Path]; r2.Method == http.MethodHead && allowed != "" {

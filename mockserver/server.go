@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/verifeye-twin/verifeye/signing"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -53,7 +54,8 @@ type Options struct {
 	Strict bool
 	// StartState, when set, fills a new mock (and a mock after Reset) with data, typically
 	// fixtures.Loader. An error from it fails New (and is returned by Reset). With a DataDir that
-	// already holds a mock's state, New keeps that state instead.
+	// already holds a mock's state, New keeps that state instead. Its requests are neither
+	// logged nor journaled: the caller logs what it loaded.
 	StartState func(*Server) error
 	// SigningVariant names the signing.Variant the mock signs and validates with (signature/create
 	// and signature/validate, the hosted page's link check, the signed result redirect URL).
@@ -91,6 +93,9 @@ type Server struct {
 	signer       signing.Signer // Options.SigningVariant's
 	mux          *http.ServeMux // every route, served once the path is normalised
 	closeOnce    sync.Once
+	// quiet is set while the start state loads: its requests are not the users' traffic, so
+	// they get neither a log line nor a journal entry.
+	quiet atomic.Bool
 }
 
 // New builds a Server from opts.
@@ -153,13 +158,23 @@ func New(opts Options) (*Server, error) {
 	}
 	s.webhooks = newWebhooks(opts.WebhookTimeout, s.accountNow, s.log)
 	if s.startState != nil && boot == 0 {
-		if err := s.startState(s); err != nil {
+		if err := s.loadStartState(); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("start state: %w", err)
 		}
-		s.journal.clear() // loading the start state is not the users' traffic
 	}
 	return s, nil
+}
+
+// loadStartState runs Options.StartState without logging or journaling its requests: whoever
+// loads it logs one line about what it loaded. During a Reset, requests other clients send while
+// the start state loads are not logged or journaled either.
+func (s *Server) loadStartState() error {
+	s.quiet.Store(true)
+	defer s.quiet.Store(false)
+	err := s.startState(s)
+	s.journal.clear() // loading the start state is not the users' traffic
+	return err
 }
 
 // accountsWithDefaults is accounts with their defaults filled in; none gives the development
@@ -266,9 +281,26 @@ func (s *Server) Accounts() []Account {
 type exchange struct {
 	context.Context
 	rec  statusRecorder
+	body bodyRecorder
 	id   string
 	acc  *Account
 	cred credential
+	// detail and fields are the problem the request was answered with (writeProblem), or what
+	// the hosted page told its visitor.
+	detail string
+	fields fieldErrors
+}
+
+// bodyRecorder keeps the first bodyLimit bytes the handler reads of the request body.
+type bodyRecorder struct {
+	io.ReadCloser
+	got capture
+}
+
+func (b *bodyRecorder) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.got.write(p[:n])
+	return n, err
 }
 
 // exchangeKey finds the *exchange in a request's context.
@@ -299,10 +331,12 @@ func exchangeFrom(ctx context.Context) *exchange {
 	return e
 }
 
-// statusRecorder remembers the status a handler wrote, for the log line.
+// statusRecorder remembers the status a handler wrote, for the log line, and the first
+// bodyLimit bytes of the body, for the journal.
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	body   capture
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -316,6 +350,7 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	w.body.write(b)
 	return w.ResponseWriter.Write(b)
 }
 
@@ -333,6 +368,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		h := w.Header()
 		h["X-Verifeye-Mock"] = mockHeader
 		h["X-Request-Id"] = []string{ex.id}
+		if r.Body != nil && r.Body != http.NoBody {
+			ex.body.ReadCloser = r.Body
+			r.Body = &ex.body
+		}
 		r = r.WithContext(ex)
 		arrived := s.clock.Now()
 		defer s.finish(ex, r, start, arrived)
@@ -355,22 +394,44 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 		account = ex.acc.ID
 		arrived = ex.acc.state.clock.at(arrived) // the account's time when the request arrived
 	}
-	if !strings.HasPrefix(r.URL.Path, "/_mock/") {
-		s.journal.add(RequestRecord{
+	warning := strings.Join(ex.rec.Header().Values("X-Mock-Warning"), "; ")
+	if !strings.HasPrefix(r.URL.Path, "/_mock/") && !s.quiet.Load() {
+		s.journal.add(&journalEntry{rec: RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
-		})
+			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning,
+		}, req: ex.body.got, res: ex.rec.body})
 	}
-	if s.log.Enabled(ex, slog.LevelInfo) {
-		s.log.LogAttrs(ex, slog.LevelInfo, "request",
-			slog.String("id", ex.id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", ex.rec.status),
-			slog.Duration("duration", elapsed),
-			slog.String("account", account),
-		)
+	if s.quiet.Load() || !s.log.Enabled(ex, slog.LevelInfo) {
+		return
 	}
+	attrs := make([]slog.Attr, 0, 12)
+	attrs = append(attrs,
+		slog.String("id", ex.id),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", ex.rec.status),
+		slog.Duration("duration", elapsed),
+		slog.String("account", account),
+	)
+	if ex.detail != "" {
+		attrs = append(attrs, slog.String("detail", ex.detail))
+	}
+	if len(ex.fields) > 0 {
+		attrs = append(attrs, slog.String("errors", ex.fields.Error()))
+	}
+	if warning != "" {
+		attrs = append(attrs, slog.String("warning", warning))
+	}
+	if s.log.Enabled(ex, slog.LevelDebug) {
+		if b := ex.body.got.text(); b != "" {
+			attrs = append(attrs, slog.String("requestBody", b))
+		}
+		if b := ex.rec.body.text(); b != "" {
+			attrs = append(attrs, slog.String("responseBody", b))
+		}
+	}
+	s.log.LogAttrs(ex, slog.LevelInfo, "request", attrs...)
 }
 
 // requestIDs numbers requests with 16 lowercase hex digits that look random but follow from the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -159,12 +160,47 @@ func (w *webhooks) deliver(job webhookJob, attempt int) bool {
 	rec.DurationMS = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		rec.Error = err.Error()
-		w.log.Warn("webhook attempt failed", slog.String("url", job.url), slog.Int("attempt", attempt), slog.String("error", rec.Error))
 	} else {
 		rec.Delivered = true
 	}
+	w.logAttempt(rec)
 	w.record(job, rec)
 	return err == nil
+}
+
+// logAttempt writes a's log line: delivered (info) or failed (warning), with the receiver's
+// status, the attempt number, its duration and the URL without credentials.
+func (w *webhooks) logAttempt(a WebhookAttempt) {
+	level, msg := slog.LevelInfo, "webhook delivered"
+	if !a.Delivered {
+		level, msg = slog.LevelWarn, "webhook attempt failed"
+	}
+	ctx := context.Background()
+	if !w.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("url", safeURL(a.URL)),
+		slog.Int("attempt", a.Attempt),
+		slog.Int("status", a.Status),
+		slog.Duration("duration", time.Duration(a.DurationMS*float64(time.Millisecond))),
+		slog.String("session", a.SessionID),
+		slog.String("account", a.Account),
+	}
+	if a.Error != "" {
+		attrs = append(attrs, slog.String("error", redact(a.Error)))
+	}
+	w.log.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// safeURL is u without its user information and with its credentials redacted.
+func safeURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return redact(u)
+	}
+	p.User = nil
+	return redact(p.String())
 }
 
 // record adds a to the log, unless a reset (of the mock or of the account) has cleared the log

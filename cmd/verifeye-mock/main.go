@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ControlToken:    cfg.controlToken,
 		SeparateControl: cfg.controlAddr != "",
 		DataDir:         cfg.dataDir,
-		StartState:      startState(cfg),
+		StartState:      startState(cfg, logger),
 	})
 	if err != nil {
 		if cfg.dataDir != "" && strings.Contains(err.Error(), "data dir") {
@@ -140,12 +140,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serve(ctx, servers, cfg.shutdownTimeout, logger)
 }
 
-// startState loads the --fixtures set, if any.
-func startState(cfg *config) func(*mockserver.Server) error {
+// startState loads the --fixtures set, if any, and logs one line about what it loaded (the mock
+// logs none of the requests that load it).
+func startState(cfg *config, logger *slog.Logger) func(*mockserver.Server) error {
 	if cfg.fixtures == nil {
 		return nil
 	}
-	return fixtures.Loader(cfg.fixtures)
+	return func(srv *mockserver.Server) error {
+		start := time.Now()
+		loaded, err := fixtures.Load(srv, cfg.fixtures)
+		if err != nil {
+			return err
+		}
+		logger.Info("fixtures loaded", slog.String("fixtures", cfg.fixturesName),
+			slog.Int("verifications", len(loaded.VerificationIDs)), slog.Int("sessions", len(loaded.SessionIDs)),
+			slog.String("account", srv.Accounts()[0].ID), slog.Duration("duration", time.Since(start)))
+		return nil
+	}
 }
 
 // listener is an HTTP server with the listener it serves.
@@ -257,6 +268,7 @@ func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mocks
 			len(cfg.fixtures.Verifications), len(cfg.fixtures.Sessions), accounts[0].ID)
 	}
 	b = fmt.Appendf(b, "control API %s (see GET %sopenapi.yaml)\n", controlURL, controlURL)
+	b = fmt.Appendf(b, "dashboard %s (open in a browser)\n", controlURL)
 	b = fmt.Appendf(b, "try: curl -i %s/v1/healthz\n", url)
 	_, err := w.Write(b)
 	return err

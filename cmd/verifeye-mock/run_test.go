@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -324,6 +325,10 @@ func TestControlAPIOnItsOwnAddress(t *testing.T) {
 	if strings.HasPrefix(controlURL, m.url) {
 		t.Fatalf("control API %s shares the API's address %s", controlURL, m.url)
 	}
+	// The dashboard is the control API's /_mock/ in a browser: on its own listener, there.
+	if want := "dashboard " + controlURL + " (open in a browser)\n"; !strings.Contains(banner, want) {
+		t.Errorf("banner lacks %q:\n%s", want, banner)
+	}
 	if !strings.Contains(banner, `complete at once as "pass"`) {
 		t.Errorf("banner does not mention --auto-complete:\n%s", banner)
 	}
@@ -373,6 +378,15 @@ func TestFixturesFlag(t *testing.T) {
 	if !strings.Contains(m.stdout.String(), `fixtures "default"`) {
 		t.Errorf("the banner does not mention the fixtures:\n%s", m.stdout.String())
 	}
+	// Loading logs one summary line, not a line per request that loaded it (those are POSTs;
+	// the health checks above are GETs).
+	log := m.stderr.String()
+	if n := len(regexp.MustCompile(`msg=request id=\S+ method=POST`).FindAllString(log, -1)); n != 0 {
+		t.Errorf("loading the fixtures logged %d request lines:\n%s", n, log)
+	}
+	if n := strings.Count(log, `msg="fixtures loaded" fixtures=default verifications=`); n != 1 {
+		t.Errorf("%d fixtures summary lines, want 1:\n%s", n, log)
+	}
 	if err := m.stop(t); err != nil {
 		t.Fatal(err)
 	}
@@ -414,5 +428,13 @@ func TestBannerNamesTheSigningVariant(t *testing.T) {
 	m = startRun(t, []string{"--addr", "127.0.0.1:0"}, map[string]string{"VERIFEYE_MOCK_SIGNING_VARIANT": "dotnet-ordinal"})
 	if !strings.Contains(m.stdout.String(), "signing dotnet-ordinal (from VERIFEYE_MOCK_SIGNING_VARIANT)\n") {
 		t.Errorf("the banner does not name the chosen variant and its source:\n%s", m.stdout)
+	}
+}
+
+// The banner prints the dashboard's URL: the control API's /_mock/ on the API's own address.
+func TestBannerPrintsTheDashboard(t *testing.T) {
+	m := startRun(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	if want := "dashboard " + m.url + "/_mock/ (open in a browser)\n"; !strings.Contains(m.stdout.String(), want) {
+		t.Errorf("the banner lacks %q:\n%s", want, m.stdout)
 	}
 }

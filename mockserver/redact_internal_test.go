@@ -1,0 +1,56 @@
+package mockserver
+
+import (
+	"strings"
+	"testing"
+)
+
+// The vectors are written by hand from the API's own shapes (openapi.yaml's examples of the
+// token, session and signature answers, the hosted link's query string and the Authorization
+// header's two schemes).
+func TestRedact(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"token member", `{"token":"eyJhbGciOi.eyJhY2Mi.sig","expiresIn":3600}`, `{"token":"[redacted]","expiresIn":3600}`},
+		{"session token", `{"sessionId":"a1b2","sessionToken":"eyJ.x.y"}`, `{"sessionId":"a1b2","sessionToken":"[redacted]"}`},
+		{"signature member", `{"signature": "5d5b3c5a", "signedQueryString":"k=v&reNonce=n1&reSignature=5d5b3c5a"}`,
+			`{"signature": "[redacted]", "signedQueryString":"k=v&reNonce=n1&reSignature=[redacted]"}`},
+		{"escaped quote in a value", `{"apiKey":"a\"b","name":"x"}`, `{"apiKey":"[redacted]","name":"x"}`},
+		{"value cut by the bound", `{"name":"x","token":"eyJhbGci`, `{"name":"x","token":"[redacted]`},
+		{"member name in any case", `{"ApiKey":"k1"}`, `{"ApiKey":"[redacted]"}`},
+		{"query parameter", `https://x.test/verification/1?reExternalId=u1&reSignature=abc123&reNonce=n`,
+			`https://x.test/verification/1?reExternalId=u1&reSignature=[redacted]&reNonce=n`},
+		{"form field", `sessionToken=abc&preset=pass`, `sessionToken=[redacted]&preset=pass`},
+		{"link in HTML", `<a href="/ok?reSignature=abc">`, `<a href="/ok?reSignature=[redacted]">`},
+		{"header", "X-API-Key: c2VjcmV0\r\n", "X-API-Key: [redacted]\r\n"},
+		{"ApiKey scheme", `Authorization: ApiKey ZGV2OnNlY3JldA==`, `Authorization: ApiKey [redacted]`},
+		{"Bearer scheme", `bearer eyJ.a-b_c.d`, `bearer [redacted]`},
+		{"the 401's own words stay", `Authorization: missing; send "ApiKey <key>" or "Bearer <token>"`,
+			`Authorization: missing; send "ApiKey <key>" or "Bearer <token>"`},
+		{"other members stay", `{"name":"tokens","note":"signature required"}`, `{"name":"tokens","note":"signature required"}`},
+		{"empty", ``, ``},
+	}
+	for _, c := range cases {
+		if got := redact(c.in); got != c.want {
+			t.Errorf("%s: redact(%q) = %q, want %q", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+func TestCaptureCutsAtTheBound(t *testing.T) {
+	var c capture
+	c.write([]byte(`{"token":"`))
+	c.write([]byte(strings.Repeat("a", bodyLimit)))
+	c.write([]byte(`"}`))
+	if len(c.buf) != bodyLimit {
+		t.Fatalf("captured %d bytes, want the bound %d", len(c.buf), bodyLimit)
+	}
+	got := c.text()
+	want := `{"token":"[redacted]…[cut at 4096 of 4108 bytes]`
+	if got != want {
+		t.Errorf("text = %q, want %q", got, want)
+	}
+	var none capture
+	if none.text() != "" {
+		t.Error("an empty body has text")
+	}
+}

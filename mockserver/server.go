@@ -93,9 +93,6 @@ type Server struct {
 	signer       signing.Signer // Options.SigningVariant's
 	mux          *http.ServeMux // every route, served once the path is normalised
 	closeOnce    sync.Once
-	// quiet is set while the start state loads: its requests are not the users' traffic, so
-	// they get neither a log line nor a journal entry.
-	quiet atomic.Bool
 }
 
 // New builds a Server from opts.
@@ -166,15 +163,26 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// loadStartState runs Options.StartState without logging or journaling its requests: whoever
-// loads it logs one line about what it loaded. During a Reset, requests other clients send while
-// the start state loads are not logged or journaled either.
+// loadStartState runs Options.StartState. Its requests (sent with StartStateContext) are neither
+// logged nor journaled: whoever loads it logs one line about what it loaded.
 func (s *Server) loadStartState() error {
-	s.quiet.Store(true)
-	defer s.quiet.Store(false)
-	err := s.startState(s)
-	s.journal.clear() // loading the start state is not the users' traffic
-	return err
+	return s.startState(s)
+}
+
+// startStateKey marks the context of a request that loads the start state.
+type startStateKey struct{}
+
+// StartStateContext marks ctx as loading the start state (Options.StartState): requests sent
+// with it are not the users' traffic, so the mock neither logs nor journals them, while every
+// other client's requests, during a Reset too, are logged and journaled as usual.
+func StartStateContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, startStateKey{}, true)
+}
+
+// loadingStartState reports whether r loads the start state.
+func loadingStartState(r *http.Request) bool {
+	quiet, _ := r.Context().Value(startStateKey{}).(bool)
+	return quiet
 }
 
 // accountsWithDefaults is accounts with their defaults filled in; none gives the development
@@ -395,14 +403,15 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 		arrived = ex.acc.state.clock.at(arrived) // the account's time when the request arrived
 	}
 	warning := strings.Join(ex.rec.Header().Values("X-Mock-Warning"), "; ")
-	if !strings.HasPrefix(r.URL.Path, "/_mock/") && !s.quiet.Load() {
+	quiet := loadingStartState(r)
+	if !strings.HasPrefix(r.URL.Path, "/_mock/") && !quiet {
 		s.journal.add(&journalEntry{rec: RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
 			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning,
 		}, req: ex.body.got, res: ex.rec.body})
 	}
-	if s.quiet.Load() || !s.log.Enabled(ex, slog.LevelInfo) {
+	if quiet || !s.log.Enabled(ex, slog.LevelInfo) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 12)

@@ -148,7 +148,7 @@ func startState(cfg *config, logger *slog.Logger) func(*mockserver.Server) error
 	}
 	return func(srv *mockserver.Server) error {
 		start := time.Now()
-		loaded, err := fixtures.Load(srv, cfg.fixtures)
+		loaded, err := fixtures.LoadStartState(srv, cfg.fixtures)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package mockserver_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"net/http"
@@ -248,6 +249,44 @@ func TestDashboardAdvancesTheClock(t *testing.T) {
 	if !d.mock.Clock().Frozen() {
 		t.Error("the Freeze button did not freeze the clock")
 	}
+}
+
+func TestDashboardFiltersByTenant(t *testing.T) {
+	d := newDashEnv(t, mockserver.Options{})
+	var tenant struct{ AccountID, APIKey string }
+	r := d.call(http.MethodPost, "/_mock/tenants", `{"name":"billing CI"}`)
+	if err := json.Unmarshal(r.body, &tenant); err != nil || tenant.APIKey == "" {
+		t.Fatalf("create tenant: %d %s", r.status, r.body)
+	}
+	for _, key := range []string{mockserver.DevAPIKey, tenant.APIKey} {
+		req, _ := http.NewRequest(http.MethodGet, d.srv.URL+"/v1/verification/get-all", nil)
+		req.Header.Set("Authorization", "ApiKey "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	dev := fmt.Sprintf(`#journal tbody tr[data-account="%s"]`, mockserver.DevAccountID)
+	mine := fmt.Sprintf(`#journal tbody tr[data-account="%s"]`, tenant.AccountID)
+	d.run(t, "both accounts' requests show", chromedp.WaitVisible(chromedp.CSS(dev)), chromedp.WaitVisible(chromedp.CSS(mine)))
+	option := chromedp.CSS(fmt.Sprintf(`#filter option[value="%s"]`, tenant.AccountID))
+	d.run(t, "the filter offers the tenant", chromedp.WaitReady(option))
+	label, err := chromedp.Run(d.timed(t), chromedp.TextContent(option))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(label, "billing CI") {
+		t.Errorf("the filter offers the tenant as %q, want its name", label)
+	}
+	d.run(t, "pick the tenant",
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[string](fmt.Sprintf(`(() => { const s = document.getElementById("filter"); s.value = %q; s.dispatchEvent(new Event("change")); return s.value; })()`, tenant.AccountID))(ctx, tg)
+			return err
+		}),
+		chromedp.WaitNotPresent(chromedp.CSS(dev)),
+		chromedp.WaitVisible(chromedp.CSS(mine)),
+	)
 }
 
 // TestDashboardScreenshot takes the dashboard's picture with some traffic on it; with

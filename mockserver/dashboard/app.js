@@ -149,6 +149,7 @@ function drawJournal(requests) {
   fill("journal", rows, (tr, r) => {
     tr.dataset.status = r.status;
     tr.dataset.operation = r.operation || "";
+    tr.dataset.account = r.account || "";
     cell(tr, time(r.time));
     const op = cell(tr, "");
     const open = document.createElement("button");

@@ -289,6 +289,44 @@ func TestDashboardFiltersByTenant(t *testing.T) {
 	)
 }
 
+func TestDashboardQueuesSubjectsAndAddsFaults(t *testing.T) {
+	d := newDashEnv(t, mockserver.Options{})
+	d.run(t, "queue an underage subject, add two faults",
+		chromedp.SetValue(chromedp.CSS("#subject-preset"), "underage"),
+		chromedp.Click(chromedp.CSS("#subject-add button[type=submit]")),
+		chromedp.WaitVisible(chromedp.Search(`//ul[@id="subjects"]/li[contains(., "underage")]`)),
+		chromedp.SetValue(chromedp.CSS("#fault-op"), "createSession"),
+		chromedp.SetValue(chromedp.CSS("#fault-status"), "503"),
+		chromedp.SetValue(chromedp.CSS("#fault-count"), "2"),
+		chromedp.Click(chromedp.CSS("#fault-add button[type=submit]")),
+		chromedp.WaitVisible(chromedp.Search(`//ul[@id="faults"]/li[contains(., "createSession, answers 503")]`)),
+		chromedp.SetValue(chromedp.CSS("#fault-op"), "getToken"),
+		chromedp.SetValue(chromedp.CSS("#fault-status"), ""),
+		chromedp.SetValue(chromedp.CSS("#fault-count"), ""),
+		chromedp.SetValue(chromedp.CSS("#fault-latency"), "1s"),
+		chromedp.Click(chromedp.CSS("#fault-add button[type=submit]")),
+		chromedp.WaitVisible(chromedp.Search(`//ul[@id="faults"]/li[contains(., "getToken, waits 1s")]`)),
+	)
+	if q := d.mock.QueuedSubjects(); len(q) != 1 || q[0].Preset != "underage" {
+		t.Errorf("queued %+v, want one underage subject", q)
+	}
+	if f := d.mock.Faults(); len(f) != 2 || f[0].Operation != "createSession" || f[0].Status != 503 || f[0].Count != 2 {
+		t.Fatalf("faults %+v, want createSession 503 twice, then getToken's latency", f)
+	}
+	d.run(t, "remove the first fault, clear the queue",
+		chromedp.Click(chromedp.Search(`//ul[@id="faults"]/li[contains(., "createSession")]/button`)),
+		chromedp.WaitNotPresent(chromedp.Search(`//ul[@id="faults"]/li[contains(., "createSession")]`)),
+		chromedp.Click(chromedp.CSS("#subject-clear")),
+		chromedp.WaitVisible(chromedp.Search(`//ul[@id="subjects"]/li[contains(., "No subject queued.")]`)),
+	)
+	if f := d.mock.Faults(); len(f) != 1 || f[0].Operation != "getToken" {
+		t.Errorf("faults %+v, want only getToken's left", f)
+	}
+	if q := d.mock.QueuedSubjects(); len(q) != 0 {
+		t.Errorf("queued %+v after Clear queue", q)
+	}
+}
+
 // TestDashboardScreenshot takes the dashboard's picture with some traffic on it; with
 // VERIFEYE_SCREENSHOT=path (make screenshots) it writes it there as PNG.
 func TestDashboardScreenshot(t *testing.T) {

@@ -74,6 +74,12 @@ lint-spec:
 run:
 	go run ./cmd/verifeye-mock
 
+## screenshots: docs/dashboard.png, the dashboard with some traffic on it, taken by headless
+## Chromium (apt-get install -y chromium)
+.PHONY: screenshots
+screenshots:
+	VERIFEYE_BROWSER=1 VERIFEYE_SCREENSHOT=$(CURDIR)/docs/dashboard.png go test -count=1 -run '^TestDashboardScreenshot$$' ./mockserver/
+
 ## bench: the load benchmark, not part of `make test`: the real binary against a bare net/http
 ## server and, when npm is on PATH, Stoplight Prism (installed into bench/.prism); prints a table
 ## and writes bench/results/latest.json and latest.md. Pass more flags with BENCH_FLAGS.

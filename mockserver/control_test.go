@@ -1000,7 +1000,7 @@ func TestCtlOpenAPIDocument(t *testing.T) {
 	slices.Sort(ops)
 	want := []string{
 		"DELETE /_mock/faults", "DELETE /_mock/subjects", "GET /_mock/clock", "GET /_mock/collections", "GET /_mock/faults",
-		"GET /_mock/openapi.yaml", "GET /_mock/requests", "GET /_mock/subjects", "GET /_mock/webhooks", "POST /_mock/clock",
+		"GET /_mock/openapi.yaml", "GET /_mock/requests", "GET /_mock/sessions", "GET /_mock/subjects", "GET /_mock/webhooks", "POST /_mock/clock",
 		"POST /_mock/faults", "POST /_mock/reset", "POST /_mock/sessions/{verificationSessionId}/complete", "POST /_mock/subjects",
 		"GET /_mock/tenants", "POST /_mock/tenants", "DELETE /_mock/tenants/{accountId}",
 	}

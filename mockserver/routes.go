@@ -58,6 +58,7 @@ var controlRoutes = []serverRoute{
 	{"POST /_mock/reset", "", (*Server).ctlReset},
 	{"GET /_mock/clock", "", (*Server).ctlGetClock},
 	{"POST /_mock/clock", "", (*Server).ctlSetClock},
+	{"GET /_mock/sessions", "", (*Server).ctlSessions},
 	{"POST /_mock/sessions/{verificationSessionId}/complete", "", (*Server).ctlComplete},
 	{"GET /_mock/subjects", "", (*Server).ctlListSubjects},
 	{"POST /_mock/subjects", "", (*Server).ctlQueueSubjects},

@@ -39,7 +39,9 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	// The control API (see control.go), on this listener unless it has its own.
 	// A control call needs the control token first (when the mock has one), then acts on the
 	// account its Authorization header names, if any.
-	control := s.requireControlToken(s.controlScope(s.controlMux()))
+	// The dashboard's page and files (dashboard.go) are served without the token: they hold no
+	// data, and the page asks for the token itself.
+	control := s.withDashboard(s.requireControlToken(s.controlScope(s.controlMux())))
 	s.control = s.observe(control)
 	if mountControl {
 		mux.Handle("/_mock/", control)

@@ -207,7 +207,9 @@ func (a *authenticator) authenticate(h string) (*Account, credential, *apiError)
 		}
 		return acc, viaBearer, nil
 	default:
-		return nil, 0, unauthorized(fmt.Sprintf("unsupported scheme %q; send \"ApiKey <key>\" or \"Bearer <token>\"", scheme))
+		// The detail names the rule only: what stands where the scheme should is often the key
+		// itself, pasted without "ApiKey ", and an error body must not carry it back.
+		return nil, 0, unauthorized(`the scheme must be "ApiKey" or "Bearer"; send "ApiKey <key>" or "Bearer <token>"`)
 	}
 }
 

@@ -24,11 +24,63 @@ type Clock struct {
 
 // clockState is a Clock's setting. It is never changed once stored, so Now reads it with one
 // atomic load: an account's clock, which every request of the account reads, costs no lock.
+//
+// A running clock's offset from its base is kept as seconds and nanoseconds rather than a
+// time.Duration, which spans only ±292 years: the clock's range (ClockMin to ClockMax) is wider.
 type clockState struct {
-	offset time.Duration // added to base() while running
-	frozen bool
-	at     time.Time // the time shown while frozen
+	offSec, offNsec int64 // added to base() while running
+	frozen          bool
+	at              time.Time // the time shown while frozen
 }
+
+// show is the time st shows when its base shows base, not yet held to the clock's range.
+func (st clockState) show(base time.Time) time.Time {
+	if st.frozen {
+		return st.at
+	}
+	return time.Unix(base.Unix()+st.offSec, int64(base.Nanosecond())+st.offNsec).UTC()
+}
+
+// place makes st show t while its base shows base.
+func (st *clockState) place(t, base time.Time) {
+	if st.frozen {
+		st.at = toTick(t)
+		return
+	}
+	st.offSec = t.Unix() - base.Unix()
+	st.offNsec = int64(t.Nanosecond() - base.Nanosecond())
+}
+
+// longestLifetime is the most the API adds to the clock in a time it writes: a session's 7-day
+// result window and a signed link's longest expiry (604800 s) are 7 days; a token's 3600 s is
+// less.
+const longestLifetime = 7 * 24 * time.Hour
+
+// ClockMin and ClockMax are the earliest and latest times a Clock shows: every time the API
+// writes, the clock's time give or take the longest lifetime it adds (longestLifetime), then
+// stays within years 0001 to 9999, which is all a .NET DateTime (and an RFC 3339 date) can hold.
+// Setting or advancing a clock past them is refused; a running clock stops at ClockMax rather
+// than run past it, and an account's clock over the mock's is held inside them too.
+var (
+	ClockMin = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Add(longestLifetime)
+	ClockMax = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Add(-longestLifetime - dotnetTick)
+)
+
+// inClockRange is t held to ClockMin..ClockMax.
+func inClockRange(t time.Time) time.Time {
+	switch {
+	case t.Before(ClockMin):
+		return ClockMin
+	case t.After(ClockMax):
+		return ClockMax
+	}
+	return t
+}
+
+// clockRule is the rule a set or advance outside the clock's range breaks.
+var clockRule = "must leave the clock between " + ClockMin.Format(time.RFC3339Nano) + " and " +
+	ClockMax.Format(time.RFC3339Nano) + ", so that every time the API writes (the clock's time " +
+	"give or take 7 days) stays within years 0001 to 9999"
 
 // dotnetTick is the resolution of .NET's DateTime and DateTimeOffset: one tick is 100 ns, and
 // .NET writes a date with at most 7 fractional digits (healthz shows 2026-02-08T11:34:54.3015450Z;
@@ -53,10 +105,11 @@ func NewClock(base func() time.Time) *Clock {
 	return c
 }
 
-// NewFrozenClock returns a clock that stands still at t until it is advanced, set or unfrozen.
+// NewFrozenClock returns a clock that stands still at t until it is advanced, set or unfrozen. A
+// t outside ClockMin..ClockMax is held to the nearer end.
 func NewFrozenClock(t time.Time) *Clock {
 	c := NewClock(nil)
-	c.state.Store(&clockState{frozen: true, at: toTick(t)})
+	c.state.Store(&clockState{frozen: true, at: toTick(inClockRange(t))})
 	return c
 }
 
@@ -66,7 +119,7 @@ func (c *Clock) Now() time.Time {
 	if st.frozen {
 		return st.at
 	}
-	return toTick(c.base().Add(st.offset))
+	return toTick(inClockRange(st.show(c.base())))
 }
 
 // at is what c shows when its base shows t: the time an event that happened at base time t has
@@ -76,61 +129,57 @@ func (c *Clock) at(t time.Time) time.Time {
 	if st.frozen {
 		return st.at
 	}
-	return toTick(t.Add(st.offset))
+	return toTick(inClockRange(st.show(t)))
 }
 
-// change replaces c's setting with what f makes of the current one.
-func (c *Clock) change(f func(now time.Time, st clockState) clockState) {
+// change applies freeze, set and advance (any may be nil) to c as one change: a freeze before
+// set and advance, an unfreeze after them. It is the one place a clock moves, and refuses, with
+// the field and the rule and leaving c as it was, a set or advance whose result is outside
+// ClockMin..ClockMax.
+func (c *Clock) change(set *time.Time, advance *time.Duration, freeze *bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := *c.state.Load()
-	next := f(c.Now(), st)
-	c.state.Store(&next)
+	base := c.base()
+	now := func() time.Time { return toTick(inClockRange(st.show(base))) }
+	if freeze != nil && *freeze && !st.frozen {
+		st.at, st.frozen = now(), true
+	}
+	if set != nil {
+		t := toTick(*set)
+		if t.Before(ClockMin) || t.After(ClockMax) {
+			return fieldError("set", clockRule)
+		}
+		st.place(t, base)
+	}
+	if advance != nil {
+		t := now().Add(*advance)
+		if t.Before(ClockMin) || t.After(ClockMax) {
+			return fieldError("advance", clockRule)
+		}
+		st.place(t, base)
+	}
+	if freeze != nil && !*freeze && st.frozen {
+		at := st.at
+		st.frozen = false
+		st.place(at, base)
+	}
+	c.state.Store(&st)
+	return nil
 }
 
 // Set moves the clock to t, rounded down to a whole .NET tick; a running clock keeps running
-// from there.
-func (c *Clock) Set(t time.Time) {
-	t = toTick(t)
-	c.change(func(_ time.Time, st clockState) clockState {
-		if st.frozen {
-			st.at = t
-		} else {
-			st.offset = t.Sub(c.base())
-		}
-		return st
-	})
-}
+// from there. It refuses a time outside ClockMin..ClockMax, leaving the clock as it was.
+func (c *Clock) Set(t time.Time) error { return c.change(&t, nil, nil) }
 
 // Advance moves the clock forward by d (backward when d is negative); a frozen clock then shows
-// a whole .NET tick, rounded down.
-func (c *Clock) Advance(d time.Duration) {
-	c.change(func(_ time.Time, st clockState) clockState {
-		if st.frozen {
-			st.at = toTick(st.at.Add(d))
-		} else {
-			st.offset += d
-		}
-		return st
-	})
-}
+// a whole .NET tick, rounded down. It refuses a result outside ClockMin..ClockMax, leaving the
+// clock as it was.
+func (c *Clock) Advance(d time.Duration) error { return c.change(nil, &d, nil) }
 
 // Freeze stops the clock at its current time (freeze true) or lets it run on from the time it
 // shows (freeze false).
-func (c *Clock) Freeze(freeze bool) {
-	c.change(func(now time.Time, st clockState) clockState {
-		if freeze == st.frozen {
-			return st
-		}
-		st.frozen = freeze
-		if freeze {
-			st.at = now
-		} else {
-			st.offset = now.Sub(c.base())
-		}
-		return st
-	})
-}
+func (c *Clock) Freeze(freeze bool) { _ = c.change(nil, nil, &freeze) }
 
 // Frozen reports whether the clock stands still.
 func (c *Clock) Frozen() bool { return c.state.Load().frozen }

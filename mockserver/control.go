@@ -193,8 +193,10 @@ type ClockChange struct {
 
 // ChangeClock applies c to the mock's clock and returns the new state. A freeze happens before
 // set and advance, an unfreeze after them, so {"set": T, "freeze": true} stops at exactly T.
-// Every account's clock follows the mock's, shifted by its own offset unless it is frozen.
-func (s *Server) ChangeClock(c ClockChange) ClockState { return s.Global().ChangeClock(c) }
+// Every account's clock follows the mock's, shifted by its own offset unless it is frozen. A set
+// or advance that would leave the clock outside ClockMin..ClockMax is refused with an error
+// naming the field, and the clock is left as it was.
+func (s *Server) ChangeClock(c ClockChange) (ClockState, error) { return s.Global().ChangeClock(c) }
 
 // Clock returns the scope's clock: the mock's, or the account's own over it.
 func (sc *Scope) Clock() *Clock {
@@ -206,21 +208,9 @@ func (sc *Scope) Clock() *Clock {
 
 // ChangeClock applies c to the scope's clock as Server.ChangeClock does; an account's clock
 // moves alone.
-func (sc *Scope) ChangeClock(c ClockChange) ClockState {
-	clock := sc.Clock()
-	if c.Freeze != nil && *c.Freeze {
-		clock.Freeze(true)
-	}
-	if c.Set != nil {
-		clock.Set(*c.Set)
-	}
-	if c.Advance != nil {
-		clock.Advance(time.Duration(*c.Advance))
-	}
-	if c.Freeze != nil && !*c.Freeze {
-		clock.Freeze(false)
-	}
-	return sc.ClockState()
+func (sc *Scope) ChangeClock(c ClockChange) (ClockState, error) {
+	err := sc.Clock().change(c.Set, (*time.Duration)(c.Advance), c.Freeze)
+	return sc.ClockState(), err
 }
 
 // ClockState returns the time the scope's clock shows and whether it stands still: an account's
@@ -244,7 +234,12 @@ func (s *Server) ctlSetClock(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, badRequest("body", `give at least one of "set", "advance", "freeze"`))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.scopeOf(r).ChangeClock(c))
+	state, err := s.scopeOf(r).ChangeClock(c)
+	if err != nil {
+		s.writeProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, state)
 }
 
 // --- sessions

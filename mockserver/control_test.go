@@ -434,11 +434,14 @@ func TestCtlClock(t *testing.T) {
 	t.Run("Server.ChangeClock", func(t *testing.T) {
 		m := newFlowEnv(t, mockserver.Options{}).mock
 		adv := mockserver.Duration(48 * time.Hour)
-		got := m.ChangeClock(mockserver.ClockChange{Set: ptrTo(t2030), Advance: &adv})
+		got, err := m.ChangeClock(mockserver.ClockChange{Set: ptrTo(t2030), Advance: &adv})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !got.Now.Equal(t2030.Add(48*time.Hour)) || !got.Frozen || !m.Clock().Now().Equal(got.Now) {
 			t.Errorf("ChangeClock = %+v", got)
 		}
-		if got := m.ChangeClock(mockserver.ClockChange{}); !got.Now.Equal(t2030.Add(48 * time.Hour)) {
+		if got, _ := m.ChangeClock(mockserver.ClockChange{}); !got.Now.Equal(t2030.Add(48 * time.Hour)) {
 			t.Errorf("an empty change moved the clock: %+v", got)
 		}
 	})
@@ -1155,7 +1158,10 @@ func TestCtlSeparateControl(t *testing.T) {
 func TestCtlGoMethods(t *testing.T) {
 	e := newFlowEnv(t, mockserver.Options{})
 	m := e.mock
-	state := m.ChangeClock(mockserver.ClockChange{Set: ptrTo(time.Date(2027, 3, 4, 5, 6, 7, 0, time.UTC)), Freeze: ptrTo(true)})
+	state, err := m.ChangeClock(mockserver.ClockChange{Set: ptrTo(time.Date(2027, 3, 4, 5, 6, 7, 0, time.UTC)), Freeze: ptrTo(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !state.Frozen || !state.Now.Equal(time.Date(2027, 3, 4, 5, 6, 7, 0, time.UTC)) {
 		t.Fatalf("ChangeClock = %+v", state)
 	}

@@ -200,9 +200,13 @@ func Start(opts ...Option) (*Server, error) {
 		clock = mockserver.NewClock(nil)
 	case c.running:
 		clock = mockserver.NewClock(nil)
-		clock.Set(c.start)
+		if err := clock.Set(c.start); err != nil {
+			return nil, fmt.Errorf("WithTime: %w", err)
+		}
 	case c.start.IsZero():
 		clock = mockserver.NewFrozenClock(DefaultTime)
+	case c.start.Before(mockserver.ClockMin) || c.start.After(mockserver.ClockMax):
+		return nil, fmt.Errorf("WithTime: %v is outside the clock's range, %v to %v", c.start, mockserver.ClockMin, mockserver.ClockMax)
 	default:
 		clock = mockserver.NewFrozenClock(c.start)
 	}
@@ -305,14 +309,24 @@ func (s *Server) Now() time.Time { return s.Mock.Clock().Now() }
 // Frozen reports whether the mock's clock stands still.
 func (s *Server) Frozen() bool { return s.Mock.Clock().Frozen() }
 
-// SetTime moves the mock's clock to t; a running clock keeps running from there.
-func (s *Server) SetTime(t time.Time) { s.Mock.ChangeClock(mockserver.ClockChange{Set: &t}) }
+// SetTime moves the mock's clock to t; a running clock keeps running from there. It fails the
+// test if t is outside mockserver.ClockMin..ClockMax.
+func (s *Server) SetTime(t time.Time) {
+	s.helper()
+	if _, err := s.Mock.ChangeClock(mockserver.ClockChange{Set: &t}); err != nil {
+		s.fatalf("SetTime: %v", err)
+	}
+}
 
 // Advance moves the mock's clock forward by d (backward when d is negative): links, nonces,
-// tokens and session results expire as if d had passed.
+// tokens and session results expire as if d had passed. It fails the test if the result is
+// outside mockserver.ClockMin..ClockMax.
 func (s *Server) Advance(d time.Duration) {
+	s.helper()
 	md := mockserver.Duration(d)
-	s.Mock.ChangeClock(mockserver.ClockChange{Advance: &md})
+	if _, err := s.Mock.ChangeClock(mockserver.ClockChange{Advance: &md}); err != nil {
+		s.fatalf("Advance: %v", err)
+	}
 }
 
 // Freeze stops the mock's clock at its current time.
@@ -321,7 +335,7 @@ func (s *Server) Freeze() { s.freeze(true) }
 // Unfreeze lets the mock's clock run on, with the wall clock, from the time it shows.
 func (s *Server) Unfreeze() { s.freeze(false) }
 
-func (s *Server) freeze(on bool) { s.Mock.ChangeClock(mockserver.ClockChange{Freeze: &on}) }
+func (s *Server) freeze(on bool) { _, _ = s.Mock.ChangeClock(mockserver.ClockChange{Freeze: &on}) }
 
 // --- subjects and sessions
 

@@ -26,7 +26,7 @@ type Clock struct {
 // atomic load: an account's clock, which every request of the account reads, costs no lock.
 //
 // A running clock's offset from its base is kept as seconds and nanoseconds rather than a
-// time.Duration, which spans only ±292 years: the clock's range (ClockMin to ClockMax) is wider.
+// time.Duration, which spans only ±292 years: the clock's range (clockMin to clockMax) is wider.
 type clockState struct {
 	offSec, offNsec int64 // added to base() while running
 	frozen          bool
@@ -56,30 +56,35 @@ func (st *clockState) place(t, base time.Time) {
 // less.
 const longestLifetime = 7 * 24 * time.Hour
 
-// ClockMin and ClockMax are the earliest and latest times a Clock shows: every time the API
+// clockMin and clockMax are the earliest and latest times a Clock shows: every time the API
 // writes, the clock's time give or take the longest lifetime it adds (longestLifetime), then
 // stays within years 0001 to 9999, which is all a .NET DateTime (and an RFC 3339 date) can hold.
-// Setting or advancing a clock past them is refused; a running clock stops at ClockMax rather
+// Setting or advancing a clock past them is refused; a running clock stops at clockMax rather
 // than run past it, and an account's clock over the mock's is held inside them too.
 var (
-	ClockMin = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Add(longestLifetime)
-	ClockMax = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Add(-longestLifetime - dotnetTick)
+	clockMin = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Add(longestLifetime)
+	clockMax = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).Add(-longestLifetime - dotnetTick)
 )
 
-// inClockRange is t held to ClockMin..ClockMax.
+// ClockRange returns the earliest and latest times a Clock shows: years 0001 to 9999 less the
+// longest lifetime the API adds to a time (7 days) at each end. Setting or advancing a clock
+// outside them is refused; a running clock stops at the latest.
+func ClockRange() (earliest, latest time.Time) { return clockMin, clockMax }
+
+// inClockRange is t held to clockMin..clockMax.
 func inClockRange(t time.Time) time.Time {
 	switch {
-	case t.Before(ClockMin):
-		return ClockMin
-	case t.After(ClockMax):
-		return ClockMax
+	case t.Before(clockMin):
+		return clockMin
+	case t.After(clockMax):
+		return clockMax
 	}
 	return t
 }
 
 // clockRule is the rule a set or advance outside the clock's range breaks.
-var clockRule = "must leave the clock between " + ClockMin.Format(time.RFC3339Nano) + " and " +
-	ClockMax.Format(time.RFC3339Nano) + ", so that every time the API writes (the clock's time " +
+var clockRule = "must leave the clock between " + clockMin.Format(time.RFC3339Nano) + " and " +
+	clockMax.Format(time.RFC3339Nano) + ", so that every time the API writes (the clock's time " +
 	"give or take 7 days) stays within years 0001 to 9999"
 
 // dotnetTick is the resolution of .NET's DateTime and DateTimeOffset: one tick is 100 ns, and
@@ -106,7 +111,7 @@ func NewClock(base func() time.Time) *Clock {
 }
 
 // NewFrozenClock returns a clock that stands still at t until it is advanced, set or unfrozen. A
-// t outside ClockMin..ClockMax is held to the nearer end.
+// t outside clockMin..clockMax is held to the nearer end.
 func NewFrozenClock(t time.Time) *Clock {
 	c := NewClock(nil)
 	c.state.Store(&clockState{frozen: true, at: toTick(inClockRange(t))})
@@ -135,7 +140,7 @@ func (c *Clock) at(t time.Time) time.Time {
 // change applies freeze, set and advance (any may be nil) to c as one change: a freeze before
 // set and advance, an unfreeze after them. It is the one place a clock moves, and refuses, with
 // the field and the rule and leaving c as it was, a set or advance whose result is outside
-// ClockMin..ClockMax.
+// clockMin..clockMax.
 func (c *Clock) change(set *time.Time, advance *time.Duration, freeze *bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -147,14 +152,14 @@ func (c *Clock) change(set *time.Time, advance *time.Duration, freeze *bool) err
 	}
 	if set != nil {
 		t := toTick(*set)
-		if t.Before(ClockMin) || t.After(ClockMax) {
+		if t.Before(clockMin) || t.After(clockMax) {
 			return fieldError("set", clockRule)
 		}
 		st.place(t, base)
 	}
 	if advance != nil {
 		t := now().Add(*advance)
-		if t.Before(ClockMin) || t.After(ClockMax) {
+		if t.Before(clockMin) || t.After(clockMax) {
 			return fieldError("advance", clockRule)
 		}
 		st.place(t, base)
@@ -169,11 +174,11 @@ func (c *Clock) change(set *time.Time, advance *time.Duration, freeze *bool) err
 }
 
 // Set moves the clock to t, rounded down to a whole .NET tick; a running clock keeps running
-// from there. It refuses a time outside ClockMin..ClockMax, leaving the clock as it was.
+// from there. It refuses a time outside clockMin..clockMax, leaving the clock as it was.
 func (c *Clock) Set(t time.Time) error { return c.change(&t, nil, nil) }
 
 // Advance moves the clock forward by d (backward when d is negative); a frozen clock then shows
-// a whole .NET tick, rounded down. It refuses a result outside ClockMin..ClockMax, leaving the
+// a whole .NET tick, rounded down. It refuses a result outside clockMin..clockMax, leaving the
 // clock as it was.
 func (c *Clock) Advance(d time.Duration) error { return c.change(nil, &d, nil) }
 

@@ -194,7 +194,7 @@ type ClockChange struct {
 // ChangeClock applies c to the mock's clock and returns the new state. A freeze happens before
 // set and advance, an unfreeze after them, so {"set": T, "freeze": true} stops at exactly T.
 // Every account's clock follows the mock's, shifted by its own offset unless it is frozen. A set
-// or advance that would leave the clock outside ClockMin..ClockMax is refused with an error
+// or advance that would leave the clock outside clockMin..clockMax is refused with an error
 // naming the field, and the clock is left as it was.
 func (s *Server) ChangeClock(c ClockChange) (ClockState, error) { return s.Global().ChangeClock(c) }
 

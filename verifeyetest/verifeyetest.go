@@ -205,8 +205,9 @@ func Start(opts ...Option) (*Server, error) {
 		}
 	case c.start.IsZero():
 		clock = mockserver.NewFrozenClock(DefaultTime)
-	case c.start.Before(mockserver.ClockMin) || c.start.After(mockserver.ClockMax):
-		return nil, fmt.Errorf("WithTime: %v is outside the clock's range, %v to %v", c.start, mockserver.ClockMin, mockserver.ClockMax)
+	case outsideClockRange(c.start):
+		earliest, latest := mockserver.ClockRange()
+		return nil, fmt.Errorf("WithTime: %v is outside the clock's range, %v to %v", c.start, earliest, latest)
 	default:
 		clock = mockserver.NewFrozenClock(c.start)
 	}
@@ -310,7 +311,7 @@ func (s *Server) Now() time.Time { return s.Mock.Clock().Now() }
 func (s *Server) Frozen() bool { return s.Mock.Clock().Frozen() }
 
 // SetTime moves the mock's clock to t; a running clock keeps running from there. It fails the
-// test if t is outside mockserver.ClockMin..ClockMax.
+// test if t is outside mockserver.ClockRange.
 func (s *Server) SetTime(t time.Time) {
 	s.helper()
 	if _, err := s.Mock.ChangeClock(mockserver.ClockChange{Set: &t}); err != nil {
@@ -320,7 +321,7 @@ func (s *Server) SetTime(t time.Time) {
 
 // Advance moves the mock's clock forward by d (backward when d is negative): links, nonces,
 // tokens and session results expire as if d had passed. It fails the test if the result is
-// outside mockserver.ClockMin..ClockMax.
+// outside mockserver.ClockRange.
 func (s *Server) Advance(d time.Duration) {
 	s.helper()
 	md := mockserver.Duration(d)
@@ -440,4 +441,10 @@ func (s *Server) Reset() {
 	if err := s.Mock.Reset(); err != nil {
 		s.fatalf("reset: %v", err)
 	}
+}
+
+// outsideClockRange reports whether t is outside mockserver.ClockRange.
+func outsideClockRange(t time.Time) bool {
+	earliest, latest := mockserver.ClockRange()
+	return t.Before(earliest) || t.After(latest)
 }

@@ -67,6 +67,7 @@ type authenticator struct {
 	mu       sync.Mutex // serialises changes of set
 	set      atomic.Pointer[accountSet]
 	tokenKey []byte // HMAC key of Bearer and session tokens
+	pageKey  []byte // HMAC key of the hosted page's tokens (tokens.go), never from the seed
 	signer   *tokenSigner
 }
 
@@ -91,7 +92,7 @@ const (
 )
 
 func newAuthenticator(accounts []*Account, tokenKey []byte) (*authenticator, error) {
-	a := &authenticator{tokenKey: tokenKey, signer: newTokenSigner(tokenKey)}
+	a := &authenticator{tokenKey: tokenKey, pageKey: newPageKey(), signer: newTokenSigner(tokenKey)}
 	set := &accountSet{byKey: map[[32]byte]*Account{}, byID: map[string]*Account{}}
 	for _, acc := range accounts {
 		if err := set.addLocked(acc); err != nil {

@@ -169,6 +169,19 @@ func (e *flowEnv) validate(query string) generated.ValidationResult {
 
 var formAction = regexp.MustCompile(`action="(/verification/[^"]+/sessions/([0-9a-f-]+)/complete)"`)
 
+// formToken finds the session's token in the camera page's form.
+var formToken = regexp.MustCompile(`<input type="hidden" name="token" value="([^"]+)">`)
+
+// pageToken is the token in the camera page's form.
+func pageToken(t *testing.T, page string) string {
+	t.Helper()
+	m := formToken.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the camera page's form has no token:\n%s", page)
+	}
+	return m[1]
+}
+
 // TestHostedFlowEndToEnd walks the whole flow a developer tests: create a verification with
 // redirect URLs and a webhook, sign a link with nonce and expiration, open it, complete with a
 // subject, follow the redirect, validate its reSignature, read the result, receive the webhook;
@@ -202,7 +215,7 @@ func TestHostedFlowEndToEnd(t *testing.T) {
 	}
 
 	// Complete as a live 31-year-old woman.
-	form := url.Values{"preset": {"pass"}, "age": {"31"}, "gender": {"Female"}, "face": {"alice"}}
+	form := url.Values{"preset": {"pass"}, "age": {"31"}, "gender": {"Female"}, "face": {"alice"}, "token": {pageToken(t, page)}}
 	done, err := e.browser.PostForm(e.srv.URL+m[1], form)
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ type hostedError struct {
 	status int
 	title  string
 	detail string
+	fields fieldErrors // the form fields or headers at fault, if any
 }
 
 func (s *Server) hostedPage(w http.ResponseWriter, status int, name string, data any) {
@@ -42,7 +43,7 @@ func (s *Server) hostedPage(w http.ResponseWriter, status int, name string, data
 // hostedFail shows the error page; the request's log line and journal entry carry what it says.
 func (s *Server) hostedFail(w http.ResponseWriter, r *http.Request, e *hostedError) {
 	if ex := exchangeFrom(r.Context()); ex != nil {
-		ex.detail = e.title + ": " + e.detail
+		ex.detail, ex.fields = e.title+": "+e.detail, e.fields
 	}
 	s.hostedPage(w, e.status, "error", map[string]string{"title": e.title, "detail": e.detail})
 }
@@ -56,10 +57,12 @@ func (s *Server) startHosted(w http.ResponseWriter, r *http.Request) {
 	}
 	spec, ok := s.nextSubject(s.auth.account(rec.account), *rec.verificationID)
 	if !ok {
+		vid := *rec.verificationID
 		s.hostedPage(w, http.StatusOK, "camera", cameraPage{
-			Session: rec.id.String(), Verification: r.PathValue("verificationId"),
+			Session: rec.id.String(), Verification: vid.String(),
 			Config: prettyJSON(rec.config), Presets: PresetNames(),
-			Action: fmt.Sprintf("/verification/%s/sessions/%s/complete", r.PathValue("verificationId"), rec.id),
+			Action: fmt.Sprintf("/verification/%s/sessions/%s/complete", vid, rec.id),
+			Token:  s.auth.pageToken(rec.account, vid, rec.id),
 		})
 		return
 	}
@@ -74,7 +77,7 @@ func (s *Server) startHosted(w http.ResponseWriter, r *http.Request) {
 func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedError) {
 	id, err := uuid.Parse(r.PathValue("verificationId"))
 	if err != nil {
-		return nil, &hostedError{http.StatusNotFound, "Verification not found", "The link does not name a verification."}
+		return nil, &hostedError{http.StatusNotFound, "Verification not found", "The link does not name a verification.", nil}
 	}
 	acc, v, err := s.store.verificationAnyAccount(id)
 	account := s.auth.account(acc)
@@ -96,7 +99,7 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 	}
 	if t, needed := externalIDNeeded(rec.config); needed && rec.externalID == "" {
 		return nil, &hostedError{http.StatusBadRequest, "External id required",
-			"This verification's face recognition (" + string(t) + ") needs the caller's id as reExternalId."}
+			"This verification's face recognition (" + string(t) + ") needs the caller's id as reExternalId.", nil}
 	}
 	if err := s.store.startSession(rec, nonce); err != nil {
 		return nil, s.hostedFailure(err, "", "")
@@ -106,7 +109,7 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 
 // linkUsed is the page for a link whose nonce an earlier session consumed: the link is gone,
 // whether the signature check or the store (for a concurrent start) finds it used.
-var linkUsed = &hostedError{http.StatusGone, "Link already used", "The link's reNonce was used by an earlier session; ask for a new link."}
+var linkUsed = &hostedError{http.StatusGone, "Link already used", "The link's reNonce was used by an earlier session; ask for a new link.", nil}
 
 // checkHostedLink checks the link's signature when the verification requires one or the link
 // has one, and returns its nonce (empty when unsigned or without one).
@@ -120,12 +123,12 @@ func (s *Server) checkHostedLink(account *Account, cfg generated.VerificationCon
 	switch result {
 	case signing.Valid:
 	case signing.Expired:
-		return "", &hostedError{http.StatusGone, "Link expired", "The link's reExpiration has passed; ask for a new link."}
+		return "", &hostedError{http.StatusGone, "Link expired", "The link's reExpiration has passed; ask for a new link.", nil}
 	case signing.NonceAlreadyUsed:
 		return "", linkUsed
 	default:
 		return "", &hostedError{http.StatusForbidden, "Signature missing or invalid",
-			"This verification requires a signed link (securityConfig.forceSignedInput), and the link's reSignature is missing or does not match."}
+			"This verification requires a signed link (securityConfig.forceSignedInput), and the link's reSignature is missing or does not match.", nil}
 	}
 	nonce, _ := params.Get(signing.ParamNonce)
 	return nonce, nil
@@ -165,31 +168,7 @@ func (s *Server) hostedFailure(err error, title, detail string) *hostedError {
 	default:
 		title, detail = http.StatusText(e.status), e.detailText()
 	}
-	return &hostedError{e.status, title, detail}
-}
-
-// completeHosted handles the camera page's form: POST
-// /verification/{verificationId}/sessions/{sessionId}/complete.
-func (s *Server) completeHosted(w http.ResponseWriter, r *http.Request) {
-	id, err := uuid.Parse(r.PathValue("sessionId"))
-	if err != nil {
-		s.hostedFail(w, r, &hostedError{http.StatusNotFound, "Session not found", "The address does not name a session."})
-		return
-	}
-	if owner, ok := s.store.sessionOwnerOf(id); ok {
-		journalAs(r, s.auth.account(owner))
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		s.hostedFail(w, r, &hostedError{http.StatusBadRequest, "Bad form", err.Error()})
-		return
-	}
-	spec, err := subjectFromForm(r.PostForm)
-	if err != nil {
-		s.hostedFail(w, r, &hostedError{http.StatusBadRequest, "Bad subject", err.Error()})
-		return
-	}
-	s.finishHosted(w, r, id, spec)
+	return &hostedError{e.status, title, detail, e.fields}
 }
 
 // finishHosted completes a hosted session and redirects (303) to the result URL, or shows the
@@ -200,6 +179,12 @@ func (s *Server) finishHosted(w http.ResponseWriter, r *http.Request, id uuid.UU
 		s.hostedFail(w, r, s.hostedFailure(err, "", ""))
 		return
 	}
+	s.showCompletion(w, r, id, done)
+}
+
+// showCompletion sends the browser to the result URL (303), or shows the result when the
+// verification has no redirect URL for the outcome.
+func (s *Server) showCompletion(w http.ResponseWriter, r *http.Request, id uuid.UUID, done Completion) {
 	if done.RedirectURL != "" {
 		http.Redirect(w, r, done.RedirectURL, http.StatusSeeOther)
 		return
@@ -218,7 +203,7 @@ func subjectFromForm(f url.Values) (SubjectSpec, error) {
 	if v := strings.TrimSpace(f.Get("age")); v != "" {
 		age, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return spec, fmt.Errorf("age: must be a number (got %q)", v)
+			return spec, fieldError("age", fmt.Sprintf("must be a number (got %q)", v))
 		}
 		subj.Age, set = &age, true
 	}
@@ -232,7 +217,7 @@ func subjectFromForm(f url.Values) (SubjectSpec, error) {
 	if v := strings.TrimSpace(f.Get("faceCount")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return spec, fmt.Errorf("faceCount: must be a whole number (got %q)", v)
+			return spec, fieldError("faceCount", fmt.Sprintf("must be a whole number (got %q)", v))
 		}
 		subj.FaceCount, set = &n, true
 	}
@@ -258,6 +243,7 @@ func prettyJSON(v any) string {
 
 type cameraPage struct {
 	Session, Verification, Config, Action string
+	Token                                 string // the page token (tokens.go), in the form's hidden field
 	Presets                               []string
 }
 
@@ -271,6 +257,7 @@ var pages = template.Must(template.New("pages").Parse(`
 <p>This page stands in for the camera check. Choose who is in front of the camera, then complete the session.</p>
 <p>Session <code>{{.Session}}</code> of verification <code>{{.Verification}}</code>.</p>
 <form method="post" action="{{.Action}}">
+<input type="hidden" name="token" value="{{.Token}}">
 <label>Preset <select name="preset">{{range .Presets}}<option value="{{.}}"{{if eq . "pass"}} selected{{end}}>{{.}}</option>{{end}}<option value="custom">custom (fields below only)</option></select></label>
 <fieldset><legend>Fields (override the preset; empty means the preset's value or a seeded random one)</legend>
 <label>Age <input name="age" inputmode="decimal"></label>
@@ -280,7 +267,7 @@ var pages = template.Must(template.New("pages").Parse(`
 <label>Face identity (same text = same person) <input name="face"></label>
 </fieldset>
 <p><button type="submit">Complete session</button></p></form>
-<p><small>A test can complete this session instead: <code>POST /_mock/subjects</code> with <code>{"preset": "pass", "verificationSessionId": "{{.Session}}"}</code>.</small></p>
+<p><small>The form carries this session's token in its hidden field <code>token</code>: the form's address completes this session only, and only with that token. A test can complete this session instead through the control API: <code>POST /_mock/subjects</code> with <code>{"preset": "pass", "verificationSessionId": "{{.Session}}"}</code>, or <code>POST /_mock/sessions/{{.Session}}/complete</code>. A session made by create-session completes at the same kind of address with its <code>sessionToken</code> as <code>Authorization: Bearer</code>.</small></p>
 <h2>Effective configuration</h2><pre>{{.Config}}</pre></body></html>{{end}}
 {{define "result"}}{{template "head"}}<h1>Session completed</h1><p>Session <code>{{.Session}}</code>. The verification has no redirect URL for this outcome, so the result is shown here.</p><pre>{{.Result}}</pre></body></html>{{end}}
 `))

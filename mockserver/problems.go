@@ -130,6 +130,7 @@ func problemFor(err error) (e *apiError, internal bool) {
 var problemTypes = map[int]string{
 	400: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
 	401: "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+	403: "https://tools.ietf.org/html/rfc9110#section-15.5.4",
 	404: "https://tools.ietf.org/html/rfc9110#section-15.5.5",
 	405: "https://tools.ietf.org/html/rfc9110#section-15.5.6",
 	409: "https://tools.ietf.org/html/rfc9110#section-15.5.10",

@@ -22,6 +22,8 @@ var (
 	secretMember = regexp.MustCompile(`(?i)("(?:` + secretNames + `)"\s*:\s*")(?:[^"\\]|\\.)*("|$)`)
 	// token=… in a query string or form, up to the next separator.
 	secretParam = regexp.MustCompile(`(?i)(\b(?:` + secretNames + `)=)[^&\s"'<>\\]*`)
+	// <input … name="token" value="…"> in an HTML form (the camera page's token).
+	secretInput = regexp.MustCompile(`(?i)(\bname="(?:` + secretNames + `)"\s+value=")[^"]*`)
 	// X-API-Key: … as a header line.
 	secretHeader = regexp.MustCompile(`(?i)(\bx-api-key:\s*)\S+`)
 	// An Authorization header's credential: ApiKey <key>, Bearer <token>.
@@ -29,15 +31,16 @@ var (
 )
 
 // redact is body with its credentials replaced by [redacted]: JSON members, query or form
-// parameters and headers named signature, reSignature, sessionToken, accessToken, token, apiKey
-// or X-API-Key, and the credential of "ApiKey <key>" and "Bearer <token>". It is the one place
-// the journal and the log hide credentials.
+// parameters, HTML form fields and headers named signature, reSignature, sessionToken,
+// accessToken, token, apiKey or X-API-Key, and the credential of "ApiKey <key>" and
+// "Bearer <token>". It is the one place the journal and the log hide credentials.
 func redact(body string) string {
 	if body == "" {
 		return ""
 	}
 	body = secretMember.ReplaceAllString(body, "${1}"+redacted+"${2}")
 	body = secretParam.ReplaceAllString(body, "${1}"+redacted)
+	body = secretInput.ReplaceAllString(body, "${1}"+redacted)
 	body = secretHeader.ReplaceAllString(body, "${1}"+redacted)
 	return secretScheme.ReplaceAllString(body, "${1}"+redacted)
 }

@@ -20,6 +20,8 @@ func TestRedact(t *testing.T) {
 		{"query parameter", `https://x.test/verification/1?reExternalId=u1&reSignature=abc123&reNonce=n`,
 			`https://x.test/verification/1?reExternalId=u1&reSignature=[redacted]&reNonce=n`},
 		{"form field", `sessionToken=abc&preset=pass`, `sessionToken=[redacted]&preset=pass`},
+		{"hidden field in HTML", `<form method="post"><input type="hidden" name="token" value="q9-X_z"><select name="preset">`,
+			`<form method="post"><input type="hidden" name="token" value="[redacted]"><select name="preset">`},
 		{"link in HTML", `<a href="/ok?reSignature=abc">`, `<a href="/ok?reSignature=[redacted]">`},
 		{"header", "X-API-Key: c2VjcmV0\r\n", "X-API-Key: [redacted]\r\n"},
 		{"ApiKey scheme", `Authorization: ApiKey ZGV2OnNlY3JldA==`, `Authorization: ApiKey [redacted]`},

@@ -28,6 +28,7 @@ type storageEnv struct {
 	kept             uuid.UUID
 	apiSession       uuid.UUID
 	hostedSession    uuid.UUID
+	hostedToken      string // the camera page's token for hostedSession
 	link, linkNonce  string // a signed link of kept, not opened yet, and its nonce
 	unsignedLinkOpen string // the path and query of an unsigned link of kept
 }
@@ -55,6 +56,11 @@ func newStorageEnv(t *testing.T) *storageEnv {
 		t.Fatalf("open the hosted link: %d %s", w.Code, w.Body)
 	}
 	e.hostedSession = uuid.MustParse(m[1])
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(w.Body.String())
+	if tok == nil {
+		t.Fatalf("the camera page has no token: %s", w.Body)
+	}
+	e.hostedToken = tok[1]
 	w = e.serve(http.MethodPost, "/v1/signature/create",
 		`{"queryString":"userId=u2","securitySettings":{"expirationEnabled":true,"expirationInSeconds":3600,"enableNonce":true}}`, "application/json")
 	var signed generated.SignedQuery
@@ -170,7 +176,7 @@ func TestStorageFailureOnEveryWrite(t *testing.T) {
 		}, true},
 		{"hosted page: complete the camera page's session", func(e *storageEnv) request {
 			target := "/verification/" + e.kept.String() + "/sessions/" + e.hostedSession.String() + "/complete"
-			return request{http.MethodPost, target, url.Values{"preset": {"pass"}, "face": {"alice"}}.Encode(), "application/x-www-form-urlencoded"}
+			return request{http.MethodPost, target, url.Values{"preset": {"pass"}, "face": {"alice"}, "token": {e.hostedToken}}.Encode(), "application/x-www-form-urlencoded"}
 		}, true},
 	}
 	for _, tc := range cases {

@@ -2,13 +2,16 @@ package mockserver
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"hash"
 	"strconv"
 	"sync"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 )
 
 // tokenSigner signs the mock's HS256 tokens (Bearer tokens and session tokens). A token the
@@ -80,4 +83,67 @@ func plainJSONString(s string) bool {
 		}
 	}
 	return true
+}
+
+// The hosted complete endpoint (POST /verification/{verificationId}/sessions/{sessionId}/complete)
+// takes the session's own credential, as the real Web SDK holds its session's token:
+//
+//   - a session started by a hosted link: the page token its camera page holds in a hidden form
+//     field. It is an HMAC of the account, the verification and the session under a key drawn from
+//     crypto/rand when the mock starts. Not the session's JWT: the JWT key comes from --seed (a
+//     seeded mock issues the same tokens on every run), and seeded session ids are predictable
+//     too, so anyone who knows the seed could forge a JWT for a session on another person's page.
+//     The page key is never seeded, so a page token is known only to whoever was shown the page.
+//     It is kept in memory only: after a restart with --data-dir a page opened before it is
+//     refused (403) and its session completes through the control API.
+//   - a session made by create-session: its sessionToken (HS256 JWT, 15 minutes), as the Web SDK
+//     would present it.
+
+// newPageKey is a fresh key for page tokens, from crypto/rand (which never fails).
+func newPageKey() []byte {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return key
+}
+
+// pageToken is the token of the camera page for session of verification in account.
+func (a *authenticator) pageToken(account string, verification, session uuid.UUID) string {
+	mac := hmac.New(sha256.New, a.pageKey)
+	mac.Write([]byte("verifeye-mock hosted page\x00" + account + "\x00"))
+	mac.Write(verification[:])
+	mac.Write(session[:])
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// checkPageToken reports whether tok is the page token of session of verification in account.
+func (a *authenticator) checkPageToken(tok, account string, verification, session uuid.UUID) bool {
+	return hmac.Equal([]byte(tok), []byte(a.pageToken(account, verification, session)))
+}
+
+// checkSessionToken says why raw is not a valid sessionToken of session in acc (nil when it is):
+// signed by the mock, for the Web SDK, about that session and account, and not expired by the
+// account's clock.
+func (a *authenticator) checkSessionToken(raw string, session uuid.UUID, acc *Account) error {
+	var claims tokenClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return a.tokenKey, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(acc.state.clock.Now),
+		jwt.WithIssuer(tokenIssuer),
+		jwt.WithAudience(sessionAud),
+		jwt.WithSubject(session.String()),
+		jwt.WithExpirationRequired(),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return errors.New("has expired (a sessionToken lives 15 minutes); complete the session through the control API")
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return errors.New("must be a token the mock issued")
+	case errors.Is(err, jwt.ErrTokenInvalidSubject):
+		return errors.New("is another session's token")
+	case err != nil:
+		return errors.New("must be this session's token")
+	case claims.Account != acc.ID:
+		return errors.New("is a token of another account")
+	}
+	return nil
 }

@@ -21,7 +21,8 @@ import (
 // does the camera check and is redirected with signed result parameters. The mock serves the same
 // path: it checks the link as production does, starts the session, and then either completes it
 // at once (a queued subject, or --auto-complete) with a 303 redirect, or shows a plain page where
-// a developer picks the simulated subject.
+// a developer picks the simulated subject; its form completes that session with the token the
+// page holds (hosted_complete.go).
 
 // hostedError is a rejected hosted-page request: the status and what the page says.
 type hostedError struct {

@@ -370,3 +370,30 @@ func TestHostedCompleteRefusesABodyThatIsNotAForm(t *testing.T) {
 		t.Errorf("the session is %s, want Pending", got)
 	}
 }
+
+// TestHostedCompleteIgnoresTheControlToken: with --control-token the completion address still
+// needs the session's own token, and the control token is not one; the control API completes
+// with the control token alone.
+func TestHostedCompleteIgnoresTheControlToken(t *testing.T) {
+	e := newFlowEnv(t, mockserver.Options{Seed: 17, ControlToken: "ctl-secret"})
+	vid := e.createHostedVerification("gate", "")
+	sid, tok := e.hostedPage(vid)
+	other, _ := e.hostedPage(vid)
+	if a := e.complete(vid.String(), sid.String(), nil, mockserver.ControlTokenHeader, "ctl-secret"); a.status != http.StatusForbidden {
+		t.Errorf("the control token at the page's address: %d, want 403", a.status)
+	}
+	if a := e.complete(vid.String(), sid.String(), url.Values{"token": {tok}}); a.status != http.StatusSeeOther {
+		t.Errorf("the page's token without the control token: %d, want 303", a.status)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/_mock/sessions/"+other.String()+"/complete", strings.NewReader(`{"preset":"pass"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(mockserver.ControlTokenHeader, "ctl-secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("control API with its token: %d, want 200", resp.StatusCode)
+	}
+}

@@ -364,10 +364,16 @@ func (sc *Scope) faults() *faults {
 }
 
 // AddFault makes an operation misbehave as f describes: for the scope's account only, or for
-// every account. It fails with ErrTooManyFaults when the scope already holds MaxFaults.
+// every account. A latency must be shorter than Options.WriteTimeout, when set. It fails with
+// ErrTooManyFaults when the scope already holds MaxFaults.
 func (sc *Scope) AddFault(f Fault) error {
 	if err := f.check(); err != nil {
 		return err
+	}
+	if wt := sc.s.writeTimeout; wt > 0 && time.Duration(f.Latency) >= wt {
+		// The answer would come after the server has given up on the response: the client
+		// would read nothing at all, not the fault's status.
+		return fieldError("latency", fmt.Sprintf("must be shorter than the mock's write timeout, %s: a response after it is cut", wt))
 	}
 	return sc.faults().add(f)
 }

@@ -104,6 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SeparateControl: cfg.controlAddr != "",
 		DataDir:         cfg.dataDir,
 		StartState:      startState(cfg, logger),
+		WriteTimeout:    writeTimeout, // the http.Server's below
 	})
 	if err != nil {
 		if cfg.dataDir != "" && strings.Contains(err.Error(), "data dir") {

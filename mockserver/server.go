@@ -240,12 +240,24 @@ func (s *Server) openDataDir(dir string, seed uint64) (uint64, []byte, error) {
 }
 
 // Close stops the webhook workers after the queued deliveries are made and closes the data
-// directory. The Server must not be used afterwards.
-func (s *Server) Close() {
+// directory. The Server must not be used afterwards. Shutdown bounds the wait.
+func (s *Server) Close() { _ = s.Shutdown(context.Background()) }
+
+// Shutdown stops the mock once the HTTP servers that serve it have shut down: the queued webhook
+// deliveries are made until ctx ends; then the attempts in flight are cancelled, the deliveries
+// left are dropped and counted in a WARN log line, and Shutdown returns an error wrapping
+// ctx.Err() that says how many. It closes the data directory either way. The Server must not be
+// used afterwards; a second call (or Close) does nothing.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
 	s.closeOnce.Do(func() {
-		s.webhooks.close()
+		if n := s.webhooks.shutdown(ctx); n > 0 {
+			s.log.Warn("shutdown: webhook deliveries dropped", slog.Int("dropped", n), slog.Any("reason", context.Cause(ctx)))
+			err = fmt.Errorf("shutdown: %d webhook deliveries dropped: %w", n, ctx.Err())
+		}
 		s.closeDisk()
 	})
+	return err
 }
 
 func (s *Server) closeDisk() {

@@ -95,7 +95,9 @@ var settings = []setting{
 	},
 	{
 		name: "shutdown-timeout", group: groupServer, arg: "DURATION", def: "10s",
-		usage: "How long in-flight requests may run on after SIGINT or SIGTERM before their connections are closed.",
+		usage: "How long the mock may take to stop after SIGINT or SIGTERM: in-flight requests run on, then queued " +
+			"webhook deliveries are made, within this time in all; then connections are closed and the deliveries " +
+			"left are dropped (the log counts them).",
 		apply: func(c *config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {

@@ -18,7 +18,8 @@
 //	--addr HOST:PORT            VERIFEYE_MOCK_ADDR             default 127.0.0.1:8080
 //	    The address to listen on. Port 0 picks a free port; the banner shows the one bound.
 //	--shutdown-timeout DURATION VERIFEYE_MOCK_SHUTDOWN_TIMEOUT default 10s
-//	    How long in-flight requests may run on after SIGINT or SIGTERM.
+//	    How long stopping may take after SIGINT or SIGTERM: in-flight requests, then queued
+//	    webhook deliveries, within it in all; the deliveries left are dropped and counted.
 //
 // Accounts:
 //
@@ -50,8 +51,9 @@
 // API key or a token. Once listening, the mock prints a banner to stdout: the base URL (in the
 // line "listening on http://HOST:PORT", which scripts may parse), every account with its API
 // key, the seed and a curl command to try. SIGINT or SIGTERM stops it gracefully: it stops
-// accepting connections, lets in-flight requests finish for up to --shutdown-timeout, and exits
-// 0. It exits 1 when it cannot run (for example when the address is taken) and 2 on a usage
+// accepting connections, lets in-flight requests finish and then queued webhook deliveries be
+// made, for up to --shutdown-timeout in all (the deliveries left are dropped, and a WARN line
+// counts them), and exits 0. It exits 1 when it cannot run (for example when the address is taken) and 2 on a usage
 // error; either way the message names the flag or variable at fault.
 //
 // The version is set when building:

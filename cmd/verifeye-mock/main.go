@@ -112,7 +112,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return fmt.Errorf("build the mock: %w", err)
 	}
-	defer srv.Close() // after shutdown: queued webhooks are delivered (or time out) first
+	// Only on the way out before serving: serve stops the mock itself, within --shutdown-timeout.
+	defer srv.Close()
 
 	// Listen before printing anything, so port 0 is resolved and the banner is true.
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.addr)
@@ -138,7 +139,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("control", controlURL),
 		slog.String("version", version), slog.Int("accounts", len(srv.Accounts())), slog.Uint64("seed", cfg.seed))
-	return serve(ctx, servers, cfg.shutdownTimeout, logger)
+	// The webhook deliveries still queued get what is left of --shutdown-timeout; the mock logs
+	// how many it dropped.
+	return serve(ctx, servers, cfg.shutdownTimeout, logger, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
 }
 
 // startState loads the --fixtures set, if any, and logs one line about what it loaded (the mock
@@ -187,8 +190,9 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 }
 
 // serve serves every listener until ctx is cancelled (or one fails), then stops accepting and
-// lets in-flight requests finish for up to timeout before closing their connections.
-func serve(ctx context.Context, servers []listener, timeout time.Duration, logger *slog.Logger) error {
+// lets in-flight requests finish for up to timeout before closing their connections. Then it
+// calls stop, when set, with what is left of timeout, for the work the requests left behind.
+func serve(ctx context.Context, servers []listener, timeout time.Duration, logger *slog.Logger, stop func(context.Context)) error {
 	served := make(chan error, len(servers))
 	for _, l := range servers {
 		go func() { served <- l.hs.Serve(l.ln) }()
@@ -215,6 +219,9 @@ func serve(ctx context.Context, servers []listener, timeout time.Duration, logge
 	}
 	for range remaining {
 		<-served // http.ErrServerClosed
+	}
+	if stop != nil {
+		stop(sctx)
 	}
 	logger.Info("stopped")
 	return failed

@@ -223,9 +223,17 @@ func (s *Server) openDataDir(dir string, seed uint64) (uint64, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	boot, tokenKey, err := d.boot(tokenKey)
+	var boot uint64
+	err = guardBolt(d.db.Path(), func() error {
+		if err := d.checkMeta(); err != nil { // boot reads the start count
+			return err
+		}
+		var err error
+		boot, tokenKey, err = d.boot(tokenKey)
+		return err
+	})
 	if err == nil {
-		err = d.load(s.store)
+		err = d.loadChecked(s.store)
 	}
 	if err != nil {
 		d.close()

@@ -11,7 +11,7 @@
 // upper-cased with '-' turned into '_' (--log-level is VERIFEYE_MOCK_LOG_LEVEL). The one
 // exception is --api-key, whose variable is VERIFEYE_MOCK_API_KEYS and takes a comma-separated
 // list. A flag beats its variable and a variable beats the default; an empty variable counts as
-// unset. --help and --version have no variable.
+// unset. --help, --version and --check-data-dir have no variable: they are actions, not settings.
 //
 // Server:
 //
@@ -53,8 +53,11 @@
 // key, the seed and a curl command to try. SIGINT or SIGTERM stops it gracefully: it stops
 // accepting connections, lets in-flight requests finish and then queued webhook deliveries be
 // made, for up to --shutdown-timeout in all (the deliveries left are dropped, and a WARN line
-// counts them), and exits 0. It exits 1 when it cannot run (for example when the address is taken) and 2 on a usage
-// error; either way the message names the flag or variable at fault.
+// counts them), and exits 0. It exits 1 when it cannot run (for example when the address is
+// taken, or the --data-dir database is damaged: the message names the file and says to move it
+// aside) and 2 on a usage error; either way the message names the flag or variable at fault.
+// --check-data-dir reads the --data-dir database without serving or changing it, prints what it
+// holds and exits 0, or says what is damaged and exits 1.
 //
 // The version is set when building:
 //

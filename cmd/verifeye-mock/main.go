@@ -88,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.signingVariantHelp:
 		_, err := fmt.Fprintln(stdout, strings.Join(variantNames(), "\n"))
 		return err
+	case cfg.checkDataDir:
+		return checkDataDir(cfg, stdout)
 	}
 
 	logger := newLogger(cfg, stderr)
@@ -107,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WriteTimeout:    writeTimeout, // the http.Server's below
 	})
 	if err != nil {
-		if cfg.dataDir != "" && strings.Contains(err.Error(), "data dir") {
+		if cfg.dataDir != "" && (strings.Contains(err.Error(), "data dir") || errors.Is(err, mockserver.ErrDataDamaged)) {
 			return fmt.Errorf("%s: %w", cfg.source["data-dir"], err)
 		}
 		return fmt.Errorf("build the mock: %w", err)
@@ -142,6 +144,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The webhook deliveries still queued get what is left of --shutdown-timeout; the mock logs
 	// how many it dropped.
 	return serve(ctx, servers, cfg.shutdownTimeout, logger, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+}
+
+// checkDataDir is --check-data-dir: it reads the data directory as the mock would at start,
+// without serving or changing it, and prints what it holds; a damaged database is an error that
+// names the file and says what to do.
+func checkDataDir(cfg *config, stdout io.Writer) error {
+	sum, err := mockserver.CheckDataDir(cfg.dataDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.source["data-dir"], err)
+	}
+	if !sum.Found {
+		_, err := fmt.Fprintf(stdout, "%s: no database yet; a mock started on %s starts empty\n", sum.File, cfg.dataDir)
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s: ok, read without errors\n"+
+		"  accounts         %d (%d tenants)\n  verifications    %d\n  sessions         %d\n"+
+		"  consumed nonces  %d\n  face collections %d\n  starts           %d\n",
+		sum.File, sum.Accounts, sum.Tenants, sum.Verifications, sum.Sessions, sum.Nonces, sum.FaceCollections, sum.Starts)
+	return err
 }
 
 // startState loads the --fixtures set, if any, and logs one line about what it loaded (the mock

@@ -346,7 +346,8 @@ func (s *Server) ctlCollections(w http.ResponseWriter, r *http.Request) {
 
 // --- faults
 
-// AddFault makes an operation misbehave as f describes, for every account.
+// AddFault makes an operation misbehave as f describes, for every account. It fails with
+// ErrTooManyFaults when the mock already holds MaxFaults of its own.
 func (s *Server) AddFault(f Fault) error { return s.Global().AddFault(f) }
 
 // Faults returns the faults active for every account.
@@ -363,13 +364,18 @@ func (sc *Scope) faults() *faults {
 }
 
 // AddFault makes an operation misbehave as f describes: for the scope's account only, or for
-// every account.
+// every account. A latency must be shorter than Options.WriteTimeout, when set. It fails with
+// ErrTooManyFaults when the scope already holds MaxFaults.
 func (sc *Scope) AddFault(f Fault) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	sc.faults().add(f)
-	return nil
+	if wt := sc.s.writeTimeout; wt > 0 && time.Duration(f.Latency) >= wt {
+		// The answer would come after the server has given up on the response: the client
+		// would read nothing at all, not the fault's status.
+		return fieldError("latency", fmt.Sprintf("must be shorter than the mock's write timeout, %s: a response after it is cut", wt))
+	}
+	return sc.faults().add(f)
 }
 
 // Faults returns the scope's active faults.
@@ -389,7 +395,8 @@ func (s *Server) ctlAddFault(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"faults": sc.Faults()})
+	// The fault added, not the whole list: a list of MaxFaults would be sent back on every add.
+	writeJSON(w, http.StatusOK, f)
 }
 
 func (s *Server) ctlListFaults(w http.ResponseWriter, r *http.Request) {

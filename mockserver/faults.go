@@ -1,11 +1,14 @@
 package mockserver
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,7 +58,7 @@ func (f Fault) check() error {
 	switch {
 	case f.Operation == "":
 		return fieldError("operation", `is required (an operationId such as "createSession", or "*")`)
-	case f.Operation != "*" && !knownOperation(f.Operation):
+	case operationID(f.Operation) == "":
 		return fieldError("operation", fmt.Sprintf("%q is not an operation of the API", f.Operation))
 	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
 		return fieldError("status", "must be between 400 and 599")
@@ -71,42 +74,80 @@ func (f Fault) check() error {
 	return nil
 }
 
-func knownOperation(op string) bool {
+// operationID is the route id op names regardless of letter case ("*" for "*"), or "" when op
+// is not an operation of the API.
+func operationID(op string) string {
+	if op == "*" {
+		return op
+	}
 	for _, rt := range apiRoutes {
 		if strings.EqualFold(rt.id, op) {
-			return true
+			return rt.id
 		}
 	}
-	return false
+	return ""
 }
 
-// faults holds the active faults.
+// MaxFaults bounds the faults active in one scope (the mock's own, or one account's): adding one
+// more fails with ErrTooManyFaults. A call looks only at the faults of its operation and those
+// for every operation, so matching stays cheap, but a list this long is already far past what a
+// test needs.
+const MaxFaults = 1000
+
+// ErrTooManyFaults: the scope already holds MaxFaults faults.
+var ErrTooManyFaults = errors.New("too many faults")
+
+// activeFault is a fault as the set keeps it: the operation's route id, and the order it was
+// added in, which decides which fault a call takes when several apply.
+type activeFault struct {
+	Fault
+	op  string // operationID(Fault.Operation)
+	seq uint64
+}
+
+// faults holds the active faults of one scope, indexed by operation.
 type faults struct {
-	mu     sync.Mutex
-	active []*Fault
-	rng    *rand.Rand
-	// n is len(active), read without the lock so that a call with no fault active (nearly
-	// every call) costs one atomic load per set of faults, not a lock.
+	mu    sync.Mutex
+	byOp  map[string][]*activeFault // route id, or "*", to its faults in the order added
+	total int
+	seq   uint64
+	rng   *rand.Rand
+	// n is total, read without the lock so that a call with no fault active (nearly every
+	// call) costs one atomic load per set of faults, not a lock.
 	n atomic.Int32
 }
 
 func newFaults(seed uint64) *faults {
-	return &faults{rng: rand.New(rand.NewPCG(seed, 0x6661756c7473))}
+	return &faults{rng: rand.New(rand.NewPCG(seed, 0x6661756c7473)), byOp: map[string][]*activeFault{}}
 }
 
-func (fs *faults) add(f Fault) {
+// add keeps f (checked: its operation is known), or fails with ErrTooManyFaults.
+func (fs *faults) add(f Fault) error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.active = append(fs.active, &f)
-	fs.n.Store(int32(len(fs.active)))
+	if fs.total >= MaxFaults {
+		return fmt.Errorf("%w: this scope holds %d faults, the limit; remove them with DELETE /_mock/faults (ClearFaults) first", ErrTooManyFaults, MaxFaults)
+	}
+	fs.seq++
+	op := operationID(f.Operation)
+	fs.byOp[op] = append(fs.byOp[op], &activeFault{Fault: f, op: op, seq: fs.seq})
+	fs.total++
+	fs.n.Store(int32(fs.total))
+	return nil
 }
 
+// list returns the active faults in the order they were added.
 func (fs *faults) list() []Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]Fault, 0, len(fs.active))
-	for _, f := range fs.active {
-		out = append(out, *f)
+	all := make([]*activeFault, 0, fs.total)
+	for _, l := range fs.byOp {
+		all = append(all, l...)
+	}
+	slices.SortFunc(all, func(a, b *activeFault) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]Fault, 0, len(all))
+	for _, f := range all {
+		out = append(out, f.Fault)
 	}
 	return out
 }
@@ -114,36 +155,54 @@ func (fs *faults) list() []Fault {
 func (fs *faults) clear() {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	fs.active = nil
+	clear(fs.byOp)
+	fs.total = 0
 	fs.n.Store(0)
 }
 
-// take returns the fault that applies to this call of operation, if any, using up one of its
-// calls.
+// take returns the fault that applies to this call of operation (a route id), if any, using up
+// one of its calls. The faults looked at are the operation's own and those for every operation,
+// oldest first, as if they were one list in the order added.
 func (fs *faults) take(operation string) (Fault, bool) {
 	if fs.n.Load() == 0 {
 		return Fault{}, false
 	}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	for i, f := range fs.active {
-		if f.Operation != "*" && !strings.EqualFold(f.Operation, operation) {
-			continue
+	own, every := fs.byOp[operation], fs.byOp["*"]
+	for len(own) > 0 || len(every) > 0 {
+		var f *activeFault
+		if len(every) == 0 || (len(own) > 0 && own[0].seq < every[0].seq) {
+			f, own = own[0], own[1:]
+		} else {
+			f, every = every[0], every[1:]
 		}
 		if f.Fraction > 0 && fs.rng.Float64() >= f.Fraction {
 			continue
 		}
-		applied := *f
+		applied := f.Fault
 		if f.Count > 0 {
 			f.Count--
 			if f.Count == 0 {
-				fs.active = append(fs.active[:i], fs.active[i+1:]...)
-				fs.n.Store(int32(len(fs.active)))
+				fs.removeLocked(f)
 			}
 		}
 		return applied, true
 	}
 	return Fault{}, false
+}
+
+// removeLocked drops a used-up fault.
+func (fs *faults) removeLocked(f *activeFault) {
+	l := fs.byOp[f.op]
+	if i := slices.Index(l, f); i >= 0 {
+		fs.byOp[f.op] = slices.Delete(l, i, i+1)
+	}
+	if len(fs.byOp[f.op]) == 0 {
+		delete(fs.byOp, f.op)
+	}
+	fs.total--
+	fs.n.Store(int32(fs.total))
 }
 
 // withFaults applies a fault injected for the whole mock before the operation runs; an account's

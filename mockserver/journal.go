@@ -26,6 +26,10 @@ type RequestRecord struct {
 	Errors map[string][]string `json:"errors,omitempty"`
 	// Warning is the X-Mock-Warning the mock answered, when it warned.
 	Warning string `json:"warning,omitempty"`
+	// Cut is set when the response did not reach the client whole: the server's write timeout
+	// passed (see Options.WriteTimeout) or the client went away. Status is then the status the
+	// mock tried to answer, not one the client read.
+	Cut bool `json:"cut,omitempty"`
 	// RequestBody and ResponseBody are the bodies, redacted and cut at 4 KiB with a marker.
 	RequestBody  string `json:"requestBody,omitempty"`
 	ResponseBody string `json:"responseBody,omitempty"`

@@ -47,25 +47,32 @@ type op struct {
 type disk struct{ db *bolt.DB }
 
 // openDisk opens (creating when needed) the database in dir. A second mock on the same
-// directory is refused rather than left waiting.
+// directory is refused rather than left waiting; a file that is not a readable database is
+// refused as damaged (see persist_check.go).
 func openDisk(dir string) (*disk, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(dir, dbFile), 0o600, &bolt.Options{Timeout: time.Second})
+	path := filepath.Join(dir, dbFile)
+	db, err := openBolt(path, false)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("data dir %s is in use by another verifeye-mock", dir)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("data dir: open %s: %w", filepath.Join(dir, dbFile), err)
+	if errors.Is(err, ErrDataDamaged) {
+		return nil, fmt.Errorf("data dir %s: %w", dir, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range append(append([][]byte{}, dataBuckets...), bucketMeta, bucketTenants) {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
+	if err != nil {
+		return nil, fmt.Errorf("data dir: open %s: %w", path, err)
+	}
+	err = guardBolt(path, func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			for _, b := range append(append([][]byte{}, dataBuckets...), bucketMeta, bucketTenants) {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		db.Close()
@@ -211,19 +218,23 @@ func collectionOp(acc, name string, c *collection) op {
 	return op{bucketCollections, recordKey(acc, name), mustJSON(storedCollection{Faces: c.faces, Enrolled: c.enrolled})}
 }
 
-// load reads the whole database into st. Times are cut to whole .NET ticks, as the clock's are,
+// load reads the whole database into st; a record that does not decode to a valid one fails it
+// (loadChecked reports that as the file being damaged). Times are cut to whole .NET ticks, as the clock's are,
 // so a directory written by an earlier version (nanosecond times) still answers with at most 7
 // fractional digits.
 func (d *disk) load(st *store) error {
 	return d.db.View(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketVerifications).ForEach(func(k, v []byte) error {
+		err := eachRecord(tx, bucketVerifications, func(k, v []byte) error {
 			acc, _ := splitKey(k)
-			var r storedVerification
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("verification %q: %w", k, err)
+			r, err := decodeVerification(k, v)
+			if err != nil {
+				return err
 			}
 			rec := &verificationRecord{id: r.ID, name: r.Name, config: r.Config, created: toTick(r.Created), lastModified: toTick(r.LastModified), seq: r.Seq}
 			d := st.accountLocked(acc)
+			if other, ok := d.byName[r.Name]; ok {
+				return recordError("verification", k, fmt.Sprintf("has the name %q of verification %s", r.Name, other))
+			}
 			d.verifications[r.ID] = rec
 			d.byName[r.Name] = r.ID
 			st.verificationOwner[r.ID] = acc
@@ -233,11 +244,11 @@ func (d *disk) load(st *store) error {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		err = eachRecord(tx, bucketSessions, func(k, v []byte) error {
 			acc, _ := splitKey(k)
-			var r storedSession
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("session %q: %w", k, err)
+			r, err := decodeSession(k, v)
+			if err != nil {
+				return err
 			}
 			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: r.Config,
 				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: r.CustomInput, hosted: r.Hosted,
@@ -247,11 +258,11 @@ func (d *disk) load(st *store) error {
 		if err != nil {
 			return err
 		}
-		err = tx.Bucket(bucketNonces).ForEach(func(k, v []byte) error {
+		err = eachRecord(tx, bucketNonces, func(k, v []byte) error {
 			acc, nonce := splitKey(k)
-			var at time.Time
-			if err := json.Unmarshal(v, &at); err != nil {
-				return fmt.Errorf("nonce %q: %w", k, err)
+			at, err := decodeNonce(k, v)
+			if err != nil {
+				return err
 			}
 			st.accountLocked(acc).nonces[nonce] = toTick(at)
 			return nil
@@ -259,11 +270,11 @@ func (d *disk) load(st *store) error {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketCollections).ForEach(func(k, v []byte) error {
+		return eachRecord(tx, bucketCollections, func(k, v []byte) error {
 			acc, name := splitKey(k)
-			var r storedCollection
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("collection %q: %w", k, err)
+			r, err := decodeCollection(k, v)
+			if err != nil {
+				return err
 			}
 			if r.Faces == nil {
 				r.Faces = map[string]string{}

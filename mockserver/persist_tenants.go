@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -27,21 +26,20 @@ func tenantOp(acc *Account) op {
 
 func deleteTenantOp(id string) op { return op{bucketTenants, id, nil} }
 
-// loadTenants returns the tenants kept in the data directory, in the order of their ids.
+// loadTenants returns the tenants kept in the data directory, in the order of their ids. A
+// record that does not decode to a valid tenant makes the file damaged (ErrDataDamaged).
 func (d *disk) loadTenants() ([]storedTenant, error) {
 	var out []storedTenant
-	err := d.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTenants)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var t storedTenant
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("tenant %s: %w", k, err)
-			}
-			out = append(out, t)
-			return nil
+	err := guardBolt(d.db.Path(), func() error {
+		return d.db.View(func(tx *bolt.Tx) error {
+			return eachRecord(tx, bucketTenants, func(k, v []byte) error {
+				t, err := decodeTenant(k, v)
+				if err != nil {
+					return damaged(d.db.Path(), err.Error())
+				}
+				out = append(out, t)
+				return nil
+			})
 		})
 	})
 	return out, err

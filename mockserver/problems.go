@@ -122,6 +122,9 @@ func problemFor(err error) (e *apiError, internal bool) {
 		return badRequest(re.Field, re.Rule), false
 	case errors.Is(err, ErrTooManyTenants):
 		return &apiError{status: http.StatusConflict, detail: err.Error()}, false
+	case errors.Is(err, ErrTooManyFaults):
+		return &apiError{status: http.StatusConflict, detail: err.Error(),
+			fields: fieldError("faults", fmt.Sprintf("at most %d in one scope", MaxFaults))}, false
 	}
 	return &apiError{status: http.StatusInternalServerError, detail: "the mock failed to handle this request; see its log"}, true
 }

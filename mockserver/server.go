@@ -65,6 +65,12 @@ type Options struct {
 	// consumed nonces, face collections) in a bbolt database in this directory across restarts.
 	// A write is acknowledged only once it is durable. Empty: state lives in memory only.
 	DataDir string
+	// WriteTimeout is the WriteTimeout of the http.Server that serves the mock: a response not
+	// written by then is cut. A fault's latency must be shorter (AddFault refuses it otherwise),
+	// and a request that runs past it is journaled and logged as cut, never as its status.
+	// Zero: no limit is known (a response is still logged as cut when a write to the client
+	// fails).
+	WriteTimeout time.Duration
 }
 
 // Server is the stateful mock of the VerifEye Service API. It is an http.Handler; create it with
@@ -90,6 +96,7 @@ type Server struct {
 	handler      http.Handler
 	control      http.Handler
 	strict       bool           // Options.Strict
+	writeTimeout time.Duration  // Options.WriteTimeout
 	signer       signing.Signer // Options.SigningVariant's
 	mux          *http.ServeMux // every route, served once the path is normalised
 	closeOnce    sync.Once
@@ -102,6 +109,7 @@ func New(opts Options) (*Server, error) {
 		ids: newIDs(opts.Seed, 0), requestIDs: newRequestIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
 		startState: opts.StartState, store: newStore(), strict: opts.Strict, seed: opts.Seed,
+		writeTimeout: max(opts.WriteTimeout, 0),
 	}
 	if s.autoComplete != "" {
 		if _, ok := Presets[s.autoComplete]; !ok {
@@ -215,9 +223,17 @@ func (s *Server) openDataDir(dir string, seed uint64) (uint64, []byte, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	boot, tokenKey, err := d.boot(tokenKey)
+	var boot uint64
+	err = guardBolt(d.db.Path(), func() error {
+		if err := d.checkMeta(); err != nil { // boot reads the start count
+			return err
+		}
+		var err error
+		boot, tokenKey, err = d.boot(tokenKey)
+		return err
+	})
 	if err == nil {
-		err = d.load(s.store)
+		err = d.loadChecked(s.store)
 	}
 	if err != nil {
 		d.close()
@@ -232,12 +248,24 @@ func (s *Server) openDataDir(dir string, seed uint64) (uint64, []byte, error) {
 }
 
 // Close stops the webhook workers after the queued deliveries are made and closes the data
-// directory. The Server must not be used afterwards.
-func (s *Server) Close() {
+// directory. The Server must not be used afterwards. Shutdown bounds the wait.
+func (s *Server) Close() { _ = s.Shutdown(context.Background()) }
+
+// Shutdown stops the mock once the HTTP servers that serve it have shut down: the queued webhook
+// deliveries are made until ctx ends; then the attempts in flight are cancelled, the deliveries
+// left are dropped and counted in a WARN log line, and Shutdown returns an error wrapping
+// ctx.Err() that says how many. It closes the data directory either way. The Server must not be
+// used afterwards; a second call (or Close) does nothing.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var err error
 	s.closeOnce.Do(func() {
-		s.webhooks.close()
+		if n := s.webhooks.shutdown(ctx); n > 0 {
+			s.log.Warn("shutdown: webhook deliveries dropped", slog.Int("dropped", n), slog.Any("reason", context.Cause(ctx)))
+			err = fmt.Errorf("shutdown: %d webhook deliveries dropped: %w", n, ctx.Err())
+		}
 		s.closeDisk()
 	})
+	return err
 }
 
 func (s *Server) closeDisk() {
@@ -345,6 +373,8 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	body   capture
+	// err is the first write that failed: the response did not reach the client whole.
+	err error
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -359,7 +389,11 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	w.body.write(b)
-	return w.ResponseWriter.Write(b)
+	n, err := w.ResponseWriter.Write(b)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
@@ -397,6 +431,7 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 		s.writeProblem(&ex.rec, r, fmt.Errorf("panic: %v", p))
 	}
 	elapsed := time.Since(start)
+	cut := s.cut(&ex.rec, elapsed)
 	account := ""
 	if ex.acc != nil {
 		account = ex.acc.ID
@@ -408,10 +443,14 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 		s.journal.add(&journalEntry{rec: RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
-			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning,
+			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning, Cut: cut,
 		}, req: ex.body.got, res: ex.rec.body})
 	}
-	if quiet || !s.log.Enabled(ex, slog.LevelInfo) {
+	level, msg := slog.LevelInfo, "request"
+	if cut {
+		level, msg = slog.LevelWarn, "response cut"
+	}
+	if quiet || !s.log.Enabled(ex, level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 12)
@@ -440,7 +479,32 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 			attrs = append(attrs, slog.String("responseBody", b))
 		}
 	}
-	s.log.LogAttrs(ex, slog.LevelInfo, "request", attrs...)
+	if cut {
+		attrs = append(attrs, slog.Bool("cut", true))
+		if ex.rec.err != nil {
+			attrs = append(attrs, slog.String("error", ex.rec.err.Error()))
+		}
+	}
+	s.log.LogAttrs(ex, level, msg, attrs...)
+}
+
+// cut reports whether the response did not reach the client whole: a write to the client failed,
+// or the request ran past the server's write timeout, whose deadline was set before the request
+// reached the mock. A response small enough to sit in net/http's buffer is only written once the
+// handler returns, so past the deadline it is flushed here, where its failure can still be seen
+// (a response within the deadline is left to net/http, which then sets its Content-Length).
+func (s *Server) cut(rec *statusRecorder, elapsed time.Duration) bool {
+	if rec.err != nil {
+		return true
+	}
+	if s.writeTimeout <= 0 || elapsed < s.writeTimeout {
+		return false
+	}
+	if err := http.NewResponseController(rec).Flush(); err != nil {
+		rec.err = err
+		return true
+	}
+	return false
 }
 
 // requestIDs numbers requests with 16 lowercase hex digits that look random but follow from the

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,14 @@ type webhooks struct {
 	attempts      *ring[WebhookAttempt]
 	closed        bool
 	done          sync.WaitGroup
+
+	// ctx is every attempt's context; shutdown cancels it once its own deadline has passed.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// stopping makes the workers drop the events left instead of attempting them; dropped
+	// counts the events so dropped.
+	stopping atomic.Bool
+	dropped  atomic.Int64
 }
 
 const (
@@ -80,6 +89,7 @@ func newWebhooks(timeout time.Duration, now func(account string) time.Time, log 
 		attempts:      newRing[WebhookAttempt](webhookLogLimit),
 		accountEpochs: map[string]uint64{},
 	}
+	w.ctx, w.cancel = context.WithCancel(context.Background())
 	w.idle = sync.NewCond(&w.mu)
 	for range webhookWorkers {
 		w.done.Add(1)
@@ -98,10 +108,14 @@ func (w *webhooks) send(url, apiKey, sessionID, account string) {
 	}
 	w.pending++
 	job := webhookJob{url: url, apiKey: apiKey, sessionID: sessionID, account: account, epoch: w.epoch, accountEpoch: w.accountEpochs[account]}
-	w.mu.Unlock()
-	select {
+	queued := false
+	select { // under the lock, so that shutdown cannot close the queue in between
 	case w.jobs <- job:
+		queued = true
 	default:
+	}
+	w.mu.Unlock()
+	if !queued {
 		w.record(job, WebhookAttempt{Time: w.now(account), URL: url, SessionID: sessionID, Attempt: 1, Error: "dropped: delivery queue full", Account: account})
 		w.finish(job)
 	}
@@ -130,8 +144,17 @@ func (w *webhooks) work() {
 	defer w.done.Done()
 	for job := range w.jobs {
 		// An event queued before a reset is not attempted again after it: its session is gone.
+		// At shutdown, an event not yet attempted, or whose attempt was cut off, is dropped.
 		for attempt := 1; attempt <= 2 && w.current(job); attempt++ {
+			if w.stopping.Load() {
+				w.dropped.Add(1)
+				break
+			}
 			if w.deliver(job, attempt) {
+				break
+			}
+			if w.ctx.Err() != nil {
+				w.dropped.Add(1)
 				break
 			}
 		}
@@ -144,7 +167,7 @@ func (w *webhooks) deliver(job webhookJob, attempt int) bool {
 	body, _ := json.Marshal(map[string]string{"event": "VerificationCompleted", "verificationSessionId": job.sessionID})
 	rec := WebhookAttempt{Time: w.now(job.account), URL: job.url, SessionID: job.sessionID, Attempt: attempt, Account: job.account}
 	start := time.Now()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, job.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, job.url, bytes.NewReader(body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-API-Key", job.apiKey)
@@ -262,15 +285,28 @@ func (w *webhooks) wait(ctx context.Context) error {
 	}
 }
 
-// close stops the workers after the queued events are handled.
-func (w *webhooks) close() {
+// shutdown stops taking events and lets the workers deliver the queued ones until ctx ends;
+// then it cancels the attempts in flight, drops the events left and returns how many events it
+// dropped (an attempt cut off counts as its event dropped).
+func (w *webhooks) shutdown(ctx context.Context) int {
 	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return
+	if !w.closed {
+		w.closed = true
+		close(w.jobs)
 	}
-	w.closed = true
 	w.mu.Unlock()
-	close(w.jobs)
-	w.done.Wait()
+	finished := make(chan struct{})
+	go func() {
+		w.done.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-ctx.Done():
+		w.stopping.Store(true)
+		w.cancel()
+		<-finished
+	}
+	w.cancel()
+	return int(w.dropped.Load())
 }

@@ -95,7 +95,9 @@ var settings = []setting{
 	},
 	{
 		name: "shutdown-timeout", group: groupServer, arg: "DURATION", def: "10s",
-		usage: "How long in-flight requests may run on after SIGINT or SIGTERM before their connections are closed.",
+		usage: "How long the mock may take to stop after SIGINT or SIGTERM: in-flight requests run on, then queued " +
+			"webhook deliveries are made, within this time in all; then connections are closed and the deliveries " +
+			"left are dropped (the log counts them).",
 		apply: func(c *config, v string) error {
 			d, err := time.ParseDuration(v)
 			if err != nil || d <= 0 {
@@ -244,6 +246,14 @@ var settings = []setting{
 		},
 	},
 	{
+		// An action, like --version, so it has no environment twin: a variable left set would
+		// turn every start of the mock into a check.
+		name: "check-data-dir", group: groupState, env: noEnv,
+		usage: "Check the --data-dir database without serving or changing it: print what it holds (accounts, " +
+			"verifications, sessions) and exit 0, or say what is damaged and exit 1.",
+		apply: func(c *config, v string) (err error) { c.checkDataDir, err = parseBool(v); return err },
+	},
+	{
 		name: "log-level", group: groupLogging, arg: "LEVEL", def: "info",
 		usage: "The least severe log records written to stderr: debug, info, warn or error.",
 		apply: func(c *config, v string) error {
@@ -319,6 +329,7 @@ type config struct {
 	fixturesName    string        // the --fixtures value, when it loads anything
 	version         bool
 	help            bool
+	checkDataDir    bool // --check-data-dir: check the data directory and exit
 	// signingVariantHelp is --signing-variant help: print the variants' names and exit.
 	signingVariantHelp bool
 
@@ -423,6 +434,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if firstErr != nil {
 		return nil, fail(firstErr, false)
+	}
+	if c.checkDataDir && c.dataDir == "" {
+		return nil, fail(fmt.Errorf("--check-data-dir: give the directory with --data-dir or %s", envName("data-dir")), false)
 	}
 	if c.source["seed"] == sourceDefault {
 		c.seed = rand.Uint64()

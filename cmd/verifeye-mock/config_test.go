@@ -277,8 +277,8 @@ func TestEnvTwinsFollowOneRule(t *testing.T) {
 		switch s.name {
 		case "api-key":
 			want = "VERIFEYE_MOCK_API_KEYS" // the documented exception
-		case "version", "help":
-			want = ""
+		case "version", "help", "check-data-dir":
+			want = "" // actions, not settings
 		}
 		if got := s.envVar(); got != want {
 			t.Errorf("--%s: environment twin %q, want %q", s.name, got, want)

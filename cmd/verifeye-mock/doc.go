@@ -11,14 +11,15 @@
 // upper-cased with '-' turned into '_' (--log-level is VERIFEYE_MOCK_LOG_LEVEL). The one
 // exception is --api-key, whose variable is VERIFEYE_MOCK_API_KEYS and takes a comma-separated
 // list. A flag beats its variable and a variable beats the default; an empty variable counts as
-// unset. --help and --version have no variable.
+// unset. --help, --version and --check-data-dir have no variable: they are actions, not settings.
 //
 // Server:
 //
 //	--addr HOST:PORT            VERIFEYE_MOCK_ADDR             default 127.0.0.1:8080
 //	    The address to listen on. Port 0 picks a free port; the banner shows the one bound.
 //	--shutdown-timeout DURATION VERIFEYE_MOCK_SHUTDOWN_TIMEOUT default 10s
-//	    How long in-flight requests may run on after SIGINT or SIGTERM.
+//	    How long stopping may take after SIGINT or SIGTERM: in-flight requests, then queued
+//	    webhook deliveries, within it in all; the deliveries left are dropped and counted.
 //
 // Accounts:
 //
@@ -50,9 +51,13 @@
 // API key or a token. Once listening, the mock prints a banner to stdout: the base URL (in the
 // line "listening on http://HOST:PORT", which scripts may parse), every account with its API
 // key, the seed and a curl command to try. SIGINT or SIGTERM stops it gracefully: it stops
-// accepting connections, lets in-flight requests finish for up to --shutdown-timeout, and exits
-// 0. It exits 1 when it cannot run (for example when the address is taken) and 2 on a usage
-// error; either way the message names the flag or variable at fault.
+// accepting connections, lets in-flight requests finish and then queued webhook deliveries be
+// made, for up to --shutdown-timeout in all (the deliveries left are dropped, and a WARN line
+// counts them), and exits 0. It exits 1 when it cannot run (for example when the address is
+// taken, or the --data-dir database is damaged: the message names the file and says to move it
+// aside) and 2 on a usage error; either way the message names the flag or variable at fault.
+// --check-data-dir reads the --data-dir database without serving or changing it, prints what it
+// holds and exits 0, or says what is damaged and exits 1.
 //
 // The version is set when building:
 //

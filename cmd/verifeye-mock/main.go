@@ -88,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.signingVariantHelp:
 		_, err := fmt.Fprintln(stdout, strings.Join(variantNames(), "\n"))
 		return err
+	case cfg.checkDataDir:
+		return checkDataDir(cfg, stdout)
 	}
 
 	logger := newLogger(cfg, stderr)
@@ -104,14 +106,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SeparateControl: cfg.controlAddr != "",
 		DataDir:         cfg.dataDir,
 		StartState:      startState(cfg, logger),
+		WriteTimeout:    writeTimeout, // the http.Server's below
 	})
 	if err != nil {
-		if cfg.dataDir != "" && strings.Contains(err.Error(), "data dir") {
+		if cfg.dataDir != "" && (strings.Contains(err.Error(), "data dir") || errors.Is(err, mockserver.ErrDataDamaged)) {
 			return fmt.Errorf("%s: %w", cfg.source["data-dir"], err)
 		}
 		return fmt.Errorf("build the mock: %w", err)
 	}
-	defer srv.Close() // after shutdown: queued webhooks are delivered (or time out) first
+	// Only on the way out before serving: serve stops the mock itself, within --shutdown-timeout.
+	defer srv.Close()
 
 	// Listen before printing anything, so port 0 is resolved and the banner is true.
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.addr)
@@ -137,7 +141,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("control", controlURL),
 		slog.String("version", version), slog.Int("accounts", len(srv.Accounts())), slog.Uint64("seed", cfg.seed))
-	return serve(ctx, servers, cfg.shutdownTimeout, logger)
+	// The webhook deliveries still queued get what is left of --shutdown-timeout; the mock logs
+	// how many it dropped.
+	return serve(ctx, servers, cfg.shutdownTimeout, logger, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+}
+
+// checkDataDir is --check-data-dir: it reads the data directory as the mock would at start,
+// without serving or changing it, and prints what it holds; a damaged database is an error that
+// names the file and says what to do.
+func checkDataDir(cfg *config, stdout io.Writer) error {
+	sum, err := mockserver.CheckDataDir(cfg.dataDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.source["data-dir"], err)
+	}
+	if !sum.Found {
+		_, err := fmt.Fprintf(stdout, "%s: no database yet; a mock started on %s starts empty\n", sum.File, cfg.dataDir)
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "%s: ok, read without errors\n"+
+		"  accounts         %d (%d tenants)\n  verifications    %d\n  sessions         %d\n"+
+		"  consumed nonces  %d\n  face collections %d\n  starts           %d\n",
+		sum.File, sum.Accounts, sum.Tenants, sum.Verifications, sum.Sessions, sum.Nonces, sum.FaceCollections, sum.Starts)
+	return err
 }
 
 // startState loads the --fixtures set, if any, and logs one line about what it loaded (the mock
@@ -186,8 +211,9 @@ func newLogger(cfg *config, w io.Writer) *slog.Logger {
 }
 
 // serve serves every listener until ctx is cancelled (or one fails), then stops accepting and
-// lets in-flight requests finish for up to timeout before closing their connections.
-func serve(ctx context.Context, servers []listener, timeout time.Duration, logger *slog.Logger) error {
+// lets in-flight requests finish for up to timeout before closing their connections. Then it
+// calls stop, when set, with what is left of timeout, for the work the requests left behind.
+func serve(ctx context.Context, servers []listener, timeout time.Duration, logger *slog.Logger, stop func(context.Context)) error {
 	served := make(chan error, len(servers))
 	for _, l := range servers {
 		go func() { served <- l.hs.Serve(l.ln) }()
@@ -214,6 +240,9 @@ func serve(ctx context.Context, servers []listener, timeout time.Duration, logge
 	}
 	for range remaining {
 		<-served // http.ErrServerClosed
+	}
+	if stop != nil {
+		stop(sctx)
 	}
 	logger.Info("stopped")
 	return failed

@@ -248,7 +248,7 @@ func TestServeDrainsInFlightRequests(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			served := make(chan error, 1)
-			go func() { served <- serve(ctx, []listener{{hs, ln}}, tt.timeout, mockLogger()) }()
+			go func() { served <- serve(ctx, []listener{{hs, ln}}, tt.timeout, mockLogger(), nil) }()
 
 			answered := make(chan error, 1)
 			go func() {

@@ -162,9 +162,10 @@ function drawJournal(requests) {
     open.addEventListener("click", () => { openRequest = requestKey(r); showRequest(r); });
     op.appendChild(open);
     cell(tr, r.account);
-    cell(tr, r.status, "status " + statusClass(r.status));
+    // A cut response never reached its client whole: its status is only the one the mock tried.
+    cell(tr, r.cut ? `cut (${r.status})` : r.status, "status " + (r.cut ? "bad" : statusClass(r.status)));
     cell(tr, r.durationMs === undefined ? "" : r.durationMs.toFixed(1) + " ms");
-    const why = [r.detail, r.warning ? "⚠ " + r.warning : ""].filter(Boolean).join(" · ");
+    const why = [r.cut ? "response cut: the client did not get it whole" : "", r.detail, r.warning ? "⚠ " + r.warning : ""].filter(Boolean).join(" · ");
     cell(tr, why, "why");
     if (openRequest === requestKey(r)) { tr.className = "open"; showRequest(r); }
   }, "No request yet.");

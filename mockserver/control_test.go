@@ -374,7 +374,7 @@ func TestCtlClock(t *testing.T) {
 			// The mock's own time follows: healthz prints it.
 			if got.Frozen {
 				h, err := c.client.GetHealthWithResponse(context.Background())
-				if err != nil || string(h.Body) != got.Now.Format("2006-01-02T15:04:05.0000000Z") {
+				if err != nil || string(h.Body) != got.Now.Format("2006-01-02T15:04:05.0000000Z")+"\n" {
 					t.Errorf("healthz %q, want %s", h.Body, got.Now)
 				}
 			}

@@ -1006,6 +1006,7 @@ func TestCtlOpenAPIDocument(t *testing.T) {
 		"GET /_mock/openapi.yaml", "GET /_mock/requests", "GET /_mock/sessions", "GET /_mock/subjects", "GET /_mock/webhooks", "POST /_mock/clock",
 		"POST /_mock/faults", "POST /_mock/reset", "POST /_mock/sessions/{verificationSessionId}/complete", "POST /_mock/subjects",
 		"GET /_mock/tenants", "POST /_mock/tenants", "DELETE /_mock/tenants/{accountId}",
+		"POST /_mock/webhook-sink", "GET /_mock/webhook-sink", "DELETE /_mock/webhook-sink",
 	}
 	slices.Sort(want)
 	if !slices.Equal(ops, want) {

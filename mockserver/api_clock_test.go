@@ -43,8 +43,8 @@ func TestHealthz(t *testing.T) {
 			if mt, _, _ := mime.ParseMediaType(ct); mt != "text/plain" {
 				t.Errorf("Content-Type %q, want text/plain", ct)
 			}
-			if body != tc.want {
-				t.Errorf("body %q, want %q", body, tc.want)
+			if body != tc.want+"\n" { // the time, and the newline that ends the line
+				t.Errorf("body %q, want %q", body, tc.want+"\n")
 			}
 		})
 	}

@@ -145,6 +145,7 @@ func (sc *Scope) Reset() error {
 		a.state.faults.clear()
 	}
 	s.webhooks.clear()
+	s.sink.clear(nil)
 	s.journal.clear()
 	if s.startState != nil {
 		return s.loadStartState()
@@ -159,6 +160,7 @@ func (s *Server) resetAccount(acc *Account) error {
 	acc.state.faults.clear()
 	s.aimed.clear(acc)
 	s.webhooks.clearAccount(acc.ID)
+	s.sink.clear(acc)
 	s.journal.clearAccount(acc.ID)
 	return err
 }

@@ -374,7 +374,7 @@ func TestCtlClock(t *testing.T) {
 			// The mock's own time follows: healthz prints it.
 			if got.Frozen {
 				h, err := c.client.GetHealthWithResponse(context.Background())
-				if err != nil || string(h.Body) != got.Now.Format("2006-01-02T15:04:05.0000000Z") {
+				if err != nil || string(h.Body) != got.Now.Format("2006-01-02T15:04:05.0000000Z")+"\n" {
 					t.Errorf("healthz %q, want %s", h.Body, got.Now)
 				}
 			}
@@ -1006,6 +1006,7 @@ func TestCtlOpenAPIDocument(t *testing.T) {
 		"GET /_mock/openapi.yaml", "GET /_mock/requests", "GET /_mock/sessions", "GET /_mock/subjects", "GET /_mock/webhooks", "POST /_mock/clock",
 		"POST /_mock/faults", "POST /_mock/reset", "POST /_mock/sessions/{verificationSessionId}/complete", "POST /_mock/subjects",
 		"GET /_mock/tenants", "POST /_mock/tenants", "DELETE /_mock/tenants/{accountId}",
+		"POST /_mock/webhook-sink", "GET /_mock/webhook-sink", "DELETE /_mock/webhook-sink",
 	}
 	slices.Sort(want)
 	if !slices.Equal(ops, want) {

@@ -99,8 +99,8 @@ func TestDatesHaveAtMostSevenFractionalDigits(t *testing.T) {
 			if found < 10 {
 				t.Errorf("only %d date-times in the responses; the scan is missing them", found)
 			}
-			if health != tc.want {
-				t.Errorf("healthz = %q, want %q", health, tc.want)
+			if health != tc.want+"\n" { // the time, and the newline that ends the line
+				t.Errorf("healthz = %q, want %q", health, tc.want+"\n")
 			}
 			for _, b := range []string{got, all} {
 				stamps := dateTimes.FindAllString(b, -1)

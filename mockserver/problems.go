@@ -185,6 +185,10 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	if mErr != nil {
 		body = []byte(fmt.Sprintf(`{"title":%q,"status":%d}`, http.StatusText(e.status), e.status))
 	}
+	// A newline ends the body, as it ends every JSON answer of the mock (json.Encoder writes
+	// one), so curl's output ends its line instead of running into the shell's prompt. JSON
+	// readers ignore it.
+	body = append(body, '\n')
 	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "ApiKey, Bearer")
 	}

@@ -41,7 +41,9 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	// account its Authorization header names, if any.
 	// The dashboard's page and files (dashboard.go) are served without the token: they hold no
 	// data, and the page asks for the token itself.
-	control := s.withDashboard(s.requireControlToken(s.controlScope(s.controlMux())))
+	// A delivery to the webhook sink (control_sink.go) needs no control token.
+	ctl := s.controlMux()
+	control := s.withDashboard(withOpenWebhookSink(s.requireControlToken(s.controlScope(ctl)), ctl))
 	s.control = s.observe(control)
 	if mountControl {
 		mux.Handle("/_mock/", control)

@@ -12,8 +12,8 @@ import (
 )
 
 // These tests pin computeResult, the pure function that decides every result field from the
-// effective configuration and the simulated subject, against the rules in api-facts.md
-// ("Simulated subjects and result computation"). Face collections are the real accountFaces,
+// effective configuration and the simulated subject, against the rules in
+// docs/result-computation.md. Face collections are the real accountFaces,
 // wrapped to record which calls computeResult makes, so "nothing is indexed" is checkable.
 
 // resRecordingFaces is a faceIndex over real accountFaces that records every write.

@@ -85,6 +85,7 @@ type Server struct {
 	auth         *authenticator
 	store        *store
 	webhooks     *webhooks
+	sink         webhookSink // what POST /_mock/webhook-sink received (control_sink.go)
 	journal      *journal
 	faults       *faults
 	subjects     subjectQueue  // the mock's queue, for the configured accounts
@@ -422,7 +423,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 }
 
 // finish ends a request: a panic becomes a 500, the request goes into the journal (control API
-// calls excepted) and the log.
+// calls excepted, but for deliveries to the webhook sink) and the log.
 func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time) {
 	if p := recover(); p != nil {
 		if p == http.ErrAbortHandler {
@@ -439,7 +440,7 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	}
 	warning := strings.Join(ex.rec.Header().Values("X-Mock-Warning"), "; ")
 	quiet := loadingStartState(r)
-	if !strings.HasPrefix(r.URL.Path, "/_mock/") && !quiet {
+	if (!strings.HasPrefix(r.URL.Path, "/_mock/") || isSinkDelivery(r)) && !quiet {
 		s.journal.add(&journalEntry{rec: RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,

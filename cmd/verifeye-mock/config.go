@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -224,7 +225,7 @@ var settings = []setting{
 		apply: func(c *config, v string) error {
 			set, err := fixtures.Named(v)
 			if err != nil {
-				return err
+				return fixturesError(v, err)
 			}
 			if set != nil {
 				c.fixtures, c.fixturesName = set, v
@@ -535,4 +536,46 @@ func variantNames() []string {
 		names = append(names, v.Name)
 	}
 	return names
+}
+
+// fixtureSetNames are the --fixtures values that name a set rather than a file.
+var fixtureSetNames = []string{"none", "default"}
+
+// fixturesError explains a --fixtures value that could not be loaded. A value that is neither a
+// set's name nor an existing file is most often a misspelt name (defaults, Default), so the
+// answer lists what the flag takes and names the set the value is closest to.
+func fixturesError(value string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	msg := fmt.Sprintf("%q is neither a fixture set nor an existing file; give none (start empty), "+
+		"default (the embedded example data) or the path of a JSON fixture file", value)
+	for _, name := range fixtureSetNames {
+		if editDistance(strings.ToLower(value), name) <= 2 {
+			msg += fmt.Sprintf(" (did you mean %s?)", name)
+			break
+		}
+	}
+	return errors.New(msg)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	logger := newLogger(cfg, stderr)
+	fixtures := &fixtureLoader{cfg: cfg, logger: logger}
 	srv, err := mockserver.New(mockserver.Options{
 		Accounts:        cfg.accounts(),
 		Seed:            cfg.seed,
@@ -105,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ControlToken:    cfg.controlToken,
 		SeparateControl: cfg.controlAddr != "",
 		DataDir:         cfg.dataDir,
-		StartState:      startState(cfg, logger),
+		StartState:      fixtures.startState(),
 		WriteTimeout:    writeTimeout, // the http.Server's below
 	})
 	if err != nil {
@@ -116,6 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// Only on the way out before serving: serve stops the mock itself, within --shutdown-timeout.
 	defer srv.Close()
+	fixtures.logKept()
 
 	// Listen before printing anything, so port 0 is resolved and the banner is true.
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.addr)
@@ -133,7 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		servers = append(servers, listener{newHTTPServer(srv.ControlHandler(), logger), cln})
 		controlURL = baseURL(cln.Addr()) + "/_mock/"
 	}
-	if err := printBanner(stdout, ln.Addr(), controlURL, srv.Accounts(), cfg); err != nil {
+	if err := printBanner(stdout, ln.Addr(), controlURL, srv.Accounts(), cfg, fixtures.loaded.Load()); err != nil {
 		for _, l := range servers {
 			l.ln.Close()
 		}
@@ -165,22 +168,44 @@ func checkDataDir(cfg *config, stdout io.Writer) error {
 	return err
 }
 
-// startState loads the --fixtures set, if any, and logs one line about what it loaded (the mock
-// logs none of the requests that load it).
-func startState(cfg *config, logger *slog.Logger) func(*mockserver.Server) error {
-	if cfg.fixtures == nil {
+// fixtureLoader loads the --fixtures set as the mock's start state and remembers whether it did:
+// the mock loads it into a new mock (and again on reset), but keeps the state a --data-dir holds
+// from an earlier run instead.
+type fixtureLoader struct {
+	cfg    *config
+	logger *slog.Logger
+	loaded atomic.Bool // the set was loaded (so far, a reset may load it later too)
+}
+
+// startState is the mockserver.Options.StartState that loads the set; nil without one.
+func (f *fixtureLoader) startState() func(*mockserver.Server) error {
+	if f.cfg.fixtures == nil {
 		return nil
 	}
-	return func(srv *mockserver.Server) error {
-		start := time.Now()
-		loaded, err := fixtures.LoadStartState(srv, cfg.fixtures)
-		if err != nil {
-			return err
-		}
-		logger.Info("fixtures loaded", slog.String("fixtures", cfg.fixturesName),
-			slog.Int("verifications", len(loaded.VerificationIDs)), slog.Int("sessions", len(loaded.SessionIDs)),
-			slog.String("account", srv.Accounts()[0].ID), slog.Duration("duration", time.Since(start)))
-		return nil
+	return f.load
+}
+
+// load loads the set and logs one line about what it loaded (the mock logs none of the requests
+// that load it).
+func (f *fixtureLoader) load(srv *mockserver.Server) error {
+	start := time.Now()
+	loaded, err := fixtures.LoadStartState(srv, f.cfg.fixtures)
+	if err != nil {
+		return err
+	}
+	f.loaded.Store(true)
+	f.logger.Info("fixtures loaded", slog.String("fixtures", f.cfg.fixturesName),
+		slog.Int("verifications", len(loaded.VerificationIDs)), slog.Int("sessions", len(loaded.SessionIDs)),
+		slog.String("account", srv.Accounts()[0].ID), slog.Duration("duration", time.Since(start)))
+	return nil
+}
+
+// logKept logs, once the mock is built, that the set was not loaded because the data directory
+// held an earlier run's state.
+func (f *fixtureLoader) logKept() {
+	if f.cfg.fixtures != nil && !f.loaded.Load() {
+		f.logger.Info("fixtures not loaded: the data directory holds the state of an earlier run, kept as it was",
+			slog.String("fixtures", f.cfg.fixturesName), slog.String("data_dir", f.cfg.dataDir))
 	}
 }
 
@@ -263,7 +288,10 @@ func baseURL(addr net.Addr) string {
 
 // printBanner tells the developer how to reach the mock. It is the one place an API key is
 // shown: on stdout, for the person who started the mock, never in the log.
-func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mockserver.Account, cfg *config) error {
+//
+// fixturesLoaded says whether the --fixtures set was loaded: not when the data directory held the
+// state of an earlier run.
+func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mockserver.Account, cfg *config, fixturesLoaded bool) error {
 	url := baseURL(addr)
 	b := fmt.Appendf(nil, "%s %s\nlistening on %s\n", cmdName, version, url)
 	if ip, ok := addr.(*net.TCPAddr); ok && ip.IP.IsUnspecified() {
@@ -292,9 +320,16 @@ func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mocks
 	if cfg.strict {
 		b = fmt.Appendf(b, "strict: requests must spell names, values and paths as the spec does\n")
 	}
-	if cfg.fixtures != nil {
+	switch {
+	case cfg.fixtures != nil && fixturesLoaded:
 		b = fmt.Appendf(b, "fixtures %q: %d verifications, %d sessions in account %s\n", cfg.fixturesName,
 			len(cfg.fixtures.Verifications), len(cfg.fixtures.Sessions), accounts[0].ID)
+	case cfg.fixtures != nil:
+		b = fmt.Appendf(b, "fixtures %q not loaded: kept the state an earlier run stored in %s (POST %sreset replaces it with the fixtures)\n",
+			cfg.fixturesName, cfg.dataDir, controlURL)
+	}
+	if cfg.dataDir != "" {
+		b = fmt.Appendf(b, "state kept in %s across restarts\n", cfg.dataDir)
 	}
 	b = fmt.Appendf(b, "control API %s (see GET %sopenapi.yaml)\n", controlURL, controlURL)
 	b = fmt.Appendf(b, "dashboard %s (open in a browser)\n", controlURL)

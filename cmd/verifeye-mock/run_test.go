@@ -392,6 +392,40 @@ func TestFixturesFlag(t *testing.T) {
 	}
 }
 
+// TestFixturesNotReloadedOnRestart: a restart on a --data-dir that holds an earlier run's state
+// keeps that state, and the banner and the log say that the fixtures were not loaded, instead of
+// claiming they were.
+func TestFixturesNotReloadedOnRestart(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--addr", "127.0.0.1:0", "--fixtures", "default", "--data-dir", dir, "--seed", "1"}
+	first := startRun(t, args, nil)
+	waitHealthy(t, first.url)
+	if status, body := call(t, "POST", first.url+"/v1/verification/create", mockserver.DevAPIKey, `{"name":"made before the restart","verificationConfig":{"verifierConfigs":{"liveness":{"type":"Verification"}}}}`); status != http.StatusOK {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if err := first.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if banner := first.stdout.String(); !strings.Contains(banner, `fixtures "default": `) || strings.Contains(banner, "not loaded") {
+		t.Errorf("the first run's banner does not say that the fixtures were loaded:\n%s", banner)
+	}
+
+	again := startRun(t, args, nil)
+	waitHealthy(t, again.url)
+	banner := again.stdout.String()
+	want := `fixtures "default" not loaded: kept the state an earlier run stored in ` + dir + ` (POST ` + again.url + `/_mock/reset replaces it with the fixtures)` + "\n"
+	if !strings.Contains(banner, want) || strings.Contains(banner, `fixtures "default": `) {
+		t.Errorf("the restart's banner lacks %q, or claims the fixtures were loaded:\n%s", want, banner)
+	}
+	if log := again.stderr.String(); strings.Contains(log, `msg="fixtures loaded"`) || !strings.Contains(log, `msg="fixtures not loaded: the data directory holds the state of an earlier run, kept as it was" fixtures=default data_dir=`) {
+		t.Errorf("the restart's log does not say that the fixtures were not loaded:\n%s", log)
+	}
+	status, body := call(t, "GET", again.url+"/v1/verification/get-all", mockserver.DevAPIKey, "")
+	if status != http.StatusOK || strings.Count(body, `"made before the restart"`) != 1 {
+		t.Errorf("get-all after the restart: %d %s, want the verification made before it, once", status, body)
+	}
+}
+
 func TestStrictFlag(t *testing.T) {
 	const pascal = `{"QueryString":"a=1"}`
 	for _, tc := range []struct {

@@ -155,7 +155,7 @@ function drawJournal(requests) {
     const open = document.createElement("button");
     open.type = "button";
     open.className = "link";
-    const name = r.operation || (r.path.startsWith("/verification/") ? "hosted page" : "");
+    const name = r.operation || (r.path.startsWith("/verification/") ? "hosted page" : r.path === "/_mock/webhook-sink" ? "webhook sink" : "");
     open.textContent = name ? `${name} ` : "";
     open.append(Object.assign(document.createElement("small"), { textContent: `${r.method} ${r.path}` }));
     open.setAttribute("aria-label", `Show request ${r.method} ${r.path} at ${time(r.time)}`);

@@ -130,11 +130,14 @@ func problemFor(err error) (e *apiError, internal bool) {
 var problemTypes = map[int]string{
 	400: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
 	401: "https://tools.ietf.org/html/rfc9110#section-15.5.2",
+	403: "https://tools.ietf.org/html/rfc9110#section-15.5.4",
 	404: "https://tools.ietf.org/html/rfc9110#section-15.5.5",
 	405: "https://tools.ietf.org/html/rfc9110#section-15.5.6",
 	409: "https://tools.ietf.org/html/rfc9110#section-15.5.10",
 	413: "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+	414: "https://tools.ietf.org/html/rfc9110#section-15.5.15",
 	415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+	431: "https://tools.ietf.org/html/rfc6585#section-5",
 	500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
-// guard) → normalise the path and refuse HEAD (route) → the route table's handler: the mock's
+// guard) → production's size limits (withLimits) → normalise the path and refuse HEAD (route) → the route table's handler: the mock's
 // fault injection → authenticate → the account's fault injection → check the request against openapi.yaml → the generated strict
 // handler.
 func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
@@ -41,15 +41,16 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	// account its Authorization header names, if any.
 	// The dashboard's page and files (dashboard.go) are served without the token: they hold no
 	// data, and the page asks for the token itself.
-	control := s.withDashboard(s.requireControlToken(s.controlScope(s.controlMux())))
-	s.control = s.observe(control)
+	// Before all of it, guardControl keeps out calls a web page could have sent.
+	control := s.guardControl(s.controlHosts, s.withDashboard(s.requireControlToken(s.controlScope(s.controlMux()))))
+	s.control = s.observe(s.withLimits(maxBody, control))
 	if mountControl {
 		mux.Handle("/_mock/", control)
 	}
 
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
-	return s.observe(http.HandlerFunc(s.route)), nil
+	return s.observe(s.withLimits(maxBody, http.HandlerFunc(s.route))), nil
 }
 
 // generatedServer is the generated wrapper (parameter binding) around the generated strict

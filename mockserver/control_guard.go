@@ -87,8 +87,8 @@ func foreignHost(r *http.Request, hosts []string) *apiError {
 		}
 	}
 	return &apiError{status: http.StatusForbidden, fields: fieldError("Host",
-		"must be one of "+strings.Join(names, ", ")+" (any port): the mock listens on loopback, and a control API call naming another host "+
-			"is a web page's that pointed its domain name at this machine; got "+quoteOrNothing(r.Host))}
+		"must be one of "+strings.Join(names, ", ")+" (any port): on loopback the control API answers only calls naming it, "+
+			"which keeps out web pages that point their own domain name at this machine (DNS rebinding); got "+quoteOrNothing(r.Host))}
 }
 
 // sameHost compares two host names without letter case, and two IP addresses by value.
@@ -150,7 +150,7 @@ func notJSON(r *http.Request) *apiError {
 	}
 	return &apiError{status: http.StatusUnsupportedMediaType, fields: fieldError("Content-Type",
 		"must be application/json on a control API call that changes state (POST, PUT, PATCH, or DELETE with a body), "+
-			"even one without a body: a web page can send other types to the mock without its consent; got "+quoteOrNothing(ct))}
+			"with or without a body, since a web page may send any other type without the mock's consent; got "+quoteOrNothing(ct))}
 }
 
 // quoteOrNothing is v quoted for a message, or "nothing" when it is empty.

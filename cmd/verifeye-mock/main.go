@@ -149,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("control", controlURL),
 		slog.String("version", version), slog.Int("accounts", len(srv.Accounts())), slog.Uint64("seed", cfg.seed))
 	if openControl {
-		logger.Warn(controlOpenWarning, slog.String("addr", exposed), slog.String("fix", controlOpenFix))
+		logger.Warn(controlOpenWarning, slog.String("addr", exposed), slog.String("risk", controlOpenRisk), slog.String("fix", controlOpenFix))
 	}
 	return serve(ctx, servers, cfg.shutdownTimeout, logger)
 }
@@ -284,7 +284,7 @@ func printBanner(w io.Writer, addr net.Addr, controlURL, exposed string, account
 	}
 	b = fmt.Appendf(b, "control API %s (see GET %sopenapi.yaml)\n", controlURL, controlURL)
 	if exposed != "" {
-		b = fmt.Appendf(b, "WARNING: %s (bound to %s): %s\n", controlOpenWarning, exposed, controlOpenFix)
+		b = fmt.Appendf(b, "WARNING: %s (bound to %s):\n  %s; %s\n", controlOpenWarning, exposed, controlOpenRisk, controlOpenFix)
 	}
 	b = fmt.Appendf(b, "dashboard %s (open in a browser)\n", controlURL)
 	b = fmt.Appendf(b, "try: curl -i %s/v1/healthz\n", url)
@@ -292,10 +292,10 @@ func printBanner(w io.Writer, addr net.Addr, controlURL, exposed string, account
 	return err
 }
 
-// controlOpenWarning and controlOpenFix are what the banner and the log say when the control API
-// listens beyond loopback without a token.
+// What the banner and the log say when the control API listens beyond loopback without a token.
 const (
-	controlOpenWarning = "the control API is open to the network: anyone who can reach it can move the clock, inject faults and delete data"
+	controlOpenWarning = "the control API is open to the network"
+	controlOpenRisk    = "anyone who can reach it can move the clock, inject faults and delete data"
 	controlOpenFix     = "set --control-token, or listen on 127.0.0.1"
 )
 

@@ -21,19 +21,19 @@ var documented = []struct {
 	statuses                  []string
 	authenticated             bool
 }{
-	{"POST", "/v1/signature/create", "createSignature", []string{"200", "400", "401", "413", "415"}, true},
-	{"POST", "/v1/signature/validate", "validateSignature", []string{"200", "400", "401", "413", "415"}, true},
-	{"GET", "/v1/verification/get", "getVerification", []string{"200", "400", "401", "404"}, true},
-	{"GET", "/v1/verification/get-all", "getAllVerifications", []string{"200", "401"}, true},
-	{"POST", "/v1/verification/create", "createVerification", []string{"200", "400", "401", "409", "413", "415"}, true},
-	{"POST", "/v1/verification/create-or-update", "createOrUpdateVerification", []string{"200", "400", "401", "413", "415"}, true},
-	{"PUT", "/v1/verification/update", "updateVerification", []string{"200", "400", "401", "404", "409", "413", "415"}, true},
-	{"DELETE", "/v1/verification/delete", "deleteVerification", []string{"200", "400", "401", "404"}, true},
-	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "413", "415"}, true},
-	{"GET", "/v1/verification/get-session-result", "getSessionResult", []string{"200", "400", "401", "404"}, true},
-	{"GET", "/v1/healthz", "getHealth", []string{"200"}, false},
+	{"POST", "/v1/signature/create", "createSignature", []string{"200", "400", "401", "413", "414", "415", "431"}, true},
+	{"POST", "/v1/signature/validate", "validateSignature", []string{"200", "400", "401", "413", "414", "415", "431"}, true},
+	{"GET", "/v1/verification/get", "getVerification", []string{"200", "400", "401", "404", "414", "431"}, true},
+	{"GET", "/v1/verification/get-all", "getAllVerifications", []string{"200", "401", "414", "431"}, true},
+	{"POST", "/v1/verification/create", "createVerification", []string{"200", "400", "401", "409", "413", "414", "415", "431"}, true},
+	{"POST", "/v1/verification/create-or-update", "createOrUpdateVerification", []string{"200", "400", "401", "413", "414", "415", "431"}, true},
+	{"PUT", "/v1/verification/update", "updateVerification", []string{"200", "400", "401", "404", "409", "413", "414", "415", "431"}, true},
+	{"DELETE", "/v1/verification/delete", "deleteVerification", []string{"200", "400", "401", "404", "414", "431"}, true},
+	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "413", "414", "415", "431"}, true},
+	{"GET", "/v1/verification/get-session-result", "getSessionResult", []string{"200", "400", "401", "404", "414", "431"}, true},
+	{"GET", "/v1/healthz", "getHealth", []string{"200", "414", "431"}, false},
 	// The Security API's token operation, served by the mock so Bearer flows work offline.
-	{"GET", "/v1/token/get", "getToken", []string{"200", "400", "401"}, true},
+	{"GET", "/v1/token/get", "getToken", []string{"200", "400", "401", "414", "431"}, true},
 	// The hosted page a browser opens, described so that its statuses are part of the contract.
 	{"GET", "/verification/{verificationId}", "openHostedPage", []string{"200", "303", "400", "403", "404", "410"}, false},
 }

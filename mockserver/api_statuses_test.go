@@ -139,6 +139,14 @@ func TestEveryDocumentedStatusIsReachable(t *testing.T) {
 		},
 	}
 
+	// Every operation of the API answers a request over production's limits, whatever it is.
+	for key, mine := range triggers {
+		if strings.Contains(key, " /v1/") {
+			mine[414] = trigger{path: "?pad=" + strings.Repeat("x", mockserver.MaxRequestLineBytes)}
+			mine[431] = trigger{headers: []string{"X-Pad", strings.Repeat("x", mockserver.MaxHeaderBytes)}}
+		}
+	}
+
 	spec, err := openapidoc.GetSpec()
 	if err != nil {
 		t.Fatal(err)

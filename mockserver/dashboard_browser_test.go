@@ -54,6 +54,9 @@ func newDashEnv(t *testing.T, opts mockserver.Options) *dashEnv {
 	t.Helper()
 	exe := chromium(t)
 	opts.ControlToken = dashToken
+	// As verifeye-mock on its default address guards it: the page's calls come from the mock's
+	// own origin, with JSON, to a loopback Host.
+	opts.ControlHosts = mockserver.LoopbackHosts("127.0.0.1")
 	c := newCtlEnv(t, opts)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,

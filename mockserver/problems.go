@@ -138,7 +138,9 @@ var problemTypes = map[int]string{
 	405: "https://tools.ietf.org/html/rfc9110#section-15.5.6",
 	409: "https://tools.ietf.org/html/rfc9110#section-15.5.10",
 	413: "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+	414: "https://tools.ietf.org/html/rfc9110#section-15.5.15",
 	415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
+	431: "https://tools.ietf.org/html/rfc6585#section-5",
 	500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }
 

@@ -45,7 +45,8 @@ const (
 )
 
 var (
-	robLong      = strings.Repeat("x", 100_000)
+	robLong      = strings.Repeat("x", 100_000) // in a body; in the request line or a header, over production's limits
+	robBig       = strings.Repeat("x", 8_000)   // within the request line and header limits
 	robEmoji201  = strings.Repeat("\U0001F600", 201)
 	robTwoTo63   = "9223372036854775808"
 	robSQL       = "' OR 1=1 --"
@@ -113,7 +114,8 @@ func robMalformedCases() []robMalformed {
 		{name: "sign/Content-Type script", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Content-Type", robScript}, status: 415},
 		{name: "sign/Content-Type charset=utf-16", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Content-Type", "application/json; charset=utf-16"}, status: 415}, // the mock reads UTF-8 only and says so
 		{name: "sign/Content-Type with CRLF", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Content-Type", "text/plain" + robCRLF}, direct: true, status: 415},
-		{name: "sign/Content-Type huge", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Content-Type", "application/" + robLong}, status: 415},
+		{name: "sign/Content-Type huge", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Content-Type", "application/" + robBig}, status: 415},
+		{name: "sign/Content-Type over the header limit", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Content-Type", "application/" + robLong}, status: 431},
 		{name: "sign/no Authorization", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Authorization", ""}, status: 401},
 		{name: "sign/Authorization with control characters", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Authorization", "ApiKey " + apiKeyA1 + "\x00\x01\x7f"}, direct: true, status: 401},
 		{name: "sign/Authorization with CRLF", method: "POST", target: robSign, body: `{"queryString":"a=1"}`, headers: []string{"Authorization", "ApiKey " + apiKeyA1 + robCRLF}, direct: true, status: 401},
@@ -142,7 +144,8 @@ func robMalformedCases() []robMalformed {
 		{name: "get/id with a NUL after it", method: "GET", target: robGet + "?verificationId={vid}%00", status: 400},
 		{name: "get/id behind an RTL mark", method: "GET", target: robGet + "?verificationId=" + robQ("\u200f") + "{vid}", status: 400},
 		{name: "get/emoji", method: "GET", target: robGet + "?verificationId=" + robQ("\U0001F600"), status: 400},
-		{name: "get/100k characters", method: "GET", target: robGet + "?verificationId=" + robLong, status: 400},
+		{name: "get/8k characters", method: "GET", target: robGet + "?verificationId=" + robBig, status: 400},
+		{name: "get/100k characters, over the request line limit", method: "GET", target: robGet + "?verificationId=" + robLong, status: 414},
 		{name: "get/2^63", method: "GET", target: robGet + "?verificationId=" + robTwoTo63, status: 400},
 		{name: "get/id with an unclosed brace", method: "GET", target: robGet + "?verificationId=%7B{vid}", status: 400},
 		{name: "get/invalid UTF-8 escapes", method: "GET", target: robGet + "?verificationId=%ff%fe", status: 400},
@@ -150,7 +153,8 @@ func robMalformedCases() []robMalformed {
 		{name: "get/duplicate parameter", method: "GET", target: robGet + "?verificationId={vid}&verificationId={vid2}", status: 400},
 		{name: "get/array syntax", method: "GET", target: robGet + "?verificationId[]={vid}", status: 400},
 		{name: "get/semicolon separator", method: "GET", target: robGet + "?verificationId={vid};x=1", status: 400},
-		{name: "get/huge Authorization", method: "GET", target: robGet + "?verificationId={vid}", headers: []string{"Authorization", "ApiKey " + robLong}, status: 401},
+		{name: "get/huge Authorization", method: "GET", target: robGet + "?verificationId={vid}", headers: []string{"Authorization", "ApiKey " + robBig}, status: 401},
+		{name: "get/Authorization over the header limit", method: "GET", target: robGet + "?verificationId={vid}", headers: []string{"Authorization", "ApiKey " + robLong}, status: 431},
 		{name: "get/scheme without key", method: "GET", target: robGet + "?verificationId={vid}", headers: []string{"Authorization", "ApiKey"}, status: 401},
 		{name: "get/Basic scheme", method: "GET", target: robGet + "?verificationId={vid}", headers: []string{"Authorization", "Basic dXNlcjpwYXNz"}, status: 401},
 		{name: "get/wrong method POST", method: "POST", target: robGet + "?verificationId={vid}", body: `{}`, status: 405},
@@ -265,7 +269,8 @@ func robMalformedCases() []robMalformed {
 		{name: "result/template", method: "GET", target: robResult + "?verificationSessionId=" + robQ(robTemplate), status: 400},
 		{name: "result/NUL", method: "GET", target: robResult + "?verificationSessionId={sid}%00", status: 400},
 		{name: "result/duplicate parameter", method: "GET", target: robResult + "?verificationSessionId={sid}&verificationSessionId={sid}", status: 400},
-		{name: "result/100k characters", method: "GET", target: robResult + "?verificationSessionId=" + robLong, status: 400},
+		{name: "result/8k characters", method: "GET", target: robResult + "?verificationSessionId=" + robBig, status: 400},
+		{name: "result/100k characters, over the request line limit", method: "GET", target: robResult + "?verificationSessionId=" + robLong, status: 414},
 		{name: "result/wrong method POST", method: "POST", target: robResult + "?verificationSessionId={sid}", body: `{}`, status: 405},
 
 		// getToken
@@ -279,7 +284,7 @@ func robMalformedCases() []robMalformed {
 		{name: "token/lifetime emoji", method: "GET", target: robToken + "?expirationInSeconds=" + robQ("\U0001F600"), status: 400},
 		{name: "token/lifetime NUL", method: "GET", target: robToken + "?expirationInSeconds=60%00", status: 400},
 		{name: "token/duplicate parameter", method: "GET", target: robToken + "?expirationInSeconds=60&expirationInSeconds=120", status: 400},
-		{name: "token/Bearer garbage", method: "GET", target: robToken, headers: []string{"Authorization", "Bearer " + robLong}, status: 401},
+		{name: "token/Bearer garbage", method: "GET", target: robToken, headers: []string{"Authorization", "Bearer " + robBig}, status: 401},
 		{name: "token/wrong method POST", method: "POST", target: robToken, body: `{}`, status: 405},
 
 		// healthz

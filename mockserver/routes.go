@@ -148,11 +148,19 @@ func (s *Server) handle(mux *http.ServeMux, routes []serverRoute) {
 	}
 }
 
-// controlMux serves the control API: its routes, a 405 naming the allowed methods on a known path
-// with another method, and a 404 for anything else, both in the API's error format.
+// controlMux serves the control API: its routes (a call that changes state only with a JSON
+// Content-Type, see requireJSON), a 405 naming the allowed methods on a known path with another
+// method, and a 404 for anything else, all in the API's error format.
 func (s *Server) controlMux() *http.ServeMux {
 	mux := http.NewServeMux()
-	s.handle(mux, controlRoutes)
+	for _, rt := range controlRoutes {
+		serve := rt.serve
+		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(s, w, r) })
+		if rt.pattern != "POST "+WebhookSinkPath { // the sink takes any webhook, of any content type
+			h = s.requireJSON(h)
+		}
+		mux.Handle(rt.pattern, h)
+	}
 	for path, allowed := range allowedMethods(patternsOf(controlRoutes, func(rt serverRoute) string { return rt.pattern })) {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { s.notAllowed(w, r, allowed) })
 	}

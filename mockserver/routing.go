@@ -11,7 +11,7 @@ import (
 )
 
 // buildHandler wires the request pipeline: observe (request id, mock header, log line, panic
-// guard) → normalise the path and refuse HEAD (route) → the route table's handler: the mock's
+// guard) → production's size limits (withLimits) → normalise the path and refuse HEAD (route) → the route table's handler: the mock's
 // fault injection → authenticate → the account's fault injection → check the request against openapi.yaml → the generated strict
 // handler.
 func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, error) {
@@ -42,16 +42,17 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 	// The dashboard's page and files (dashboard.go) are served without the token: they hold no
 	// data, and the page asks for the token itself.
 	// A delivery to the webhook sink (control_sink.go) needs no control token.
+	// Before all of it, guardControl keeps out calls a web page could have sent.
 	ctl := s.controlMux()
-	control := s.withDashboard(withOpenWebhookSink(s.requireControlToken(s.controlScope(ctl)), ctl))
-	s.control = s.observe(control)
+	control := s.guardControl(s.controlHosts, s.withDashboard(withOpenWebhookSink(s.requireControlToken(s.controlScope(ctl)), ctl)))
+	s.control = s.observe(s.withLimits(maxBody, control))
 	if mountControl {
 		mux.Handle("/_mock/", control)
 	}
 
 	mux.HandleFunc("/", s.notFound)
 	s.mux = mux
-	return s.observe(http.HandlerFunc(s.route)), nil
+	return s.observe(s.withLimits(maxBody, http.HandlerFunc(s.route))), nil
 }
 
 // generatedServer is the generated wrapper (parameter binding) around the generated strict

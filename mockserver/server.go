@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,12 @@ type Options struct {
 	// ControlToken, when set, must be sent in the X-Mock-Control-Token header of every control
 	// API call.
 	ControlToken string
+	// ControlHosts, when set, are the only host names (or IP addresses) a control API call's Host
+	// header may name, with any port; another answers 403. Set it to LoopbackHosts(addr) when
+	// the mock listens on a loopback address, so a web page that points its own domain name at
+	// 127.0.0.1 (DNS rebinding) cannot reach the control API. Empty: any Host, as behind a port
+	// map or a proxy. The Service API's routes accept any Host either way.
+	ControlHosts []string
 	// SeparateControl leaves the control API off the main handler; serve ControlHandler on a
 	// listener of its own.
 	SeparateControl bool
@@ -93,6 +100,7 @@ type Server struct {
 	seed         uint64
 	autoComplete string
 	controlToken string
+	controlHosts []string // Options.ControlHosts
 	startState   func(*Server) error
 	handler      http.Handler
 	control      http.Handler
@@ -109,8 +117,8 @@ func New(opts Options) (*Server, error) {
 		clock: opts.Clock, log: opts.Logger, version: opts.Version,
 		ids: newIDs(opts.Seed, 0), requestIDs: newRequestIDs(opts.Seed, 0), faults: newFaults(opts.Seed),
 		journal: newJournal(), autoComplete: opts.AutoComplete, controlToken: opts.ControlToken,
-		startState: opts.StartState, store: newStore(), strict: opts.Strict, seed: opts.Seed,
-		writeTimeout: max(opts.WriteTimeout, 0),
+		controlHosts: slices.Clone(opts.ControlHosts), startState: opts.StartState, store: newStore(),
+		strict: opts.Strict, seed: opts.Seed, writeTimeout: max(opts.WriteTimeout, 0),
 	}
 	if s.autoComplete != "" {
 		if _, ok := Presets[s.autoComplete]; !ok {
@@ -411,11 +419,14 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		h := w.Header()
 		h["X-Verifeye-Mock"] = mockHeader
 		h["X-Request-Id"] = []string{ex.id}
+		// The recorder goes on a copy of the request: net/http looks at the body of its own to
+		// decide, after the handler, whether to read what is left of it or close the connection
+		// (as it must when a body over the limit was refused unread).
+		r = r.WithContext(ex)
 		if r.Body != nil && r.Body != http.NoBody {
 			ex.body.ReadCloser = r.Body
 			r.Body = &ex.body
 		}
-		r = r.WithContext(ex)
 		arrived := s.clock.Now()
 		defer s.finish(ex, r, start, arrived)
 		next.ServeHTTP(&ex.rec, r)

@@ -166,7 +166,7 @@ func TestStorageFailureOnEveryWrite(t *testing.T) {
 			return request{http.MethodPost, "/_mock/sessions/" + e.apiSession.String() + "/complete", `{"preset":"pass"}`, "application/json"}
 		}, false},
 		{"control: reset", func(*storageEnv) request {
-			return request{http.MethodPost, "/_mock/reset", "", ""}
+			return request{http.MethodPost, "/_mock/reset", "", "application/json"}
 		}, false},
 		{"hosted page: start a session from an unsigned link", func(e *storageEnv) request {
 			return request{http.MethodGet, e.unsignedLinkOpen, "", ""}

@@ -138,8 +138,8 @@ func (tn *Tenant) control(method, path string, body []byte, out any) error {
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // the control API requires it on a change
 	}
 	if tn.controlToken != "" {
 		req.Header.Set(mockserver.ControlTokenHeader, tn.controlToken)

@@ -222,6 +222,8 @@ func Start(opts ...Option) (*Server, error) {
 		Strict:         c.strict,
 		SigningVariant: c.signingVariant,
 		WebhookTimeout: c.webhookTimeout,
+		// httptest listens on loopback: the control API answers only calls naming it.
+		ControlHosts: mockserver.LoopbackHosts("127.0.0.1"),
 	}
 	for _, f := range c.mockOptions {
 		f(&mo)

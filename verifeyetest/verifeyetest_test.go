@@ -855,3 +855,35 @@ func TestWithSigningVariant(t *testing.T) {
 		t.Errorf("default Validate of the redirect %s = %v, want Invalid", loc, r)
 	}
 }
+
+// TestControlAPIAnswersLoopbackHostsOnly: the mock listens on loopback, so its control API
+// refuses a call naming another Host (a web page that pointed its domain name at 127.0.0.1),
+// while the Service API accepts any.
+func TestControlAPIAnswersLoopbackHostsOnly(t *testing.T) {
+	vf := verifeyetest.NewServer(t)
+	for _, tc := range []struct {
+		path, host string
+		want       int
+	}{
+		{"/_mock/clock", "", http.StatusOK},
+		{"/_mock/clock", "localhost", http.StatusOK},
+		{"/_mock/clock", "rebound.example", http.StatusForbidden},
+		{"/v1/healthz", "rebound.example", http.StatusOK},
+	} {
+		req, err := http.NewRequest(http.MethodGet, vf.URL+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("GET %s with Host %q: %d, want %d", tc.path, tc.host, resp.StatusCode, tc.want)
+		}
+	}
+}

@@ -87,7 +87,9 @@ const (
 var settings = []setting{
 	{
 		name: "addr", group: groupServer, arg: "HOST:PORT", def: "127.0.0.1:8080",
-		usage: "Address to listen on. Port 0 picks a free port; the start-up banner shows the address bound.",
+		usage: "Address to listen on. Port 0 picks a free port; the start-up banner shows the address bound. " +
+			"On a loopback address the control API answers only calls whose Host is localhost, 127.0.0.1, [::1] " +
+			"or that address, which keeps out web pages that point their own domain name at 127.0.0.1.",
 		apply: func(c *config, v string) error {
 			addr, err := parseAddr(v)
 			c.addr = addr
@@ -195,7 +197,9 @@ var settings = []setting{
 	},
 	{
 		name: "control-token", group: groupHosted, arg: "TOKEN",
-		usage:   "Require this token in the " + mockserver.ControlTokenHeader + " header of every control API call.",
+		usage: "Require this token in the " + mockserver.ControlTokenHeader + " header of every control API call. " +
+			"Without one, a control API listening beyond loopback (such as 0.0.0.0) is open to the network, " +
+			"and the banner and the log warn of it.",
 		defText: "none: the control API is open",
 		apply: func(c *config, v string) error {
 			if strings.ContainsAny(v, " \t\r\n") {

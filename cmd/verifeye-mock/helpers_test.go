@@ -149,8 +149,8 @@ func call(t *testing.T, method, url, key, body string) (int, string) {
 	if key != "" {
 		req.Header.Set("Authorization", "ApiKey "+key)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+	if body != "" || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // the control API requires it on a change
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -31,7 +31,12 @@ const (
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// maxHeaderBytes bounds what net/http reads of a request's line and header fields before
+	// the mock sees it (net/http's own default, 1 MiB). It is far above production's limits,
+	// which the mock answers itself (mockserver.MaxRequestLineBytes, MaxHeaderBytes), so that a
+	// request over them reaches the mock and gets the API's error format rather than net/http's
+	// plain-text 431.
+	maxHeaderBytes = 1 << 20
 )
 
 // defaultGCPercent is the garbage collector's GOGC when the environment does not set one. The
@@ -95,6 +100,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	logger := newLogger(cfg, stderr)
 	fixtures := &fixtureLoader{cfg: cfg, logger: logger}
+	controlHosts, openControl := controlExposure(cfg)
 	srv, err := mockserver.New(mockserver.Options{
 		Accounts:        cfg.accounts(),
 		Seed:            cfg.seed,
@@ -105,6 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SigningVariant:  cfg.signingVariant,
 		WebhookTimeout:  cfg.webhookTimeout,
 		ControlToken:    cfg.controlToken,
+		ControlHosts:    controlHosts,
 		SeparateControl: cfg.controlAddr != "",
 		DataDir:         cfg.dataDir,
 		StartState:      fixtures.startState(),
@@ -126,7 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("%s: cannot listen on %q: %w", cfg.source["addr"], cfg.addr, err)
 	}
 	servers := []listener{{newHTTPServer(srv, logger), ln}}
-	controlURL := baseURL(ln.Addr()) + "/_mock/"
+	controlURL, controlBound := baseURL(ln.Addr())+"/_mock/", ln.Addr()
 	if cfg.controlAddr != "" {
 		cln, err := new(net.ListenConfig).Listen(ctx, "tcp", cfg.controlAddr)
 		if err != nil {
@@ -134,9 +141,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("%s: cannot listen on %q: %w", cfg.source["control-addr"], cfg.controlAddr, err)
 		}
 		servers = append(servers, listener{newHTTPServer(srv.ControlHandler(), logger), cln})
-		controlURL = baseURL(cln.Addr()) + "/_mock/"
+		controlURL, controlBound = baseURL(cln.Addr())+"/_mock/", cln.Addr()
 	}
-	if err := printBanner(stdout, ln.Addr(), controlURL, srv.Accounts(), cfg, fixtures.loaded.Load()); err != nil {
+	exposed := ""
+	if openControl {
+		exposed = controlBound.String()
+	}
+	if err := printBanner(stdout, ln.Addr(), controlURL, exposed, srv.Accounts(), cfg, fixtures.loaded.Load()); err != nil {
 		for _, l := range servers {
 			l.ln.Close()
 		}
@@ -144,6 +155,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("control", controlURL),
 		slog.String("version", version), slog.Int("accounts", len(srv.Accounts())), slog.Uint64("seed", cfg.seed))
+	if openControl {
+		logger.Warn(controlOpenWarning, slog.String("addr", exposed), slog.String("risk", controlOpenRisk), slog.String("fix", controlOpenFix))
+	}
 	// The webhook deliveries still queued get what is left of --shutdown-timeout; the mock logs
 	// how many it dropped.
 	return serve(ctx, servers, cfg.shutdownTimeout, logger, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
@@ -287,11 +301,12 @@ func baseURL(addr net.Addr) string {
 }
 
 // printBanner tells the developer how to reach the mock. It is the one place an API key is
-// shown: on stdout, for the person who started the mock, never in the log.
+// shown: on stdout, for the person who started the mock, never in the log. exposed is the
+// control API's address when anyone on the network may use it (see controlExposure).
 //
 // fixturesLoaded says whether the --fixtures set was loaded: not when the data directory held the
 // state of an earlier run.
-func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mockserver.Account, cfg *config, fixturesLoaded bool) error {
+func printBanner(w io.Writer, addr net.Addr, controlURL, exposed string, accounts []mockserver.Account, cfg *config, fixturesLoaded bool) error {
 	url := baseURL(addr)
 	b := fmt.Appendf(nil, "%s %s\nlistening on %s\n", cmdName, version, url)
 	if ip, ok := addr.(*net.TCPAddr); ok && ip.IP.IsUnspecified() {
@@ -332,8 +347,35 @@ func printBanner(w io.Writer, addr net.Addr, controlURL string, accounts []mocks
 		b = fmt.Appendf(b, "state kept in %s across restarts\n", cfg.dataDir)
 	}
 	b = fmt.Appendf(b, "control API %s (see GET %sopenapi.yaml)\n", controlURL, controlURL)
+	if exposed != "" {
+		b = fmt.Appendf(b, "WARNING: %s (bound to %s):\n  %s; %s\n", controlOpenWarning, exposed, controlOpenRisk, controlOpenFix)
+	}
 	b = fmt.Appendf(b, "dashboard %s (open in a browser)\n", controlURL)
 	b = fmt.Appendf(b, "try: curl -i %s/v1/healthz\n", url)
 	_, err := w.Write(b)
 	return err
+}
+
+// What the banner and the log say when the control API listens beyond loopback without a token.
+const (
+	controlOpenWarning = "the control API is open to the network"
+	controlOpenRisk    = "anyone who can reach it can move the clock, inject faults and delete data"
+	controlOpenFix     = "set --control-token, or listen on 127.0.0.1"
+)
+
+// controlExposure decides how the control API is guarded from where it listens (--control-addr,
+// else --addr). On a loopback address it answers only calls naming a loopback host, which keeps
+// out web pages that point their own domain name at 127.0.0.1 (DNS rebinding): hosts is
+// mockserver.LoopbackHosts. Elsewhere, as in a container, any Host is taken, and open reports
+// that without --control-token anyone on the network may use it.
+func controlExposure(cfg *config) (hosts []string, open bool) {
+	addr := cfg.addr
+	if cfg.controlAddr != "" {
+		addr = cfg.controlAddr
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); strings.EqualFold(host, "localhost") || ip != nil && ip.IsLoopback() {
+		return mockserver.LoopbackHosts(host), false
+	}
+	return nil, cfg.controlToken == ""
 }

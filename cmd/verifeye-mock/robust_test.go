@@ -238,8 +238,8 @@ func TestRobSlowLoris(t *testing.T) {
 }
 
 // TestRobHeadersNetHTTPRefuses: requests net/http's server answers itself, before the mock sees
-// them: a header over --max-header-bytes (64 KiB) gets 431, a control character in a header value
-// 400. These answers are net/http's plain text, not the API's problem+json, and are not in the
+// them: header fields over its MaxHeaderBytes (1 MiB) get 431, a control character in a header
+// value 400. These answers are net/http's plain text, not the API's problem+json, and are not in the
 // journal; what matters is that the connection ends cleanly and the mock serves on.
 func TestRobHeadersNetHTTPRefuses(t *testing.T) {
 	m := startRun(t, []string{"--addr", "127.0.0.1:0", "--log-level", "error"}, nil)
@@ -248,7 +248,7 @@ func TestRobHeadersNetHTTPRefuses(t *testing.T) {
 		name, header string
 		status       int
 	}{
-		{"header over 64 KiB", "X-Huge: " + strings.Repeat("h", 128<<10), http.StatusRequestHeaderFieldsTooLarge},
+		{"header over 1 MiB", "X-Huge: " + strings.Repeat("h", maxHeaderBytes+64<<10), http.StatusRequestHeaderFieldsTooLarge},
 		{"NUL in Authorization", "Authorization: ApiKey " + mockserver.DevAPIKey + "\x00", http.StatusBadRequest},
 		{"bare CR in a header value", "Authorization: ApiKey x\rX-Injected: 1", http.StatusBadRequest},
 		{"header name with a space", "Bad Name: 1", http.StatusBadRequest},

@@ -412,7 +412,7 @@ func call(t *testing.T, method, u, body string, out any) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "ApiKey "+keyA)
-	if body != "" {
+	if body != "" || method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -16,10 +16,11 @@ async function api(method, path, body) {
   const headers = { "Accept": "application/json" };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers["X-Mock-Control-Token"] = token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // The control API takes a change only as JSON, with or without a body.
+  if (body !== undefined || method === "POST" || method === "PUT" || method === "PATCH") headers["Content-Type"] = "application/json";
   const resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
   const data = await resp.json().catch(() => ({}));
-  if (resp.status === 401 && !headers["Content-Type"]) {
+  if (resp.status === 401 && body === undefined) {
     $("token-form").hidden = false;
   }
   if (!resp.ok) {

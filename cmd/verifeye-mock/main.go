@@ -101,22 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := newLogger(cfg, stderr)
 	fixtures := &fixtureLoader{cfg: cfg, logger: logger}
 	controlHosts, openControl := controlExposure(cfg)
-	srv, err := mockserver.New(mockserver.Options{
-		Accounts:        cfg.accounts(),
-		Seed:            cfg.seed,
-		Logger:          logger,
-		Version:         version,
-		AutoComplete:    cfg.autoComplete,
-		Strict:          cfg.strict,
-		SigningVariant:  cfg.signingVariant,
-		WebhookTimeout:  cfg.webhookTimeout,
-		ControlToken:    cfg.controlToken,
-		ControlHosts:    controlHosts,
-		SeparateControl: cfg.controlAddr != "",
-		DataDir:         cfg.dataDir,
-		StartState:      fixtures.startState(),
-		WriteTimeout:    writeTimeout, // the http.Server's below
-	})
+	srv, err := mockserver.New(mockOptions(cfg, logger, fixtures, controlHosts))
 	if err != nil {
 		if cfg.dataDir != "" && (strings.Contains(err.Error(), "data dir") || errors.Is(err, mockserver.ErrDataDamaged)) {
 			return fmt.Errorf("%s: %w", cfg.source["data-dir"], err)
@@ -161,6 +146,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The webhook deliveries still queued get what is left of --shutdown-timeout; the mock logs
 	// how many it dropped.
 	return serve(ctx, servers, cfg.shutdownTimeout, logger, func(ctx context.Context) { _ = srv.Shutdown(ctx) })
+}
+
+// mockOptions are the mock's options from the configuration: the logger, the fixtures to load,
+// and the Hosts the control API answers (see controlExposure).
+func mockOptions(cfg *config, logger *slog.Logger, fixtures *fixtureLoader, controlHosts []string) mockserver.Options {
+	return mockserver.Options{
+		Accounts:        cfg.accounts(),
+		Seed:            cfg.seed,
+		Logger:          logger,
+		Version:         version,
+		AutoComplete:    cfg.autoComplete,
+		Strict:          cfg.strict,
+		SigningVariant:  cfg.signingVariant,
+		WebhookTimeout:  cfg.webhookTimeout,
+		ControlToken:    cfg.controlToken,
+		ControlHosts:    controlHosts,
+		SeparateControl: cfg.controlAddr != "",
+		DataDir:         cfg.dataDir,
+		StartState:      fixtures.startState(),
+		WriteTimeout:    writeTimeout, // the http.Server's below
+	}
 }
 
 // checkDataDir is --check-data-dir: it reads the data directory as the mock would at start,

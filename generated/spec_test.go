@@ -15,25 +15,27 @@ import (
 )
 
 // documented lists every operation of the API with the status codes the vendor documents (plus
-// the ones the mock's decisions add, marked in the spec) and whether it needs authentication.
+// the ones the mock's decisions add, marked in the spec, and the 429, 500 and 503 every API
+// operation declares, so that validators accept a throttled or failed call) and whether it needs
+// authentication.
 var documented = []struct {
 	method, path, operationID string
 	statuses                  []string
 	authenticated             bool
 }{
-	{"POST", "/v1/signature/create", "createSignature", []string{"200", "400", "401", "413", "415"}, true},
-	{"POST", "/v1/signature/validate", "validateSignature", []string{"200", "400", "401", "413", "415"}, true},
-	{"GET", "/v1/verification/get", "getVerification", []string{"200", "400", "401", "404"}, true},
-	{"GET", "/v1/verification/get-all", "getAllVerifications", []string{"200", "401"}, true},
-	{"POST", "/v1/verification/create", "createVerification", []string{"200", "400", "401", "409", "413", "415"}, true},
-	{"POST", "/v1/verification/create-or-update", "createOrUpdateVerification", []string{"200", "400", "401", "413", "415"}, true},
-	{"PUT", "/v1/verification/update", "updateVerification", []string{"200", "400", "401", "404", "409", "413", "415"}, true},
-	{"DELETE", "/v1/verification/delete", "deleteVerification", []string{"200", "400", "401", "404"}, true},
-	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "413", "415"}, true},
-	{"GET", "/v1/verification/get-session-result", "getSessionResult", []string{"200", "400", "401", "404"}, true},
-	{"GET", "/v1/healthz", "getHealth", []string{"200"}, false},
+	{"POST", "/v1/signature/create", "createSignature", []string{"200", "400", "401", "413", "415", "429", "500", "503"}, true},
+	{"POST", "/v1/signature/validate", "validateSignature", []string{"200", "400", "401", "413", "415", "429", "500", "503"}, true},
+	{"GET", "/v1/verification/get", "getVerification", []string{"200", "400", "401", "404", "429", "500", "503"}, true},
+	{"GET", "/v1/verification/get-all", "getAllVerifications", []string{"200", "401", "429", "500", "503"}, true},
+	{"POST", "/v1/verification/create", "createVerification", []string{"200", "400", "401", "409", "413", "415", "429", "500", "503"}, true},
+	{"POST", "/v1/verification/create-or-update", "createOrUpdateVerification", []string{"200", "400", "401", "413", "415", "429", "500", "503"}, true},
+	{"PUT", "/v1/verification/update", "updateVerification", []string{"200", "400", "401", "404", "409", "413", "415", "429", "500", "503"}, true},
+	{"DELETE", "/v1/verification/delete", "deleteVerification", []string{"200", "400", "401", "404", "429", "500", "503"}, true},
+	{"POST", "/v1/verification/create-session", "createSession", []string{"200", "400", "401", "413", "415", "429", "500", "503"}, true},
+	{"GET", "/v1/verification/get-session-result", "getSessionResult", []string{"200", "400", "401", "404", "429", "500", "503"}, true},
+	{"GET", "/v1/healthz", "getHealth", []string{"200", "429", "500", "503"}, false},
 	// The Security API's token operation, served by the mock so Bearer flows work offline.
-	{"GET", "/v1/token/get", "getToken", []string{"200", "400", "401"}, true},
+	{"GET", "/v1/token/get", "getToken", []string{"200", "400", "401", "429", "500", "503"}, true},
 	// The hosted page a browser opens, described so that its statuses are part of the contract.
 	{"GET", "/verification/{verificationId}", "openHostedPage", []string{"200", "303", "400", "403", "404", "410"}, false},
 }
@@ -152,7 +154,7 @@ func TestEveryOperationWithItsStatusesAndSecurity(t *testing.T) {
 			}
 			for _, code := range codes {
 				// The API's errors are problem details; the hosted page answers a browser in HTML.
-				if code[0] != '4' || slices.Contains(op.Tags, "Hosted") {
+				if code[0] < '4' || slices.Contains(op.Tags, "Hosted") {
 					continue
 				}
 				mt := got[code].Value.Content.Get("application/problem+json")
@@ -276,4 +278,42 @@ func markIDs(v any) []string {
 		return ids
 	}
 	return nil
+}
+
+// A request field with a server default is optional, and its default is stated in its
+// description, not as a `default` keyword: openapi-typescript (by default) and other generators
+// make a property with a `default` required, so a natural partial request would not type-check.
+// The answers carry such fields always (the Stored… schemas require them).
+func TestRequestPropertiesHaveNoDefaultKeyword(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, s *openapi3.SchemaRef)
+	walk = func(where string, s *openapi3.SchemaRef) {
+		if s == nil || s.Value == nil || seen[s.Value] {
+			return
+		}
+		seen[s.Value] = true
+		for _, name := range keys(s.Value.Properties) {
+			p := s.Value.Properties[name]
+			if p.Value != nil && p.Value.Default != nil && p.Ref == "" {
+				t.Errorf("%s.%s has default %v; state it in the description instead", where, name, p.Value.Default)
+			}
+			walk(where+"."+name, p)
+		}
+	}
+	walked := 0
+	for _, path := range doc.Paths.Keys() {
+		for method, op := range doc.Paths.Value(path).Operations() {
+			if op.RequestBody == nil {
+				continue
+			}
+			for _, mt := range op.RequestBody.Value.Content {
+				walk(method+" "+path, mt.Schema)
+				walked++
+			}
+		}
+	}
+	if walked < 6 {
+		t.Errorf("walked %d request bodies; the walk is missing parts of the document", walked)
+	}
 }

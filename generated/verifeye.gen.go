@@ -287,7 +287,9 @@ type AgeConfig struct {
 	// Example: Above
 	Direction *AgeDirection `json:"direction,omitempty"`
 
-	// Threshold The age limit, in years.
+	// Threshold The age limit, in years. Checked beyond the schema: required when `type` is
+	// `ThresholdVerification` (400 naming `age.threshold`), ignored for the other types.
+	//
 	//
 	// Example: 18
 	Threshold *int32 `json:"threshold,omitempty"`
@@ -332,7 +334,9 @@ type CommonSettings struct {
 type CreateSessionRequest struct {
 	// ExternalId The caller's id for the person or the attempt; echoed as `correlationId` and used by
 	// the match modes of face recognition. 1 to 200 characters (`x-mock-assumption`: the
-	// vendor documents no length limit).
+	// vendor documents no length limit). Checked beyond the schema: required when the
+	// session's face recognition (inline or from the named verification) is
+	// `MatchVerification` or `UniqueMatchVerification` (400 naming `externalId`).
 	//
 	//
 	// Example: your-correlation-id
@@ -356,7 +360,10 @@ type CreateSessionRequest struct {
 // CreateSignatureRequest A query string to sign. A leading `?` is dropped; the reserved signing parameters
 // `reSignature`, `reExpiration` and `reNonce` may not appear in it (`x-mock-assumption`).
 type CreateSignatureRequest struct {
-	// QueryString The query string to sign, `key1=value1&key2=value2`.
+	// QueryString The query string to sign, `key1=value1&key2=value2`. Checked beyond the schema: not
+	// empty once a leading `?` is dropped, and without the reserved parameters
+	// `reSignature`, `reExpiration` and `reNonce` (400 naming `queryString`).
+	//
 	//
 	// Example: userId=User123&age=25&gender=Male
 	QueryString string `json:"queryString"`
@@ -369,6 +376,9 @@ type CreateSignatureRequest struct {
 // unless `type` is `Disabled` (`x-mock-assumption`).
 type FaceRecognitionConfig struct {
 	// CollectionId The face collection of the account that faces are matched against and indexed into.
+	// Checked beyond the schema: required, and not blank once trimmed, unless `type` is
+	// `Disabled` (400 naming `faceRecognition.collectionId`).
+	//
 	//
 	// Example: my-collection
 	CollectionId *string `json:"collectionId,omitempty"`
@@ -559,7 +569,9 @@ type SecurityConfig struct {
 
 // SecuritySettings How the signed query string is protected.
 type SecuritySettings struct {
-	// EnableNonce Append a single-use `reNonce` (32 lowercase hex); it needs expiration to be enabled.
+	// EnableNonce Append a single-use `reNonce` (32 lowercase hex). Checked beyond the schema: it needs
+	// expiration, so `enableNonce: true` with `expirationEnabled: false` is refused with 400
+	// naming `securitySettings.enableNonce`.
 	// The vendor writes that "the first successful session start consumes the nonce"
 	// (`x-mock-assumption`: the mock reads a successful start as a session that started from
 	// the link, whatever its verification outcome: a session that then fails still consumes
@@ -632,7 +644,7 @@ type SessionResult struct {
 	// Example: {"userId":"user123"}
 	CustomInputParameters *map[string]string `json:"customInputParameters,omitempty"`
 
-	// EstimatedAge The estimated age in years, when age is calculated.
+	// EstimatedAge The estimated age in years (0 to 130), when age is calculated.
 	//
 	// Example: 30.5
 	EstimatedAge *float64 `json:"estimatedAge,omitempty"`
@@ -642,7 +654,9 @@ type SessionResult struct {
 	// Example: Male
 	EstimatedGender *Gender `json:"estimatedGender,omitempty"`
 
-	// FaceId The id of the face in the collection (32 lowercase hex in the mock).
+	// FaceId The id of the face in the collection: 32 lowercase hex digits (`x-mock-assumption`:
+	// the vendor's example shows a placeholder, not an id).
+	//
 	//
 	// Example: 3f2a9c0d41b84e6f9a7d2c1b0e5f8a93
 	FaceId *string `json:"faceId,omitempty"`
@@ -673,7 +687,9 @@ type SessionResult struct {
 	// Example: 1
 	TotalFaceCount *int32 `json:"totalFaceCount,omitempty"`
 
-	// VerificationFailedReasons Why the session failed; empty when it passed.
+	// VerificationFailedReasons Why the session failed, each reason once. Empty when `verificationResult` is `Pass`, at
+	// least one reason when it is `Fail`, absent while it is `Pending` (a rule across two
+	// fields, which the schema does not state).
 	VerificationFailedReasons *[]FailedReason `json:"verificationFailedReasons,omitempty"`
 
 	// VerificationResult The overall outcome of a session: `Pass` when every executed verifier passed, otherwise
@@ -896,6 +912,9 @@ type Token struct {
 type UpdateVerificationRequest struct {
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
@@ -940,6 +959,9 @@ type Verification struct {
 
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
@@ -999,6 +1021,9 @@ type VerificationEnvelope struct {
 type VerificationInput struct {
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
@@ -1016,6 +1041,9 @@ type VerificationList struct {
 
 // VerificationName The verification's name, unique within the account (compared exactly, after trimming);
 // 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+// because a `maxLength` counts the white space the service trims.
 //
 // Example: Test Verification
 type VerificationName = string
@@ -1034,6 +1062,9 @@ type VerificationSummary struct {
 
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification

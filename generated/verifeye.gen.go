@@ -1339,7 +1339,9 @@ type ClientInterface interface {
 	// GetHealth Check the API's health
 	//
 	// Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-	// with seven fractional digits (the .NET round-trip format).
+	// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+	// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+	// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 	//
 	// Corresponds with GET /v1/healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1576,7 +1578,9 @@ type ClientInterface interface {
 // GetHealth Check the API's health
 //
 // Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-// with seven fractional digits (the .NET round-trip format).
+// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 //
 // Corresponds with GET /v1/healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2534,7 +2538,9 @@ type ClientWithResponsesInterface interface {
 	// GetHealthWithResponse Check the API's health
 	//
 	// Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-	// with seven fractional digits (the .NET round-trip format).
+	// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+	// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+	// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3786,7 +3792,9 @@ func (r UpdateVerificationResponse) ContentType() string {
 // GetHealthWithResponse Check the API's health
 //
 // Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-// with seven fractional digits (the .NET round-trip format).
+// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 //
 // Returns a wrapper object for the known response body format(s).
 //

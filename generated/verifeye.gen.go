@@ -276,8 +276,9 @@ func (e WebhookEventEvent) Valid() bool {
 	}
 }
 
-// AgeConfig The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
-// (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
+// AgeConfig The age verifier. With `ThresholdVerification`, `threshold` is required and `direction` is
+// optional (`Above` when omitted); both are ignored with the other types
+// (`x-mock-assumption`: field names and ranges are the mock's).
 type AgeConfig struct {
 	// Direction On which side of the threshold the estimated age must be to pass; `Above` when omitted
 	// (`x-mock-assumption`). `Above` passes an age at or above the threshold, `Below` an age
@@ -873,8 +874,9 @@ type StoredVerificationConfig struct {
 // `commonSettings` is present with its default; with `ThresholdVerification`, `age.direction` is
 // present (`Above` when it was omitted).
 type StoredVerifierConfigs struct {
-	// Age The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
-	// (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
+	// Age The age verifier. With `ThresholdVerification`, `threshold` is required and `direction` is
+	// optional (`Above` when omitted); both are ignored with the other types
+	// (`x-mock-assumption`: field names and ranges are the mock's).
 	Age *AgeConfig `json:"age,omitempty"`
 
 	// CommonSettings Settings shared by all verifiers, as stored: `failOnMultipleFacesDetected` is present.
@@ -1097,8 +1099,9 @@ type VerificationUpserted struct {
 
 // VerifierConfigs The verifiers a session runs. An omitted verifier is `Disabled` (`x-mock-assumption`).
 type VerifierConfigs struct {
-	// Age The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
-	// (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
+	// Age The age verifier. With `ThresholdVerification`, `threshold` is required and `direction` is
+	// optional (`Above` when omitted); both are ignored with the other types
+	// (`x-mock-assumption`: field names and ranges are the mock's).
 	Age *AgeConfig `json:"age,omitempty"`
 
 	// CommonSettings Settings shared by all verifiers.

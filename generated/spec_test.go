@@ -419,3 +419,26 @@ func TestRequestPropertiesHaveNoDefaultKeyword(t *testing.T) {
 		t.Errorf("walked %d request bodies; the walk is missing parts of the document", walked)
 	}
 }
+
+// Each request field whose description gives the value an omitted field means is required in
+// the Stored… schema that answers it, so a generated client reads it without a check for absent.
+func TestDefaultedRequestFieldsArePresentInAnswers(t *testing.T) {
+	doc := loadSpec(t)
+	pairs := 0
+	for _, name := range keys(doc.Components.Schemas) {
+		stored := doc.Components.Schemas["Stored"+name]
+		if stored == nil {
+			continue
+		}
+		pairs++
+		for _, prop := range keys(doc.Components.Schemas[name].Value.Properties) {
+			p := doc.Components.Schemas[name].Value.Properties[prop]
+			if strings.Contains(p.Value.Description, "Omitted means") && !slices.Contains(stored.Value.Required, prop) {
+				t.Errorf("%s.%s has a server default, but Stored%s does not require it", name, prop, name)
+			}
+		}
+	}
+	if pairs < 6 {
+		t.Errorf("found %d request schemas with a Stored… answer; want the configuration's blocks", pairs)
+	}
+}

@@ -36,6 +36,8 @@ var unprobed = map[string]string{
 	"results.session-status-values":  "a session's outcome needs a person in front of the hosted page's camera; the suite cannot finish a session in production",
 	"results.verifier-result-values": "verifier results need a finished session, which needs a person in front of a camera",
 	"results.failed-reason-names":    "failed reasons need a finished session, which needs a person in front of a camera",
+	"errors.throttling-and-failures": "production cannot be made to throttle or fail on purpose; against the mock, errors/throttling-and-failures-are-problems injects each",
+	"results.face-id-format":         "a face id needs a finished session, which needs a person in front of a camera",
 	"webhooks.delivery":              "a webhook is sent when a session ends, which needs a person in front of a camera",
 	"hosted.completion-token":        "the completion address is the mock's stand-in for the camera; production finishes a session in the Web SDK with a person in front of a camera",
 	"hosted.link-checks":             "the hosted page lives on another host and answers a browser; the suite calls the Service API only",

@@ -95,7 +95,7 @@ func flatten(t *T, what string, v any) map[string]any {
 
 // readsBack checks, field by field, that the configuration read back has every field of want
 // with the value written.
-func readsBack(t *T, op, when string, want, got generated.VerificationConfig) {
+func readsBack(t *T, op, when string, want generated.VerificationConfig, got generated.StoredVerificationConfig) {
 	w, g := flatten(t, "the written configuration", want), flatten(t, "the configuration read back", got)
 	paths := make([]string, 0, len(w))
 	for p := range w {

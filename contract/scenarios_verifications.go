@@ -142,10 +142,8 @@ func init() {
 			if t.True(vc.RedirectConfig != nil, opGetVerification, "verificationConfig.redirectConfig", nil, "present") {
 				t.Equal(opGetVerification, "redirectConfig.passedUrl", vc.RedirectConfig.PassedUrl, cfg.RedirectConfig.PassedUrl)
 			}
-			if t.True(vc.ResultParameterConfig != nil, opGetVerification, "verificationConfig.resultParameterConfig", nil, "present") {
-				t.Equal(opGetVerification, "resultParameterConfig.includeGenderVerificationResult", vc.ResultParameterConfig.IncludeGenderVerificationResult, b(false))
-				t.Equal(opGetVerification, "resultParameterConfig.includeFaceId", vc.ResultParameterConfig.IncludeFaceId, b(true))
-			}
+			t.Equal(opGetVerification, "resultParameterConfig.includeGenderVerificationResult", vc.ResultParameterConfig.IncludeGenderVerificationResult, false)
+			t.Equal(opGetVerification, "resultParameterConfig.includeFaceId", vc.ResultParameterConfig.IncludeFaceId, true)
 
 			found := false
 			for _, s := range listVerifications(t) {
@@ -262,7 +260,7 @@ func init() {
 				return
 			}
 			sc := v.VerificationConfig.SecurityConfig
-			t.True(sc != nil && sc.ForceSignedInput != nil && *sc.ForceSignedInput, opGetVerification, "securityConfig.forceSignedInput", sc, "true (the documented default)")
+			t.True(sc.ForceSignedInput, opGetVerification, "securityConfig.forceSignedInput", sc, "true (the documented default)")
 		}},
 	)
 }

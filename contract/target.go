@@ -230,6 +230,12 @@ func (c *Control) QueueSubject(ctx context.Context, preset string) error {
 	return c.do(ctx, http.MethodPost, "subjects", map[string]string{"preset": preset}, nil)
 }
 
+// AddFault makes the next call of operation (an operationId) answer status with a problem body,
+// for the control API's account only.
+func (c *Control) AddFault(ctx context.Context, operation string, status int) error {
+	return c.do(ctx, http.MethodPost, "faults", map[string]any{"operation": operation, "status": status, "count": 1}, nil)
+}
+
 // AimSubject queues a subject preset for the next hosted session of one verification only, so
 // that no other session (of this run or anyone's) takes it.
 func (c *Control) AimSubject(ctx context.Context, verification uuid.UUID, preset string) error {

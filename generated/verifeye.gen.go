@@ -276,8 +276,9 @@ func (e WebhookEventEvent) Valid() bool {
 	}
 }
 
-// AgeConfig The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
-// (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
+// AgeConfig The age verifier. With `ThresholdVerification`, `threshold` is required and `direction` is
+// optional (`Above` when omitted); both are ignored with the other types
+// (`x-mock-assumption`: field names and ranges are the mock's).
 type AgeConfig struct {
 	// Direction On which side of the threshold the estimated age must be to pass; `Above` when omitted
 	// (`x-mock-assumption`). `Above` passes an age at or above the threshold, `Below` an age
@@ -287,7 +288,9 @@ type AgeConfig struct {
 	// Example: Above
 	Direction *AgeDirection `json:"direction,omitempty"`
 
-	// Threshold The age limit, in years.
+	// Threshold The age limit, in years. Checked beyond the schema: required when `type` is
+	// `ThresholdVerification` (400 naming `age.threshold`), ignored for the other types.
+	//
 	//
 	// Example: 18
 	Threshold *int32 `json:"threshold,omitempty"`
@@ -320,7 +323,7 @@ type ChallengeType string
 
 // CommonSettings Settings shared by all verifiers.
 type CommonSettings struct {
-	// FailOnMultipleFacesDetected Fail the session when more than one face is seen; otherwise the dominant face is used.
+	// FailOnMultipleFacesDetected Fail the session when more than one face is seen; otherwise the dominant face is used. Omitted means `false`.
 	FailOnMultipleFacesDetected *bool `json:"failOnMultipleFacesDetected,omitempty"`
 }
 
@@ -332,7 +335,9 @@ type CommonSettings struct {
 type CreateSessionRequest struct {
 	// ExternalId The caller's id for the person or the attempt; echoed as `correlationId` and used by
 	// the match modes of face recognition. 1 to 200 characters (`x-mock-assumption`: the
-	// vendor documents no length limit).
+	// vendor documents no length limit). Checked beyond the schema: required when the
+	// session's face recognition (inline or from the named verification) is
+	// `MatchVerification` or `UniqueMatchVerification` (400 naming `externalId`).
 	//
 	//
 	// Example: your-correlation-id
@@ -356,7 +361,10 @@ type CreateSessionRequest struct {
 // CreateSignatureRequest A query string to sign. A leading `?` is dropped; the reserved signing parameters
 // `reSignature`, `reExpiration` and `reNonce` may not appear in it (`x-mock-assumption`).
 type CreateSignatureRequest struct {
-	// QueryString The query string to sign, `key1=value1&key2=value2`.
+	// QueryString The query string to sign, `key1=value1&key2=value2`. Checked beyond the schema: not
+	// empty once a leading `?` is dropped, and without the reserved parameters
+	// `reSignature`, `reExpiration` and `reNonce` (400 naming `queryString`).
+	//
 	//
 	// Example: userId=User123&age=25&gender=Male
 	QueryString string `json:"queryString"`
@@ -369,6 +377,9 @@ type CreateSignatureRequest struct {
 // unless `type` is `Disabled` (`x-mock-assumption`).
 type FaceRecognitionConfig struct {
 	// CollectionId The face collection of the account that faces are matched against and indexed into.
+	// Checked beyond the schema: required, and not blank once trimmed, unless `type` is
+	// `Disabled` (400 naming `faceRecognition.collectionId`).
+	//
 	//
 	// Example: my-collection
 	CollectionId *string `json:"collectionId,omitempty"`
@@ -508,69 +519,72 @@ type RedirectConfig struct {
 // `includeSignature`, which defaults to true (`x-mock-assumption`: defaults are not
 // documented).
 type ResultParameterConfig struct {
-	// IncludeAge Append `reAge`, the estimated age in whole years.
+	// IncludeAge Append `reAge`, the estimated age in whole years. Omitted means `false`.
 	IncludeAge *bool `json:"includeAge,omitempty"`
 
-	// IncludeAgeVerificationResult Append `reAgeVerificationResult`.
+	// IncludeAgeVerificationResult Append `reAgeVerificationResult`. Omitted means `false`.
 	IncludeAgeVerificationResult *bool `json:"includeAgeVerificationResult,omitempty"`
 
-	// IncludeCorrelationId Append `reCorrelationId`.
+	// IncludeCorrelationId Append `reCorrelationId`. Omitted means `false`.
 	IncludeCorrelationId *bool `json:"includeCorrelationId,omitempty"`
 
-	// IncludeCustomInputParameters Pass the caller's own (non-`re`) query parameters through.
+	// IncludeCustomInputParameters Pass the caller's own (non-`re`) query parameters through. Omitted means `false`.
 	IncludeCustomInputParameters *bool `json:"includeCustomInputParameters,omitempty"`
 
-	// IncludeFaceId Append `reFaceId`.
+	// IncludeFaceId Append `reFaceId`. Omitted means `false`.
 	IncludeFaceId *bool `json:"includeFaceId,omitempty"`
 
-	// IncludeFaceRecognitionResult Append `reFaceRecognitionResult`.
+	// IncludeFaceRecognitionResult Append `reFaceRecognitionResult`. Omitted means `false`.
 	IncludeFaceRecognitionResult *bool `json:"includeFaceRecognitionResult,omitempty"`
 
-	// IncludeFailedReason Append `reFailedReason`.
+	// IncludeFailedReason Append `reFailedReason`. Omitted means `false`.
 	IncludeFailedReason *bool `json:"includeFailedReason,omitempty"`
 
-	// IncludeGender Append `reGender`, lowercase.
+	// IncludeGender Append `reGender`, lowercase. Omitted means `false`.
 	IncludeGender *bool `json:"includeGender,omitempty"`
 
-	// IncludeGenderVerificationResult Append `reGenderVerificationResult`.
+	// IncludeGenderVerificationResult Append `reGenderVerificationResult`. Omitted means `false`.
 	IncludeGenderVerificationResult *bool `json:"includeGenderVerificationResult,omitempty"`
 
-	// IncludeLivenessCheckResult Append `reLivenessResult`.
+	// IncludeLivenessCheckResult Append `reLivenessResult`. Omitted means `false`.
 	IncludeLivenessCheckResult *bool `json:"includeLivenessCheckResult,omitempty"`
 
-	// IncludeSessionId Append `reVerificationSessionId`.
+	// IncludeSessionId Append `reVerificationSessionId`. Omitted means `false`.
 	IncludeSessionId *bool `json:"includeSessionId,omitempty"`
 
-	// IncludeSignature Append `reSignature`, last, so the backend can verify the redirect.
+	// IncludeSignature Append `reSignature`, last, so the backend can verify the redirect. Omitted means `true`.
 	IncludeSignature *bool `json:"includeSignature,omitempty"`
 
-	// IncludeTotalFaceCount Append `reTotalFaceCount`.
+	// IncludeTotalFaceCount Append `reTotalFaceCount`. Omitted means `false`.
 	IncludeTotalFaceCount *bool `json:"includeTotalFaceCount,omitempty"`
 
-	// IncludeVerificationResult Append `reVerificationResult`.
+	// IncludeVerificationResult Append `reVerificationResult`. Omitted means `false`.
 	IncludeVerificationResult *bool `json:"includeVerificationResult,omitempty"`
 }
 
 // SecurityConfig How links to the hosted page are protected.
 type SecurityConfig struct {
-	// ForceSignedInput Reject hosted-page links without a valid `reSignature`.
+	// ForceSignedInput Reject hosted-page links without a valid `reSignature`. Omitted means `true`.
 	ForceSignedInput *bool `json:"forceSignedInput,omitempty"`
 }
 
 // SecuritySettings How the signed query string is protected.
 type SecuritySettings struct {
-	// EnableNonce Append a single-use `reNonce` (32 lowercase hex); it needs expiration to be enabled.
+	// EnableNonce Append a single-use `reNonce` (32 lowercase hex). Checked beyond the schema: it needs
+	// expiration, so `enableNonce: true` with `expirationEnabled: false` is refused with 400
+	// naming `securitySettings.enableNonce`.
 	// The vendor writes that "the first successful session start consumes the nonce"
 	// (`x-mock-assumption`: the mock reads a successful start as a session that started from
 	// the link, whatever its verification outcome: a session that then fails still consumes
 	// the nonce; a link the hosted page refuses before a session starts, such as a missing
 	// `reExternalId`, does not).
+	// Omitted means `false`.
 	EnableNonce *bool `json:"enableNonce,omitempty"`
 
-	// ExpirationEnabled Append `reExpiration` (unix seconds) after which the link is expired. On unless turned off.
+	// ExpirationEnabled Append `reExpiration` (unix seconds) after which the link is expired. On unless turned off. Omitted means `true`.
 	ExpirationEnabled *bool `json:"expirationEnabled,omitempty"`
 
-	// ExpirationInSeconds Lifetime of the link in seconds, at most 7 days.
+	// ExpirationInSeconds Lifetime of the link in seconds, at most 7 days. Omitted means `86400`.
 	ExpirationInSeconds *int32 `json:"expirationInSeconds,omitempty"`
 }
 
@@ -593,16 +607,19 @@ type SessionOverrideConfig struct {
 	// AllowRedirectOverrides Allow session-level redirect URLs (`x-mock-assumption`: no session-level way to set
 	// redirect URLs is documented, so the mock stores and returns this flag but it has no
 	// effect).
+	// Omitted means `false`.
 	AllowRedirectOverrides *bool `json:"allowRedirectOverrides,omitempty"`
 
 	// AllowResultParameterOverrides Allow session-level result parameter settings (`x-mock-assumption`: no session-level
 	// way to set result parameters is documented, so the mock stores and returns this flag
 	// but it has no effect).
+	// Omitted means `false`.
 	AllowResultParameterOverrides *bool `json:"allowResultParameterOverrides,omitempty"`
 
 	// AllowVerifierOverrides Allow a hosted-page link's `reDisableLivenessVerifier`, `reDisableAgeVerifier` and
 	// `reDisableGenderVerifier` keys to switch verifiers off (`x-mock-assumption`: it does not
 	// govern create-session, whose inline `verifierConfigs` always apply; see that operation).
+	// Omitted means `false`.
 	AllowVerifierOverrides *bool `json:"allowVerifierOverrides,omitempty"`
 }
 
@@ -628,7 +645,7 @@ type SessionResult struct {
 	// Example: {"userId":"user123"}
 	CustomInputParameters *map[string]string `json:"customInputParameters,omitempty"`
 
-	// EstimatedAge The estimated age in years, when age is calculated.
+	// EstimatedAge The estimated age in years (0 to 130), when age is calculated.
 	//
 	// Example: 30.5
 	EstimatedAge *float64 `json:"estimatedAge,omitempty"`
@@ -638,7 +655,9 @@ type SessionResult struct {
 	// Example: Male
 	EstimatedGender *Gender `json:"estimatedGender,omitempty"`
 
-	// FaceId The id of the face in the collection (32 lowercase hex in the mock).
+	// FaceId The id of the face in the collection: 32 lowercase hex digits (`x-mock-assumption`:
+	// the vendor's example shows a placeholder, not an id).
+	//
 	//
 	// Example: 3f2a9c0d41b84e6f9a7d2c1b0e5f8a93
 	FaceId *string `json:"faceId,omitempty"`
@@ -669,7 +688,9 @@ type SessionResult struct {
 	// Example: 1
 	TotalFaceCount *int32 `json:"totalFaceCount,omitempty"`
 
-	// VerificationFailedReasons Why the session failed; empty when it passed.
+	// VerificationFailedReasons Why the session failed, each reason once. Empty when `verificationResult` is `Pass`, at
+	// least one reason when it is `Fail`, absent while it is `Pending` (a rule across two
+	// fields, which the schema does not state).
 	VerificationFailedReasons *[]FailedReason `json:"verificationFailedReasons,omitempty"`
 
 	// VerificationResult The overall outcome of a session: `Pass` when every executed verifier passed, otherwise
@@ -735,6 +756,147 @@ type SignedQuery struct {
 	SignedQueryString string `json:"signedQueryString"`
 }
 
+// StoredCommonSettings Settings shared by all verifiers, as stored: `failOnMultipleFacesDetected` is present.
+type StoredCommonSettings struct {
+	// FailOnMultipleFacesDetected Fail the session when more than one face is seen; otherwise the dominant face is used.
+	FailOnMultipleFacesDetected bool `json:"failOnMultipleFacesDetected"`
+}
+
+// StoredLivenessConfig The liveness verifier, as stored: `challengeType` is present (`Balanced` when it was
+// omitted).
+type StoredLivenessConfig struct {
+	// ChallengeType The liveness challenge the person is given; `Balanced` when omitted (`x-mock-assumption`).
+	//
+	//
+	// Example: Balanced
+	ChallengeType ChallengeType `json:"challengeType"`
+
+	// Type Whether the liveness (anti-spoofing) check runs.
+	//
+	// Example: Verification
+	Type LivenessType `json:"type"`
+}
+
+// StoredResultParameterConfig Which result parameters the redirect URL carries, as stored: every flag is present, the
+// omitted ones with their defaults (see `ResultParameterConfig`).
+type StoredResultParameterConfig struct {
+	// IncludeAge Append `reAge`, the estimated age in whole years.
+	IncludeAge bool `json:"includeAge"`
+
+	// IncludeAgeVerificationResult Append `reAgeVerificationResult`.
+	IncludeAgeVerificationResult bool `json:"includeAgeVerificationResult"`
+
+	// IncludeCorrelationId Append `reCorrelationId`.
+	IncludeCorrelationId bool `json:"includeCorrelationId"`
+
+	// IncludeCustomInputParameters Pass the caller's own (non-`re`) query parameters through.
+	IncludeCustomInputParameters bool `json:"includeCustomInputParameters"`
+
+	// IncludeFaceId Append `reFaceId`.
+	IncludeFaceId bool `json:"includeFaceId"`
+
+	// IncludeFaceRecognitionResult Append `reFaceRecognitionResult`.
+	IncludeFaceRecognitionResult bool `json:"includeFaceRecognitionResult"`
+
+	// IncludeFailedReason Append `reFailedReason`.
+	IncludeFailedReason bool `json:"includeFailedReason"`
+
+	// IncludeGender Append `reGender`, lowercase.
+	IncludeGender bool `json:"includeGender"`
+
+	// IncludeGenderVerificationResult Append `reGenderVerificationResult`.
+	IncludeGenderVerificationResult bool `json:"includeGenderVerificationResult"`
+
+	// IncludeLivenessCheckResult Append `reLivenessResult`.
+	IncludeLivenessCheckResult bool `json:"includeLivenessCheckResult"`
+
+	// IncludeSessionId Append `reVerificationSessionId`.
+	IncludeSessionId bool `json:"includeSessionId"`
+
+	// IncludeSignature Append `reSignature`, last, so the backend can verify the redirect.
+	IncludeSignature bool `json:"includeSignature"`
+
+	// IncludeTotalFaceCount Append `reTotalFaceCount`.
+	IncludeTotalFaceCount bool `json:"includeTotalFaceCount"`
+
+	// IncludeVerificationResult Append `reVerificationResult`.
+	IncludeVerificationResult bool `json:"includeVerificationResult"`
+}
+
+// StoredSecurityConfig How links to the hosted page are protected, as stored: `forceSignedInput` is present.
+type StoredSecurityConfig struct {
+	// ForceSignedInput Reject hosted-page links without a valid `reSignature`.
+	ForceSignedInput bool `json:"forceSignedInput"`
+}
+
+// StoredSessionOverrideConfig Which parts a session may override, as stored: every flag is present, the omitted ones
+// `false`.
+type StoredSessionOverrideConfig struct {
+	// AllowRedirectOverrides Stored and returned; it has no effect (see `SessionOverrideConfig`).
+	AllowRedirectOverrides bool `json:"allowRedirectOverrides"`
+
+	// AllowResultParameterOverrides Stored and returned; it has no effect (see `SessionOverrideConfig`).
+	AllowResultParameterOverrides bool `json:"allowResultParameterOverrides"`
+
+	// AllowVerifierOverrides Whether a hosted-page link's `reDisable…Verifier` keys may switch verifiers off.
+	AllowVerifierOverrides bool `json:"allowVerifierOverrides"`
+}
+
+// StoredVerificationConfig A verification configuration as the API returns it: what was sent, with every documented
+// default filled in. `resultParameterConfig`, `securityConfig` and `sessionOverrideConfig` are
+// always present; `verifierConfigs`, `redirectConfig` and `webhookConfig` when they were sent.
+type StoredVerificationConfig struct {
+	// RedirectConfig Where the hosted page sends the person when the session ends. Absolute http(s) URLs
+	// (`x-mock-assumption`).
+	RedirectConfig *RedirectConfig `json:"redirectConfig,omitempty"`
+
+	// ResultParameterConfig Which result parameters the redirect URL carries, as stored: every flag is present, the
+	// omitted ones with their defaults (see `ResultParameterConfig`).
+	ResultParameterConfig StoredResultParameterConfig `json:"resultParameterConfig"`
+
+	// SecurityConfig How links to the hosted page are protected, as stored: `forceSignedInput` is present.
+	SecurityConfig StoredSecurityConfig `json:"securityConfig"`
+
+	// SessionOverrideConfig Which parts a session may override, as stored: every flag is present, the omitted ones
+	// `false`.
+	SessionOverrideConfig StoredSessionOverrideConfig `json:"sessionOverrideConfig"`
+
+	// VerifierConfigs The verifiers, as stored: an omitted verifier stays omitted (it is `Disabled`);
+	// `commonSettings` is present with its default; with `ThresholdVerification`, `age.direction` is
+	// present (`Above` when it was omitted).
+	VerifierConfigs *StoredVerifierConfigs `json:"verifierConfigs,omitempty"`
+
+	// WebhookConfig Where the service posts `VerificationCompleted` events.
+	WebhookConfig *WebhookConfig `json:"webhookConfig,omitempty"`
+}
+
+// StoredVerifierConfigs The verifiers, as stored: an omitted verifier stays omitted (it is `Disabled`);
+// `commonSettings` is present with its default; with `ThresholdVerification`, `age.direction` is
+// present (`Above` when it was omitted).
+type StoredVerifierConfigs struct {
+	// Age The age verifier. With `ThresholdVerification`, `threshold` is required and `direction` is
+	// optional (`Above` when omitted); both are ignored with the other types
+	// (`x-mock-assumption`: field names and ranges are the mock's).
+	Age *AgeConfig `json:"age,omitempty"`
+
+	// CommonSettings Settings shared by all verifiers, as stored: `failOnMultipleFacesDetected` is present.
+	CommonSettings StoredCommonSettings `json:"commonSettings"`
+
+	// FaceRecognition The face-recognition verifier and the face collection it uses. `collectionId` is required
+	// unless `type` is `Disabled` (`x-mock-assumption`).
+	FaceRecognition *FaceRecognitionConfig `json:"faceRecognition,omitempty"`
+
+	// Gender The gender estimator. Only `Disabled` and `CalculationOnly` are documented, and the mock
+	// refuses any other type (`x-mock-assumption`: the seed's result example shows
+	// `genderVerificationResult: "Pass"`, so production may have a verifying mode it does not
+	// document).
+	Gender *GenderConfig `json:"gender,omitempty"`
+
+	// Liveness The liveness verifier, as stored: `challengeType` is present (`Balanced` when it was
+	// omitted).
+	Liveness *StoredLivenessConfig `json:"liveness,omitempty"`
+}
+
 // Token A Bearer token and its expiry.
 type Token struct {
 	// ExpirationUtcTime When the token expires (UTC, at most 7 fractional digits, as .NET writes dates).
@@ -752,6 +914,9 @@ type Token struct {
 type UpdateVerificationRequest struct {
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
@@ -796,13 +961,18 @@ type Verification struct {
 
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
 	Name VerificationName `json:"name"`
 
-	// VerificationConfig Everything a verification configures.
-	VerificationConfig VerificationConfig `json:"verificationConfig"`
+	// VerificationConfig A verification configuration as the API returns it: what was sent, with every documented
+	// default filled in. `resultParameterConfig`, `securityConfig` and `sessionOverrideConfig` are
+	// always present; `verifierConfigs`, `redirectConfig` and `webhookConfig` when they were sent.
+	VerificationConfig StoredVerificationConfig `json:"verificationConfig"`
 
 	// VerificationId The verification's id.
 	//
@@ -853,6 +1023,9 @@ type VerificationEnvelope struct {
 type VerificationInput struct {
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
@@ -870,6 +1043,9 @@ type VerificationList struct {
 
 // VerificationName The verification's name, unique within the account (compared exactly, after trimming);
 // 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+// because a `maxLength` counts the white space the service trims.
 //
 // Example: Test Verification
 type VerificationName = string
@@ -888,6 +1064,9 @@ type VerificationSummary struct {
 
 	// Name The verification's name, unique within the account (compared exactly, after trimming);
 	// 1 to 200 characters after trimming surrounding white space (`x-mock-assumption`).
+	// Checked beyond the schema: a name that is blank, or longer than 200 characters once
+	// trimmed, is refused with 400 naming `name`. The schema states only `minLength: 1`,
+	// because a `maxLength` counts the white space the service trims.
 	//
 	//
 	// Example: Test Verification
@@ -920,8 +1099,9 @@ type VerificationUpserted struct {
 
 // VerifierConfigs The verifiers a session runs. An omitted verifier is `Disabled` (`x-mock-assumption`).
 type VerifierConfigs struct {
-	// Age The age verifier. `threshold` and `direction` are required with `ThresholdVerification`
-	// (`x-mock-assumption`: field names and ranges are the mock's; `direction` defaults to `Above`).
+	// Age The age verifier. With `ThresholdVerification`, `threshold` is required and `direction` is
+	// optional (`Above` when omitted); both are ignored with the other types
+	// (`x-mock-assumption`: field names and ranges are the mock's).
 	Age *AgeConfig `json:"age,omitempty"`
 
 	// CommonSettings Settings shared by all verifiers.
@@ -986,6 +1166,12 @@ type BadRequest = ProblemDetails
 // for validation failures `errors` maps every offending field to its broken rules.
 type Conflict = ProblemDetails
 
+// InternalServerError An RFC 9457 problem details body, the error format of every 4xx answer
+// (`x-mock-assumption`: the vendor does not document its error body; this is the default of
+// the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
+// for validation failures `errors` maps every offending field to its broken rules.
+type InternalServerError = ProblemDetails
+
 // NotFound An RFC 9457 problem details body, the error format of every 4xx answer
 // (`x-mock-assumption`: the vendor does not document its error body; this is the default of
 // the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
@@ -1009,6 +1195,18 @@ type RequestHeaderFieldsTooLarge = ProblemDetails
 // the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
 // for validation failures `errors` maps every offending field to its broken rules.
 type RequestURITooLong = ProblemDetails
+
+// ServiceUnavailable An RFC 9457 problem details body, the error format of every 4xx answer
+// (`x-mock-assumption`: the vendor does not document its error body; this is the default of
+// the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
+// for validation failures `errors` maps every offending field to its broken rules.
+type ServiceUnavailable = ProblemDetails
+
+// TooManyRequests An RFC 9457 problem details body, the error format of every 4xx answer
+// (`x-mock-assumption`: the vendor does not document its error body; this is the default of
+// the ASP.NET stack the service appears to run on). `detail` names the field and the rule;
+// for validation failures `errors` maps every offending field to its broken rules.
+type TooManyRequests = ProblemDetails
 
 // Unauthorized An RFC 9457 problem details body, the error format of every 4xx answer
 // (`x-mock-assumption`: the vendor does not document its error body; this is the default of
@@ -1156,7 +1354,9 @@ type ClientInterface interface {
 	// GetHealth Check the API's health
 	//
 	// Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-	// with seven fractional digits (the .NET round-trip format).
+	// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+	// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+	// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 	//
 	// Corresponds with GET /v1/healthz (the `GetHealth` operationId).
 	GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1393,7 +1593,9 @@ type ClientInterface interface {
 // GetHealth Check the API's health
 //
 // Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-// with seven fractional digits (the .NET round-trip format).
+// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 //
 // Corresponds with GET /v1/healthz (the `GetHealth` operationId).
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2351,7 +2553,9 @@ type ClientWithResponsesInterface interface {
 	// GetHealthWithResponse Check the API's health
 	//
 	// Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-	// with seven fractional digits (the .NET round-trip format).
+	// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+	// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+	// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2602,8 +2806,14 @@ type GetHealthResponse struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
 	ApplicationproblemJSON414 *RequestURITooLong
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetApplicationproblemJSON414 returns the response for an HTTP 414 `application/problem+json` response
@@ -2611,9 +2821,24 @@ func (r GetHealthResponse) GetApplicationproblemJSON414() *RequestURITooLong {
 	return r.ApplicationproblemJSON414
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r GetHealthResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetHealthResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2660,8 +2885,14 @@ type CreateSignatureResponse struct {
 	ApplicationproblemJSON414 *RequestURITooLong
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2694,9 +2925,24 @@ func (r CreateSignatureResponse) GetApplicationproblemJSON415() *UnsupportedMedi
 	return r.ApplicationproblemJSON415
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateSignatureResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r CreateSignatureResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateSignatureResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateSignatureResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2743,8 +2989,14 @@ type ValidateSignatureResponse struct {
 	ApplicationproblemJSON414 *RequestURITooLong
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2777,9 +3029,24 @@ func (r ValidateSignatureResponse) GetApplicationproblemJSON415() *UnsupportedMe
 	return r.ApplicationproblemJSON415
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ValidateSignatureResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r ValidateSignatureResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ValidateSignatureResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ValidateSignatureResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2822,8 +3089,14 @@ type GetTokenResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
 	ApplicationproblemJSON414 *RequestURITooLong
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2846,9 +3119,24 @@ func (r GetTokenResponse) GetApplicationproblemJSON414() *RequestURITooLong {
 	return r.ApplicationproblemJSON414
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetTokenResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r GetTokenResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetTokenResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetTokenResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2897,8 +3185,14 @@ type CreateVerificationResponse struct {
 	ApplicationproblemJSON414 *RequestURITooLong
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2936,9 +3230,24 @@ func (r CreateVerificationResponse) GetApplicationproblemJSON415() *UnsupportedM
 	return r.ApplicationproblemJSON415
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateVerificationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r CreateVerificationResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateVerificationResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateVerificationResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2985,8 +3294,14 @@ type CreateOrUpdateVerificationResponse struct {
 	ApplicationproblemJSON414 *RequestURITooLong
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3019,9 +3334,24 @@ func (r CreateOrUpdateVerificationResponse) GetApplicationproblemJSON415() *Unsu
 	return r.ApplicationproblemJSON415
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateOrUpdateVerificationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r CreateOrUpdateVerificationResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateOrUpdateVerificationResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateOrUpdateVerificationResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3068,8 +3398,14 @@ type CreateSessionResponse struct {
 	ApplicationproblemJSON414 *RequestURITooLong
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3102,9 +3438,24 @@ func (r CreateSessionResponse) GetApplicationproblemJSON415() *UnsupportedMediaT
 	return r.ApplicationproblemJSON415
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateSessionResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r CreateSessionResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateSessionResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateSessionResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3147,8 +3498,14 @@ type DeleteVerificationResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
 	ApplicationproblemJSON414 *RequestURITooLong
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -3171,9 +3528,24 @@ func (r DeleteVerificationResponse) GetApplicationproblemJSON414() *RequestURITo
 	return r.ApplicationproblemJSON414
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r DeleteVerificationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r DeleteVerificationResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteVerificationResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteVerificationResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3218,8 +3590,14 @@ type GetVerificationResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
 	ApplicationproblemJSON414 *RequestURITooLong
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3247,9 +3625,24 @@ func (r GetVerificationResponse) GetApplicationproblemJSON414() *RequestURITooLo
 	return r.ApplicationproblemJSON414
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetVerificationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r GetVerificationResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetVerificationResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetVerificationResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3290,8 +3683,14 @@ type GetAllVerificationsResponse struct {
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
 	ApplicationproblemJSON414 *RequestURITooLong
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3309,9 +3708,24 @@ func (r GetAllVerificationsResponse) GetApplicationproblemJSON414() *RequestURIT
 	return r.ApplicationproblemJSON414
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetAllVerificationsResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r GetAllVerificationsResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAllVerificationsResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAllVerificationsResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3356,8 +3770,14 @@ type GetSessionResultResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON414 the response for an HTTP 414 `application/problem+json` response
 	ApplicationproblemJSON414 *RequestURITooLong
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3385,9 +3805,24 @@ func (r GetSessionResultResponse) GetApplicationproblemJSON414() *RequestURITooL
 	return r.ApplicationproblemJSON414
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r GetSessionResultResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r GetSessionResultResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSessionResultResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSessionResultResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3438,8 +3873,14 @@ type UpdateVerificationResponse struct {
 	ApplicationproblemJSON414 *RequestURITooLong
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
 	// ApplicationproblemJSON431 the response for an HTTP 431 `application/problem+json` response
 	ApplicationproblemJSON431 *RequestHeaderFieldsTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalServerError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *ServiceUnavailable
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3482,9 +3923,24 @@ func (r UpdateVerificationResponse) GetApplicationproblemJSON415() *UnsupportedM
 	return r.ApplicationproblemJSON415
 }
 
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r UpdateVerificationResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
 // GetApplicationproblemJSON431 returns the response for an HTTP 431 `application/problem+json` response
 func (r UpdateVerificationResponse) GetApplicationproblemJSON431() *RequestHeaderFieldsTooLarge {
 	return r.ApplicationproblemJSON431
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r UpdateVerificationResponse) GetApplicationproblemJSON500() *InternalServerError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r UpdateVerificationResponse) GetApplicationproblemJSON503() *ServiceUnavailable {
+	return r.ApplicationproblemJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -3519,7 +3975,9 @@ func (r UpdateVerificationResponse) ContentType() string {
 // GetHealthWithResponse Check the API's health
 //
 // Needs no authentication. Answers 200 with the service's current UTC time as plain text,
-// with seven fractional digits (the .NET round-trip format).
+// with seven fractional digits (the .NET round-trip format). The body is not JSON: a
+// generated client must read it as text (openapi-fetch: `parseAs: "text"`; clients that
+// follow the response's content type, such as @hey-api/openapi-ts's, do so by themselves).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3893,12 +4351,33 @@ func ParseGetHealthResponse(rsp *http.Response) (*GetHealthResponse, error) {
 		}
 		response.ApplicationproblemJSON414 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -3961,12 +4440,33 @@ func ParseCreateSignatureResponse(rsp *http.Response) (*CreateSignatureResponse,
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4029,12 +4529,33 @@ func ParseValidateSignatureResponse(rsp *http.Response) (*ValidateSignatureRespo
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4083,12 +4604,33 @@ func ParseGetTokenResponse(rsp *http.Response) (*GetTokenResponse, error) {
 		}
 		response.ApplicationproblemJSON414 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4158,12 +4700,33 @@ func ParseCreateVerificationResponse(rsp *http.Response) (*CreateVerificationRes
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4226,12 +4789,33 @@ func ParseCreateOrUpdateVerificationResponse(rsp *http.Response) (*CreateOrUpdat
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4294,12 +4878,33 @@ func ParseCreateSessionResponse(rsp *http.Response) (*CreateSessionResponse, err
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4351,12 +4956,33 @@ func ParseDeleteVerificationResponse(rsp *http.Response) (*DeleteVerificationRes
 		}
 		response.ApplicationproblemJSON414 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4412,12 +5038,33 @@ func ParseGetVerificationResponse(rsp *http.Response) (*GetVerificationResponse,
 		}
 		response.ApplicationproblemJSON414 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4459,12 +5106,33 @@ func ParseGetAllVerificationsResponse(rsp *http.Response) (*GetAllVerificationsR
 		}
 		response.ApplicationproblemJSON414 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4520,12 +5188,33 @@ func ParseGetSessionResultResponse(rsp *http.Response) (*GetSessionResultRespons
 		}
 		response.ApplicationproblemJSON414 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -4602,12 +5291,33 @@ func ParseUpdateVerificationResponse(rsp *http.Response) (*UpdateVerificationRes
 		}
 		response.ApplicationproblemJSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
 		var dest RequestHeaderFieldsTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.ApplicationproblemJSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
@@ -5250,6 +5960,8 @@ type BadRequestApplicationProblemPlusJSONResponse ProblemDetails
 
 type ConflictApplicationProblemPlusJSONResponse ProblemDetails
 
+type InternalServerErrorApplicationProblemPlusJSONResponse ProblemDetails
+
 type NotFoundApplicationProblemPlusJSONResponse ProblemDetails
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse ProblemDetails
@@ -5257,6 +5969,10 @@ type PayloadTooLargeApplicationProblemPlusJSONResponse ProblemDetails
 type RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse ProblemDetails
 
 type RequestURITooLongApplicationProblemPlusJSONResponse ProblemDetails
+
+type ServiceUnavailableApplicationProblemPlusJSONResponse ProblemDetails
+
+type TooManyRequestsApplicationProblemPlusJSONResponse ProblemDetails
 
 type UnauthorizedApplicationProblemPlusJSONResponse ProblemDetails
 
@@ -5298,6 +6014,22 @@ func (response GetHealth414ApplicationProblemPlusJSONResponse) VisitGetHealthRes
 	return err
 }
 
+type GetHealth429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth429ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetHealth431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5310,6 +6042,38 @@ func (response GetHealth431ApplicationProblemPlusJSONResponse) VisitGetHealthRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth500ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetHealth503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetHealth503ApplicationProblemPlusJSONResponse) VisitGetHealthResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5416,6 +6180,22 @@ func (response CreateSignature415ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateSignature429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSignature429ApplicationProblemPlusJSONResponse) VisitCreateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSignature431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5428,6 +6208,38 @@ func (response CreateSignature431ApplicationProblemPlusJSONResponse) VisitCreate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSignature500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSignature500ApplicationProblemPlusJSONResponse) VisitCreateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSignature503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSignature503ApplicationProblemPlusJSONResponse) VisitCreateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5534,6 +6346,22 @@ func (response ValidateSignature415ApplicationProblemPlusJSONResponse) VisitVali
 	return err
 }
 
+type ValidateSignature429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateSignature429ApplicationProblemPlusJSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ValidateSignature431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5546,6 +6374,38 @@ func (response ValidateSignature431ApplicationProblemPlusJSONResponse) VisitVali
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateSignature500ApplicationProblemPlusJSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ValidateSignature503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ValidateSignature503ApplicationProblemPlusJSONResponse) VisitValidateSignatureResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5620,6 +6480,22 @@ func (response GetToken414ApplicationProblemPlusJSONResponse) VisitGetTokenRespo
 	return err
 }
 
+type GetToken429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetToken429ApplicationProblemPlusJSONResponse) VisitGetTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetToken431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5632,6 +6508,38 @@ func (response GetToken431ApplicationProblemPlusJSONResponse) VisitGetTokenRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetToken500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetToken500ApplicationProblemPlusJSONResponse) VisitGetTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetToken503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetToken503ApplicationProblemPlusJSONResponse) VisitGetTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5754,6 +6662,22 @@ func (response CreateVerification415ApplicationProblemPlusJSONResponse) VisitCre
 	return err
 }
 
+type CreateVerification429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVerification429ApplicationProblemPlusJSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateVerification431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5766,6 +6690,38 @@ func (response CreateVerification431ApplicationProblemPlusJSONResponse) VisitCre
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVerification500ApplicationProblemPlusJSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVerification503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVerification503ApplicationProblemPlusJSONResponse) VisitCreateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5872,6 +6828,22 @@ func (response CreateOrUpdateVerification415ApplicationProblemPlusJSONResponse) 
 	return err
 }
 
+type CreateOrUpdateVerification429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrUpdateVerification429ApplicationProblemPlusJSONResponse) VisitCreateOrUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateOrUpdateVerification431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5884,6 +6856,38 @@ func (response CreateOrUpdateVerification431ApplicationProblemPlusJSONResponse) 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrUpdateVerification500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrUpdateVerification500ApplicationProblemPlusJSONResponse) VisitCreateOrUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOrUpdateVerification503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOrUpdateVerification503ApplicationProblemPlusJSONResponse) VisitCreateOrUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5990,6 +6994,22 @@ func (response CreateSession415ApplicationProblemPlusJSONResponse) VisitCreateSe
 	return err
 }
 
+type CreateSession429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSession429ApplicationProblemPlusJSONResponse) VisitCreateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSession431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6002,6 +7022,38 @@ func (response CreateSession431ApplicationProblemPlusJSONResponse) VisitCreateSe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSession500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSession500ApplicationProblemPlusJSONResponse) VisitCreateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSession503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSession503ApplicationProblemPlusJSONResponse) VisitCreateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6086,6 +7138,22 @@ func (response DeleteVerification414ApplicationProblemPlusJSONResponse) VisitDel
 	return err
 }
 
+type DeleteVerification429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteVerification429ApplicationProblemPlusJSONResponse) VisitDeleteVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteVerification431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6098,6 +7166,38 @@ func (response DeleteVerification431ApplicationProblemPlusJSONResponse) VisitDel
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerification500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteVerification500ApplicationProblemPlusJSONResponse) VisitDeleteVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteVerification503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteVerification503ApplicationProblemPlusJSONResponse) VisitDeleteVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6188,6 +7288,22 @@ func (response GetVerification414ApplicationProblemPlusJSONResponse) VisitGetVer
 	return err
 }
 
+type GetVerification429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerification429ApplicationProblemPlusJSONResponse) VisitGetVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetVerification431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6200,6 +7316,38 @@ func (response GetVerification431ApplicationProblemPlusJSONResponse) VisitGetVer
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerification500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerification500ApplicationProblemPlusJSONResponse) VisitGetVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerification503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerification503ApplicationProblemPlusJSONResponse) VisitGetVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6257,6 +7405,22 @@ func (response GetAllVerifications414ApplicationProblemPlusJSONResponse) VisitGe
 	return err
 }
 
+type GetAllVerifications429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllVerifications429ApplicationProblemPlusJSONResponse) VisitGetAllVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetAllVerifications431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6269,6 +7433,38 @@ func (response GetAllVerifications431ApplicationProblemPlusJSONResponse) VisitGe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllVerifications500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllVerifications500ApplicationProblemPlusJSONResponse) VisitGetAllVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetAllVerifications503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetAllVerifications503ApplicationProblemPlusJSONResponse) VisitGetAllVerificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6359,6 +7555,22 @@ func (response GetSessionResult414ApplicationProblemPlusJSONResponse) VisitGetSe
 	return err
 }
 
+type GetSessionResult429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSessionResult429ApplicationProblemPlusJSONResponse) VisitGetSessionResultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetSessionResult431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6371,6 +7583,38 @@ func (response GetSessionResult431ApplicationProblemPlusJSONResponse) VisitGetSe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSessionResult500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSessionResult500ApplicationProblemPlusJSONResponse) VisitGetSessionResultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSessionResult503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSessionResult503ApplicationProblemPlusJSONResponse) VisitGetSessionResultResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6509,6 +7753,22 @@ func (response UpdateVerification415ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type UpdateVerification429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateVerification429ApplicationProblemPlusJSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateVerification431ApplicationProblemPlusJSONResponse struct {
 	RequestHeaderFieldsTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6521,6 +7781,38 @@ func (response UpdateVerification431ApplicationProblemPlusJSONResponse) VisitUpd
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(431)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification500ApplicationProblemPlusJSONResponse struct {
+	InternalServerErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateVerification500ApplicationProblemPlusJSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateVerification503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateVerification503ApplicationProblemPlusJSONResponse) VisitUpdateVerificationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }

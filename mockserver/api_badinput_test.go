@@ -211,7 +211,7 @@ func TestUnknownFieldsAreAcceptedWithAWarning(t *testing.T) {
 	if v.VerificationConfig.VerifierConfigs.Liveness != nil {
 		t.Error("the misspelt liveness block was stored")
 	}
-	if rp := v.VerificationConfig.ResultParameterConfig; rp == nil || rp.IncludeSignature == nil || !*rp.IncludeSignature {
+	if !v.VerificationConfig.ResultParameterConfig.IncludeSignature {
 		t.Error("includeSignature is not its default true")
 	}
 

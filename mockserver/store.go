@@ -23,7 +23,7 @@ type verificationRecord struct {
 
 func (v *verificationRecord) wire() generated.Verification {
 	return generated.Verification{
-		VerificationId: v.id, Name: v.name, VerificationConfig: v.config,
+		VerificationId: v.id, Name: v.name, VerificationConfig: storedConfig(v.config),
 		Created: v.created, LastModified: v.lastModified,
 	}
 }

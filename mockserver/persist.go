@@ -199,12 +199,8 @@ func deleteVerificationOp(acc string, id uuid.UUID) op {
 func sessionOp(s *sessionRecord) op {
 	return op{bucketSessions, recordKey(s.account, s.id.String()), mustJSON(storedSession{
 		ID: s.id, VerificationID: s.verificationID, Config: s.config, ExternalID: s.externalID,
-		WebhookURL: s.webhookURL, CustomInput: s.customInput, Hosted: s.hosted, Created: s.created,
+		WebhookURL: s.webhookURL, CustomInput: storedCustomInput(s), Hosted: s.hosted, Created: s.created,
 		Completed: s.completed, Result: s.result})}
-}
-
-func nonceOp(acc, nonce string, at time.Time) op {
-	return op{bucketNonces, recordKey(acc, nonce), mustJSON(at)}
 }
 
 func collectionOp(acc, name string, c *collection) op {
@@ -240,7 +236,7 @@ func (d *disk) load(st *store) error {
 				return fmt.Errorf("session %q: %w", k, err)
 			}
 			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: r.Config,
-				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: r.CustomInput, hosted: r.Hosted,
+				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: loadedCustomInput(r), hosted: r.Hosted,
 				created: toTick(r.Created), completed: toTick(r.Completed), result: r.Result})
 			return nil
 		})
@@ -249,11 +245,11 @@ func (d *disk) load(st *store) error {
 		}
 		err = tx.Bucket(bucketNonces).ForEach(func(k, v []byte) error {
 			acc, nonce := splitKey(k)
-			var at time.Time
-			if err := json.Unmarshal(v, &at); err != nil {
+			u, err := decodeNonce(v)
+			if err != nil {
 				return fmt.Errorf("nonce %q: %w", k, err)
 			}
-			st.accountLocked(acc).nonces[nonce] = toTick(at)
+			st.accountLocked(acc).nonces[nonce] = u
 			return nil
 		})
 		if err != nil {

@@ -405,11 +405,11 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	warning := strings.Join(ex.rec.Header().Values("X-Mock-Warning"), "; ")
 	quiet := loadingStartState(r)
 	if !strings.HasPrefix(r.URL.Path, "/_mock/") && !quiet {
-		s.journal.add(&journalEntry{rec: RequestRecord{
+		s.journal.add(newJournalEntry(RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
 			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning,
-		}, req: ex.body.got, res: ex.rec.body})
+		}, ex.body.got, ex.rec.body))
 	}
 	if quiet || !s.log.Enabled(ex, slog.LevelInfo) {
 		return

@@ -106,13 +106,7 @@ type aim struct {
 	aimedSubject
 }
 
-// room reports a conflict when aiming adds would take an account past MaxQueuedSubjects.
-func (a *aimedSubjects) room(adds []aim) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.roomLocked(adds)
-}
-
+// roomLocked reports a conflict when aiming adds would take an account past MaxQueuedSubjects.
 func (a *aimedSubjects) roomLocked(adds []aim) error {
 	n := map[string]int{}
 	for _, x := range adds {

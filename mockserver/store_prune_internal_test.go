@@ -302,3 +302,54 @@ func TestNoncesOfEarlierVersionsAreKept(t *testing.T) {
 		t.Error("a nonce from an earlier version was pruned or not loaded")
 	}
 }
+
+// TestPruningFollowsEachAccountsClock: a sweep judges an account's records by that account's
+// clock. A tenant whose clock moved past the window prunes its own old sessions; the development
+// account, whose clock did not move, keeps all of its sessions when it sweeps.
+func TestPruningFollowsEachAccountsClock(t *testing.T) {
+	s, err := New(Options{Clock: NewFrozenClock(pruneStart)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tn, err := s.CreateTenant("later")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(key string) {
+		t.Helper()
+		r := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/v1/verification/create-session",
+			strings.NewReader(`{"verifierConfigs":{"liveness":{"type":"Verification"}}}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "ApiKey "+key)
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("create-session: %d %s", w.Code, w.Body)
+		}
+	}
+	for range pruneFloor {
+		start(DevAPIKey)
+		start(tn.APIKey)
+	}
+	sc, err := s.Scope(tn.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Clock().Advance(SessionRetention + time.Second); err != nil {
+		t.Fatal(err)
+	}
+	start(DevAPIKey)
+	start(tn.APIKey)
+	count := func(acc string) int {
+		s.store.mu.RLock()
+		defer s.store.mu.RUnlock()
+		return len(s.store.accounts[acc].sessions)
+	}
+	if n := count(tn.AccountID); n != 1 {
+		t.Errorf("the tenant, past its window, holds %d sessions, want 1", n)
+	}
+	if n := count(DevAccountID); n != pruneFloor+1 {
+		t.Errorf("the development account, inside its window, holds %d sessions, want %d", n, pruneFloor+1)
+	}
+}

@@ -33,7 +33,7 @@ var (
 	bucketNonces        = []byte("nonces")
 	bucketCollections   = []byte("collections")
 	bucketMeta          = []byte("meta")
-	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections}
+	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections, bucketNonceExpiries}
 )
 
 // op is one key written (or, with a nil value, deleted) in a bucket.
@@ -245,14 +245,17 @@ func (d *disk) load(st *store) error {
 		}
 		err = tx.Bucket(bucketNonces).ForEach(func(k, v []byte) error {
 			acc, nonce := splitKey(k)
-			u, err := decodeNonce(v)
-			if err != nil {
+			var at time.Time
+			if err := json.Unmarshal(v, &at); err != nil {
 				return fmt.Errorf("nonce %q: %w", k, err)
 			}
-			st.accountLocked(acc).nonces[nonce] = u
+			st.accountLocked(acc).nonces[nonce] = usedNonce{used: toTick(at)}
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+		if err := loadNonceExpiries(tx, st); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketCollections).ForEach(func(k, v []byte) error {

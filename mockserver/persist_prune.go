@@ -2,52 +2,59 @@ package mockserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The persisted forms pruning writes and reads (store_prune.go).
 
-// storedNonce is the persisted form of a used nonce. Versions before pruning wrote only the
-// time it was used, as a JSON string; such a nonce is read as one whose link never expires, so
-// it is kept as it always was.
-type storedNonce struct {
-	Used    time.Time  `json:"used"`
-	Expires *time.Time `json:"expires,omitempty"`
-}
+// bucketNonceExpiries keeps, for each used nonce whose link has a reExpiration, that expiry,
+// under the nonce's key. The nonces bucket keeps what it always kept (the time the nonce was
+// used, a JSON time), so a directory written before keeps its meaning: a nonce without an expiry
+// here never expires, and is kept as it always was.
+var bucketNonceExpiries = []byte("nonceExpiries")
 
-func nonceOp(acc, nonce string, u usedNonce) op {
-	r := storedNonce{Used: u.used}
+// nonceOps are the writes that store a used nonce.
+func nonceOps(acc, nonce string, u usedNonce) []op {
+	ops := []op{{bucketNonces, recordKey(acc, nonce), mustJSON(u.used)}}
 	if !u.expires.IsZero() {
-		r.Expires = &u.expires
+		ops = append(ops, op{bucketNonceExpiries, recordKey(acc, nonce), mustJSON(u.expires)})
 	}
-	return op{bucketNonces, recordKey(acc, nonce), mustJSON(r)}
+	return ops
 }
 
-// decodeNonce reads a used nonce in either persisted form.
-func decodeNonce(v []byte) (usedNonce, error) {
-	var r storedNonce
-	if err := json.Unmarshal(v, &r); err != nil {
+// loadNonceExpiries gives the loaded nonces their links' expiries.
+func loadNonceExpiries(tx *bolt.Tx, st *store) error {
+	b := tx.Bucket(bucketNonceExpiries)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		acc, nonce := splitKey(k)
 		var at time.Time
 		if err := json.Unmarshal(v, &at); err != nil {
-			return usedNonce{}, err
+			return fmt.Errorf("nonce expiry %q: %w", k, err)
 		}
-		return usedNonce{used: toTick(at)}, nil
-	}
-	u := usedNonce{used: toTick(r.Used)}
-	if r.Expires != nil {
-		u.expires = r.Expires.UTC()
-	}
-	return u, nil
+		if d := st.accounts[acc]; d != nil {
+			if u, ok := d.nonces[nonce]; ok {
+				u.expires = at.UTC()
+				d.nonces[nonce] = u
+			}
+		}
+		return nil
+	})
 }
 
 func deleteSessionOp(acc string, id uuid.UUID) op {
 	return op{bucketSessions, recordKey(acc, id.String()), nil}
 }
 
-func deleteNonceOp(acc, nonce string) op {
-	return op{bucketNonces, recordKey(acc, nonce), nil}
+// deleteNonceOps are the deletes that forget a used nonce.
+func deleteNonceOps(acc, nonce string) []op {
+	return []op{{bucketNonces, recordKey(acc, nonce), nil}, {bucketNonceExpiries, recordKey(acc, nonce), nil}}
 }
 
 // storedCustomInput is what a session's record keeps of its custom input: nothing once the

@@ -284,7 +284,7 @@ func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.T
 	err := st.persistLocked(func() []op {
 		ops := []op{sessionOp(s)}
 		if nonce != "" {
-			ops = append(ops, nonceOp(s.account, nonce, u))
+			ops = append(ops, nonceOps(s.account, nonce, u)...)
 		}
 		return append(ops, pruned...)
 	})

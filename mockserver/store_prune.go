@@ -72,7 +72,7 @@ func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func())
 			ops = append(ops, deleteSessionOp(acc, id))
 		}
 		for _, n := range nonces {
-			ops = append(ops, deleteNonceOp(acc, n))
+			ops = append(ops, deleteNonceOps(acc, n)...)
 		}
 	}
 	return ops, func() {

@@ -189,12 +189,12 @@ func customInput(params signing.Params) (map[string]string, *hostedError) {
 			continue
 		}
 		if len(out) == MaxCustomInputParams {
-			return nil, &hostedError{http.StatusBadRequest, "Too many custom input parameters", fmt.Sprintf(
+			return nil, &hostedError{status: http.StatusBadRequest, title: "Too many custom input parameters", detail: fmt.Sprintf(
 				"The link carries more than %d parameters of its own (custom input parameters); a session keeps at most %d.",
 				MaxCustomInputParams, MaxCustomInputParams)}
 		}
 		if size += len(p.Key) + len(p.Value); size > MaxCustomInputBytes {
-			return nil, &hostedError{http.StatusBadRequest, "Custom input parameters too large", fmt.Sprintf(
+			return nil, &hostedError{status: http.StatusBadRequest, title: "Custom input parameters too large", detail: fmt.Sprintf(
 				"The names and values of the link's own parameters (custom input parameters) add up to more than %d bytes, the most a session keeps.",
 				MaxCustomInputBytes)}
 		}

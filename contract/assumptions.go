@@ -41,6 +41,7 @@ var unprobed = map[string]string{
 	"webhooks.delivery":              "a webhook is sent when a session ends, which needs a person in front of a camera",
 	"hosted.completion-token":        "the completion address is the mock's stand-in for the camera; production finishes a session in the Web SDK with a person in front of a camera",
 	"hosted.link-checks":             "the hosted page lives on another host and answers a browser; the suite calls the Service API only",
+	"hosted.custom-input-limits":     "the hosted page lives on another host and answers a browser; the suite calls the Service API only",
 	"hosted.result-redirect":         "the result redirect follows a finished session, which needs a person in front of a camera",
 	"verifiers.omitted-is-disabled":  "an omitted verifier is neither stored nor answered; its effect shows only in a finished session's result, which needs a camera",
 }

@@ -23,7 +23,12 @@ func TestAimedAtVerification(t *testing.T) {
 		Queued []mockserver.SubjectSpec   `json:"queued"`
 		Aimed  []mockserver.QueuedSubject `json:"aimed"`
 	}
-	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"underage","verificationId":"`+v1.String()+`"}`).ok(t, &q)
+	var added mockserver.Queued
+	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"underage","verificationId":"`+strings.ToUpper(v1.String())+`"}`).ok(t, &added)
+	if len(added.Added) != 1 || *added.Added[0].VerificationID != v1.String() || added.Added[0].Preset != "underage" {
+		t.Fatalf("POST answered %+v, want the one subject aimed at %s", added, v1)
+	}
+	c.call(http.MethodGet, "/_mock/subjects", "").ok(t, &q)
 	if len(q.Queued) != 0 || len(q.Aimed) != 1 || *q.Aimed[0].VerificationID != v1.String() || q.Aimed[0].Preset != "underage" {
 		t.Fatalf("after aiming: %+v", q)
 	}
@@ -39,7 +44,7 @@ func TestAimedAtVerification(t *testing.T) {
 		t.Errorf("verification one's second link: %d, want the camera page (the subject was used once)", r.StatusCode)
 	}
 	// An aimed subject is taken before the plain queue.
-	c.call(http.MethodPost, "/_mock/subjects", `[{"preset":"pass"},{"preset":"spoof","verificationId":"`+v1.String()+`"}]`).ok(t, &q)
+	c.call(http.MethodPost, "/_mock/subjects", `[{"preset":"pass"},{"preset":"spoof","verificationId":"`+v1.String()+`"}]`).ok(t, nil)
 	if r, _ := c.open(v1, c.sign("u=1", false, 3600)); !strings.Contains(r.Header.Get("Location"), "result=failed") {
 		t.Errorf("with a plain and an aimed subject queued: %q, want the aimed spoof (failed)", r.Header.Get("Location"))
 	}

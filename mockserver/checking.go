@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/verifeye-twin/verifeye/internal/reqcheck"
@@ -18,8 +17,7 @@ func (s *Server) checked(v *reqcheck.Checker, next http.Handler) http.Handler {
 			return
 		}
 		if warning != "" {
-			w.Header().Add("X-Mock-Warning", warning)
-			s.log.WarnContext(r.Context(), warning, slog.String("id", requestID(r.Context())), slog.String("path", r.URL.Path))
+			s.warn(w, r, warning)
 		}
 		next.ServeHTTP(w, r2)
 	})

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,16 +11,53 @@ import (
 	"github.com/google/uuid"
 )
 
+// MaxQueuedSubjects bounds every subject queue: the mock's queue, each account's queue, and the
+// subjects aimed at the verifications of one account (all its verifications together). A
+// request that would take one past it is refused whole with a 409 naming the queue and the
+// limit (ErrQueueFull), so a suite that queues more than its links take fills no more memory.
+const MaxQueuedSubjects = 10000
+
+// ErrQueueFull: queuing the subjects would take a queue past MaxQueuedSubjects.
+var ErrQueueFull = errors.New("subject queue full")
+
+// queueFull is the conflict of a request that adds adding subjects to a queue (named which)
+// that holds held.
+func queueFull(which string, held, adding int) error {
+	return &storeError{kind: errConflict, field: "body", is: ErrQueueFull,
+		rule: fmt.Sprintf("must not take %s past %d subjects", which, MaxQueuedSubjects),
+		detail: fmt.Sprintf("%s holds %d subjects and the request adds %d; it holds at most %d (clear it with DELETE /_mock/subjects, or let hosted sessions take them)",
+			which, held, adding, MaxQueuedSubjects)}
+}
+
 // subjectQueue holds subjects queued for the next hosted sessions, first in first out.
 type subjectQueue struct {
 	mu    sync.Mutex
 	specs []SubjectSpec
 }
 
-func (q *subjectQueue) push(specs ...SubjectSpec) {
+// room reports a conflict when adding n subjects would take the queue past MaxQueuedSubjects.
+func (q *subjectQueue) room(n int) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	return q.roomLocked(n)
+}
+
+func (q *subjectQueue) roomLocked(n int) error {
+	if len(q.specs)+n > MaxQueuedSubjects {
+		return queueFull("the subject queue", len(q.specs), n)
+	}
+	return nil
+}
+
+// push queues specs, all or (past MaxQueuedSubjects) none.
+func (q *subjectQueue) push(specs ...SubjectSpec) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err := q.roomLocked(len(specs)); err != nil {
+		return err
+	}
 	q.specs = append(q.specs, specs...)
+	return nil
 }
 
 func (q *subjectQueue) pop() (SubjectSpec, bool) {
@@ -29,7 +67,11 @@ func (q *subjectQueue) pop() (SubjectSpec, bool) {
 		return SubjectSpec{}, false
 	}
 	sp := q.specs[0]
+	q.specs[0] = SubjectSpec{} // the backing array keeps no subject it no longer holds
 	q.specs = q.specs[1:]
+	if len(q.specs) == 0 {
+		q.specs = nil
+	}
 	return sp, true
 }
 
@@ -49,7 +91,8 @@ func (q *subjectQueue) clear() {
 type aimedSubjects struct {
 	mu    sync.Mutex
 	byVer map[uuid.UUID][]aimedSubject
-	order []uuid.UUID // verifications in the order their first subject was aimed, for listing
+	order []uuid.UUID    // verifications in the order their first subject was aimed, for listing
+	held  map[string]int // subjects aimed at each account's verifications
 }
 
 type aimedSubject struct {
@@ -57,18 +100,44 @@ type aimedSubject struct {
 	account string // the verification's owner
 }
 
-func (a *aimedSubjects) push(account string, verification uuid.UUID, specs ...SubjectSpec) {
+// aim is one subject to aim at a verification.
+type aim struct {
+	verification uuid.UUID
+	aimedSubject
+}
+
+// roomLocked reports a conflict when aiming adds would take an account past MaxQueuedSubjects.
+func (a *aimedSubjects) roomLocked(adds []aim) error {
+	n := map[string]int{}
+	for _, x := range adds {
+		n[x.account]++
+	}
+	for acc, k := range n {
+		if a.held[acc]+k > MaxQueuedSubjects {
+			return queueFull("the subjects aimed at the account's verifications", a.held[acc], k)
+		}
+	}
+	return nil
+}
+
+// push aims every subject of adds, all or (past MaxQueuedSubjects for an account) none.
+func (a *aimedSubjects) push(adds ...aim) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.roomLocked(adds); err != nil {
+		return err
+	}
 	if a.byVer == nil {
-		a.byVer = map[uuid.UUID][]aimedSubject{}
+		a.byVer, a.held = map[uuid.UUID][]aimedSubject{}, map[string]int{}
 	}
-	if len(a.byVer[verification]) == 0 {
-		a.order = append(a.order, verification)
+	for _, x := range adds {
+		if len(a.byVer[x.verification]) == 0 {
+			a.order = append(a.order, x.verification)
+		}
+		a.byVer[x.verification] = append(a.byVer[x.verification], x.aimedSubject)
+		a.held[x.account]++
 	}
-	for _, sp := range specs {
-		a.byVer[verification] = append(a.byVer[verification], aimedSubject{sp, account})
-	}
+	return nil
 }
 
 func (a *aimedSubjects) pop(verification uuid.UUID) (SubjectSpec, bool) {
@@ -84,14 +153,25 @@ func (a *aimedSubjects) pop(verification uuid.UUID) (SubjectSpec, bool) {
 	} else {
 		a.byVer[verification] = q[1:]
 	}
+	a.forgetLocked(q[:1])
 	return q[0].spec, true
+}
+
+// forgetLocked counts gone as no longer held.
+func (a *aimedSubjects) forgetLocked(gone []aimedSubject) {
+	for _, sub := range gone {
+		if a.held[sub.account]--; a.held[sub.account] <= 0 {
+			delete(a.held, sub.account)
+		}
+	}
 }
 
 // drop forgets the subjects aimed at verification.
 func (a *aimedSubjects) drop(verification uuid.UUID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.byVer[verification]; ok {
+	if q, ok := a.byVer[verification]; ok {
+		a.forgetLocked(q)
 		delete(a.byVer, verification)
 		a.order = filter(a.order, func(id uuid.UUID) bool { return id != verification })
 	}
@@ -118,7 +198,9 @@ func (a *aimedSubjects) clear(account *Account) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for v, q := range a.byVer {
-		if kept := filter(q, func(s aimedSubject) bool { return account != nil && s.account != account.ID }); len(kept) > 0 {
+		mine := func(s aimedSubject) bool { return account == nil || s.account == account.ID }
+		a.forgetLocked(filter(q, mine))
+		if kept := filter(q, func(s aimedSubject) bool { return !mine(s) }); len(kept) > 0 {
 			a.byVer[v] = kept
 		} else {
 			delete(a.byVer, v)
@@ -168,21 +250,27 @@ func checkSpecs(specs []SubjectSpec) error {
 }
 
 // QueueSubjects queues subjects for the next hosted sessions of the scope's account (of any
-// account that has none queued of its own, for the whole mock). Either all are queued or none.
+// account that has none queued of its own, for the whole mock). Either all are queued or none:
+// none when one is wrong (ErrBadSubject) or when they would take the queue past
+// MaxQueuedSubjects (ErrQueueFull).
 func (sc *Scope) QueueSubjects(specs ...SubjectSpec) error {
 	if err := checkSpecs(specs); err != nil {
 		return err
 	}
+	return sc.queue().push(specs...)
+}
+
+// queue is the scope's subject queue: its account's, or the mock's.
+func (sc *Scope) queue() *subjectQueue {
 	if sc.acc != nil {
-		sc.acc.state.subjects.push(specs...)
-	} else {
-		sc.s.subjects.push(specs...)
+		return &sc.acc.state.subjects
 	}
-	return nil
+	return &sc.s.subjects
 }
 
 // AimSubjects queues subjects for the next hosted sessions of verification id only, which must
-// belong to the scope's account. Either all are queued or none.
+// belong to the scope's account. Either all are queued or none (ErrQueueFull past
+// MaxQueuedSubjects aimed at the account's verifications).
 func (sc *Scope) AimSubjects(verification uuid.UUID, specs ...SubjectSpec) error {
 	if err := checkSpecs(specs); err != nil {
 		return err
@@ -191,8 +279,11 @@ func (sc *Scope) AimSubjects(verification uuid.UUID, specs ...SubjectSpec) error
 	if !ok || (sc.acc != nil && owner != sc.acc.ID) {
 		return verificationNotFound(verification)
 	}
-	sc.s.aimed.push(owner, verification, specs...)
-	return nil
+	adds := make([]aim, len(specs))
+	for i, sp := range specs {
+		adds[i] = aim{verification, aimedSubject{sp, owner}}
+	}
+	return sc.s.aimed.push(adds...)
 }
 
 // QueuedSubjects returns the scope's queue, without the aimed subjects.
@@ -239,15 +330,22 @@ func (s *Server) nextSubject(acc *Account, v uuid.UUID) (SubjectSpec, bool) {
 	return SubjectSpec{}, false
 }
 
-// subjectsAnswer is what the subject endpoints answer.
+// subjectsAnswer is what listing and clearing the subjects answer.
 type subjectsAnswer struct {
-	Queued    []SubjectSpec   `json:"queued"`
-	Aimed     []QueuedSubject `json:"aimed"`
-	Completed []Completion    `json:"completed,omitempty"`
+	Queued []SubjectSpec   `json:"queued"`
+	Aimed  []QueuedSubject `json:"aimed"`
 }
 
-func (sc *Scope) subjectsAnswer(done []Completion) subjectsAnswer {
-	return subjectsAnswer{Queued: sc.QueuedSubjects(), Aimed: sc.AimedSubjects(), Completed: done}
+func (sc *Scope) subjectsAnswer() subjectsAnswer {
+	return subjectsAnswer{Queued: sc.QueuedSubjects(), Aimed: sc.AimedSubjects()}
+}
+
+// Queued is what queuing subjects did (the answer of POST /_mock/subjects): the subjects it
+// queued or aimed at a verification, in the order given, and the completions of the sessions it
+// completed at once. It does not repeat the whole queue, which GET /_mock/subjects lists.
+type Queued struct {
+	Added     []QueuedSubject `json:"added"`
+	Completed []Completion    `json:"completed,omitempty"`
 }
 
 // readQueuedSubjects reads one subject or an array of them.
@@ -304,8 +402,51 @@ func targetOf(q QueuedSubject, field string) (queueTarget, error) {
 
 // Queue queues subs as the control API's POST /_mock/subjects does: each subject into the plain
 // queue, aimed at a verification, or completing a session at once. Every subject and target is
-// checked before any is queued; completions that race with another completion can still fail.
-func (sc *Scope) Queue(subs []QueuedSubject) ([]Completion, error) {
+// checked, and the queues' room (MaxQueuedSubjects), before any is queued; the subjects are
+// queued before the sessions complete, and a completion that races with another can still fail.
+func (sc *Scope) Queue(subs []QueuedSubject) (Queued, error) {
+	out := Queued{Added: []QueuedSubject{}}
+	targets, specs, err := sc.checkQueue(subs)
+	if err != nil {
+		return out, err
+	}
+	var plain []SubjectSpec
+	var aims []aim
+	for i, t := range targets {
+		switch {
+		case t.session != nil:
+		case t.verification != nil:
+			aims = append(aims, aim{*t.verification, aimedSubject{specs[i], sc.ownerOfVerification(*t.verification)}})
+			id := t.verification.String()
+			out.Added = append(out.Added, QueuedSubject{Preset: specs[i].Preset, Subject: specs[i].Subject, VerificationID: &id})
+		default:
+			plain = append(plain, specs[i])
+			out.Added = append(out.Added, QueuedSubject{Preset: specs[i].Preset, Subject: specs[i].Subject})
+		}
+	}
+	if err := sc.queue().room(len(plain)); err != nil {
+		return Queued{}, err
+	}
+	if err := sc.s.aimed.push(aims...); err != nil {
+		return Queued{}, err
+	}
+	if err := sc.queue().push(plain...); err != nil {
+		return out, err // filled meanwhile by another request: the aimed subjects stay
+	}
+	for i, t := range targets {
+		if t.session != nil {
+			c, err := sc.CompleteSession(*t.session, specs[i])
+			if err != nil {
+				return out, err
+			}
+			out.Completed = append(out.Completed, c)
+		}
+	}
+	return out, nil
+}
+
+// checkQueue checks every subject of subs and its target, naming the first wrong one's field.
+func (sc *Scope) checkQueue(subs []QueuedSubject) ([]queueTarget, []SubjectSpec, error) {
 	targets := make([]queueTarget, len(subs))
 	specs := make([]SubjectSpec, len(subs))
 	for i, q := range subs {
@@ -315,35 +456,20 @@ func (sc *Scope) Queue(subs []QueuedSubject) ([]Completion, error) {
 		}
 		t, err := targetOf(q, field)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		targets[i], specs[i] = t, q.spec()
 		if fe := specs[i].check(); fe != nil {
 			if field != "" {
 				fe = fe.within(field)
 			}
-			return nil, fmt.Errorf("%w: %w", ErrBadSubject, fe)
+			return nil, nil, fmt.Errorf("%w: %w", ErrBadSubject, fe)
 		}
 		if err := sc.checkTarget(t); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	var done []Completion
-	for i, t := range targets {
-		switch {
-		case t.session != nil:
-			c, err := sc.CompleteSession(*t.session, specs[i])
-			if err != nil {
-				return done, err
-			}
-			done = append(done, c)
-		case t.verification != nil:
-			sc.s.aimed.push(sc.ownerOfVerification(*t.verification), *t.verification, specs[i])
-		default:
-			_ = sc.QueueSubjects(specs[i])
-		}
-	}
-	return done, nil
+	return targets, specs, nil
 }
 
 func (sc *Scope) ownerOfVerification(id uuid.UUID) string {
@@ -371,20 +497,20 @@ func (s *Server) ctlQueueSubjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := s.scopeOf(r)
-	done, err := sc.Queue(subs)
+	added, err := sc.Queue(subs)
 	if err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sc.subjectsAnswer(done))
+	writeJSON(w, http.StatusOK, added)
 }
 
 func (s *Server) ctlListSubjects(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.scopeOf(r).subjectsAnswer(nil))
+	writeJSON(w, http.StatusOK, s.scopeOf(r).subjectsAnswer())
 }
 
 func (s *Server) ctlClearSubjects(w http.ResponseWriter, r *http.Request) {
 	sc := s.scopeOf(r)
 	sc.ClearSubjects()
-	writeJSON(w, http.StatusOK, sc.subjectsAnswer(nil))
+	writeJSON(w, http.StatusOK, sc.subjectsAnswer())
 }

@@ -555,17 +555,20 @@ func TestCtlSubjects(t *testing.T) {
 	}
 
 	var q queue
-	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"underage"}`).ok(t, &q)
-	if len(q.Queued) != 1 || q.Queued[0].Preset != "underage" {
-		t.Fatalf("after one: %+v", q.Queued)
+	// POST answers what it added, not the whole queue.
+	var added mockserver.Queued
+	c.call(http.MethodPost, "/_mock/subjects", `{"preset":"underage"}`).ok(t, &added)
+	if len(added.Added) != 1 || added.Added[0].Preset != "underage" || added.Completed != nil {
+		t.Fatalf("after one: %+v", added)
 	}
-	c.call(http.MethodPost, "/_mock/subjects", ` [{"preset":"pass"}, {"subject":{"age":40,"gender":"Male","live":false,"faceCount":1,"face":"zed"}}]`).ok(t, &q)
-	want := []mockserver.SubjectSpec{
-		{Preset: "underage"}, {Preset: "pass"},
-		{Subject: &mockserver.Subject{Age: ptrTo(40.0), Gender: ptrTo("Male"), Live: ptrTo(false), FaceCount: ptrTo(1), Face: ptrTo("zed")}},
+	c.call(http.MethodPost, "/_mock/subjects", ` [{"preset":"pass"}, {"subject":{"age":40,"gender":"Male","live":false,"faceCount":1,"face":"zed"}}]`).ok(t, &added)
+	zed := &mockserver.Subject{Age: ptrTo(40.0), Gender: ptrTo("Male"), Live: ptrTo(false), FaceCount: ptrTo(1), Face: ptrTo("zed")}
+	if want := []mockserver.QueuedSubject{{Preset: "pass"}, {Subject: zed}}; !reflect.DeepEqual(added.Added, want) {
+		t.Fatalf("the array answered %+v, want the two subjects it added", added.Added)
 	}
-	if !reflect.DeepEqual(q.Queued, want) || !reflect.DeepEqual(list(), want) {
-		t.Fatalf("after the array: %+v", q.Queued)
+	want := []mockserver.SubjectSpec{{Preset: "underage"}, {Preset: "pass"}, {Subject: zed}}
+	if got := list(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the array: %+v", got)
 	}
 
 	t.Run("refused batches queue nothing", func(t *testing.T) {

@@ -93,8 +93,11 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 	}
 	rec := &sessionRecord{id: s.ids.uuid(), account: acc, verificationID: &v.id, hosted: true, created: account.state.clock.Now()}
 	rec.config = applyHostedOverrides(v.config, params)
-	rec.externalID, _ = params.Get(keyExternalID)
-	rec.customInput = customInput(params)
+	externalID, _ := params.Get(keyExternalID)
+	rec.externalID = strings.Clone(externalID) // not a slice of the query, which it would keep alive
+	if rec.customInput, herr = customInput(params); herr != nil {
+		return nil, herr
+	}
 	if w := rec.config.WebhookConfig; w != nil && w.EventCallbackUrl != nil {
 		rec.webhookURL = *w.EventCallbackUrl
 	}
@@ -102,7 +105,7 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 		return nil, &hostedError{http.StatusBadRequest, "External id required",
 			"This verification's face recognition (" + string(t) + ") needs the caller's id as reExternalId.", nil}
 	}
-	if err := s.store.startSession(rec, nonce); err != nil {
+	if err := s.store.startSession(rec, nonce, linkExpiry(params)); err != nil {
 		return nil, s.hostedFailure(err, "", "")
 	}
 	return rec, nil

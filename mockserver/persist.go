@@ -33,7 +33,7 @@ var (
 	bucketNonces        = []byte("nonces")
 	bucketCollections   = []byte("collections")
 	bucketMeta          = []byte("meta")
-	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections}
+	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections, bucketNonceExpiries}
 )
 
 // op is one key written (or, with a nil value, deleted) in a bucket.
@@ -206,12 +206,8 @@ func deleteVerificationOp(acc string, id uuid.UUID) op {
 func sessionOp(s *sessionRecord) op {
 	return op{bucketSessions, recordKey(s.account, s.id.String()), mustJSON(storedSession{
 		ID: s.id, VerificationID: s.verificationID, Config: s.config, ExternalID: s.externalID,
-		WebhookURL: s.webhookURL, CustomInput: s.customInput, Hosted: s.hosted, Created: s.created,
+		WebhookURL: s.webhookURL, CustomInput: storedCustomInput(s), Hosted: s.hosted, Created: s.created,
 		Completed: s.completed, Result: s.result})}
-}
-
-func nonceOp(acc, nonce string, at time.Time) op {
-	return op{bucketNonces, recordKey(acc, nonce), mustJSON(at)}
 }
 
 func collectionOp(acc, name string, c *collection) op {
@@ -251,7 +247,7 @@ func (d *disk) load(st *store) error {
 				return err
 			}
 			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: r.Config,
-				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: r.CustomInput, hosted: r.Hosted,
+				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: loadedCustomInput(r), hosted: r.Hosted,
 				created: toTick(r.Created), completed: toTick(r.Completed), result: r.Result})
 			return nil
 		})
@@ -264,10 +260,13 @@ func (d *disk) load(st *store) error {
 			if err != nil {
 				return err
 			}
-			st.accountLocked(acc).nonces[nonce] = toTick(at)
+			st.accountLocked(acc).nonces[nonce] = usedNonce{used: toTick(at)}
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+		if err := loadNonceExpiries(tx, st); err != nil {
 			return err
 		}
 		return eachRecord(tx, bucketCollections, func(k, v []byte) error {

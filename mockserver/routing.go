@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"log/slog"
 	"net/http"
 	"path"
 	"strings"
@@ -92,9 +91,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/") {
 			how = "matched without the trailing slash: "
 		}
-		msg := how + reqcheck.WarnedNames([]string{r.URL.Path + " as " + p})
-		w.Header().Add("X-Mock-Warning", msg)
-		s.log.WarnContext(r.Context(), msg, slog.String("id", requestID(r.Context())), slog.String("path", r.URL.Path))
+		s.warn(w, r, how+reqcheck.WarnedNames([]string{r.URL.Path})+" as "+p)
 		r2 = withPath(r, p)
 	}
 	if allowed := apiAllow[r2.URL.Path]; r2.Method == http.MethodHead && allowed != "" {

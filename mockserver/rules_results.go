@@ -37,10 +37,9 @@ func computeResult(in sessionInput, subj resolvedSubject, faces faceIndex) gener
 		res.CorrelationId = ptr(in.externalID)
 	}
 	if len(in.customInput) > 0 {
-		ci := make(map[string]string, len(in.customInput))
-		for k, v := range in.customInput {
-			ci[k] = v
-		}
+		// The session's own map, not a copy: neither is changed once stored, and a session
+		// keeps its custom input once.
+		ci := in.customInput
 		res.CustomInputParameters = &ci
 	}
 	notExecuted := generated.VerifierResultNotExecuted

@@ -290,8 +290,9 @@ func TestResComputeResultFields(t *testing.T) {
 	}
 }
 
-// TestResComputeResultEchoes: correlationId echoes the external id, customInputParameters are a
-// copy of the caller's parameters, and neither appears when not given.
+// TestResComputeResultEchoes: correlationId echoes the external id, customInputParameters are the
+// session's own parameters (the same map, so a completed session holds them once), and neither
+// appears when not given.
 func TestResComputeResultEchoes(t *testing.T) {
 	subj := resolvedSubject{age: 30, gender: "Male", live: true, faceCount: 1, face: "x"}
 	t.Run("given", func(t *testing.T) {
@@ -304,9 +305,8 @@ func TestResComputeResultEchoes(t *testing.T) {
 		if got.CustomInputParameters == nil || !reflect.DeepEqual(*got.CustomInputParameters, custom) {
 			t.Fatalf("customInputParameters = %v, want %v", got.CustomInputParameters, custom)
 		}
-		custom["userId"] = "changed"
-		if (*got.CustomInputParameters)["userId"] != "User123" {
-			t.Error("customInputParameters shares the caller's map")
+		if reflect.ValueOf(*got.CustomInputParameters).Pointer() != reflect.ValueOf(custom).Pointer() {
+			t.Error("customInputParameters is a copy of the session's parameters, which the session then holds twice")
 		}
 		if got.VerificationSessionId != resSessionID {
 			t.Errorf("verificationSessionId = %s", got.VerificationSessionId)

@@ -2,6 +2,8 @@ package mockserver
 
 import (
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,16 +163,56 @@ func reservedKey(k string) bool {
 	return serviceKeys[strings.ToLower(k)]
 }
 
+// The custom input parameters a hosted session keeps. The vendor documents no bound; the mock
+// sets one (openapi.yaml, x-mock-assumption hosted.custom-input-limits) so that what every
+// session holds for up to SessionRetention stays small, and refuses a link past it with a 400
+// page naming the limit rather than drop parameters the redirect would then lack.
+const (
+	// MaxCustomInputParams is the most custom input parameters (distinct keys) a link may carry.
+	MaxCustomInputParams = 50
+	// MaxCustomInputBytes bounds the custom input parameters' names and values, added up.
+	MaxCustomInputBytes = 8 << 10
+)
+
 // customInput is a hosted link's own parameters, the first value of each key, without the
-// service's keys.
-func customInput(params signing.Params) map[string]string {
+// service's keys, or the page refusing a link with more than MaxCustomInputParams of them or
+// more than MaxCustomInputBytes. Each name and value is copied, so the session does not keep
+// the whole query string alive.
+func customInput(params signing.Params) (map[string]string, *hostedError) {
 	out := map[string]string{}
+	size := 0
 	for _, p := range params {
-		if !reservedKey(p.Key) {
-			if _, dup := out[p.Key]; !dup {
-				out[p.Key] = p.Value
-			}
+		if reservedKey(p.Key) {
+			continue
 		}
+		if _, dup := out[p.Key]; dup {
+			continue
+		}
+		if len(out) == MaxCustomInputParams {
+			return nil, &hostedError{status: http.StatusBadRequest, title: "Too many custom input parameters", detail: fmt.Sprintf(
+				"The link carries more than %d parameters of its own (custom input parameters); a session keeps at most %d.",
+				MaxCustomInputParams, MaxCustomInputParams)}
+		}
+		if size += len(p.Key) + len(p.Value); size > MaxCustomInputBytes {
+			return nil, &hostedError{status: http.StatusBadRequest, title: "Custom input parameters too large", detail: fmt.Sprintf(
+				"The names and values of the link's own parameters (custom input parameters) add up to more than %d bytes, the most a session keeps.",
+				MaxCustomInputBytes)}
+		}
+		out[strings.Clone(p.Key)] = strings.Clone(p.Value)
 	}
-	return out
+	return out, nil
+}
+
+// linkExpiry is a signed link's reExpiration as a time, zero when it has none (or one past the
+// clock's range, which no clock reaches). The store keeps a link's used nonce until then.
+func linkExpiry(params signing.Params) time.Time {
+	v, ok := params.Get(signing.ParamExpiration)
+	if !ok {
+		return time.Time{}
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || sec > clockMax.Unix() || sec < clockMin.Unix() {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
 }

@@ -452,11 +452,11 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	warning := strings.Join(ex.rec.Header().Values("X-Mock-Warning"), "; ")
 	quiet := loadingStartState(r)
 	if (!strings.HasPrefix(r.URL.Path, "/_mock/") || isSinkDelivery(r)) && !quiet {
-		s.journal.add(&journalEntry{rec: RequestRecord{
+		s.journal.add(newJournalEntry(RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
 			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning, Cut: cut,
-		}, req: ex.body.got, res: ex.rec.body})
+		}, ex.body.got, ex.rec.body))
 	}
 	level, msg := slog.LevelInfo, "request"
 	if cut {

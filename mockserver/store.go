@@ -49,8 +49,9 @@ type accountData struct {
 	verifications map[uuid.UUID]*verificationRecord
 	byName        map[string]uuid.UUID
 	sessions      map[uuid.UUID]*sessionRecord
-	nonces        map[string]time.Time // consumed nonce → when a session consumed it
+	nonces        map[string]usedNonce // consumed nonce → when a session consumed it, and when its link expires
 	collections   map[string]*collection
+	sweepAt       int // the number of sessions and nonces at which the next sweep runs (store_prune.go)
 }
 
 // store holds the state of every account behind one lock. Methods take the account id first; an
@@ -107,7 +108,7 @@ func (st *store) accountLocked(acc string) *accountData {
 			verifications: map[uuid.UUID]*verificationRecord{},
 			byName:        map[string]uuid.UUID{},
 			sessions:      map[uuid.UUID]*sessionRecord{},
-			nonces:        map[string]time.Time{},
+			nonces:        map[string]usedNonce{},
 			collections:   map[string]*collection{},
 		}
 		st.accounts[acc] = d
@@ -246,12 +247,16 @@ func (st *store) verificationAnyAccount(id uuid.UUID) (string, *verificationReco
 	return acc, st.accounts[acc].verifications[id], nil
 }
 
+// addSession stores a new session, pruning the account's expired sessions and nonces when a
+// sweep is due (store_prune.go) in the same step.
 func (st *store) addSession(s *sessionRecord) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err := st.persistLocked(func() []op { return []op{sessionOp(s)} }); err != nil {
+	pruned, prune := st.sweepLocked(s.account, s.created)
+	if err := st.persistLocked(func() []op { return append([]op{sessionOp(s)}, pruned...) }); err != nil {
 		return err
 	}
+	prune()
 	st.addSessionLocked(s)
 	return nil
 }
@@ -262,9 +267,10 @@ func (st *store) addSessionLocked(s *sessionRecord) {
 }
 
 // startSession stores a session started from a hosted-page link, consuming its nonce (when it
-// has one) in the same step: of any number of concurrent starts with one nonce, exactly one
-// succeeds and the others fail with a conflict that is errNonceUsed.
-func (st *store) startSession(s *sessionRecord, nonce string) error {
+// has one; linkExpires is the link's reExpiration, zero when it has none) in the same step: of
+// any number of concurrent starts with one nonce, exactly one succeeds and the others fail with
+// a conflict that is errNonceUsed. Like addSession, it prunes when a sweep is due.
+func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.Time) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	d := st.accountLocked(s.account)
@@ -273,18 +279,21 @@ func (st *store) startSession(s *sessionRecord, nonce string) error {
 			return nonceUsed()
 		}
 	}
+	u := usedNonce{used: s.created, expires: linkExpires}
+	pruned, prune := st.sweepLocked(s.account, s.created)
 	err := st.persistLocked(func() []op {
 		ops := []op{sessionOp(s)}
 		if nonce != "" {
-			ops = append(ops, nonceOp(s.account, nonce, s.created))
+			ops = append(ops, nonceOps(s.account, nonce, u)...)
 		}
-		return ops
+		return append(ops, pruned...)
 	})
 	if err != nil {
 		return err
 	}
+	prune()
 	if nonce != "" {
-		d.nonces[nonce] = s.created
+		d.nonces[nonce] = u
 	}
 	st.addSessionLocked(s)
 	return nil

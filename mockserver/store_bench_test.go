@@ -64,7 +64,7 @@ func benchPopulate(tb testing.TB, s *Server, acc string, verifications, sessions
 		st.addSessionLocked(rec)
 		if i%4 == 0 {
 			binary.LittleEndian.PutUint64(nonce[:], uint64(i))
-			d.nonces[hex.EncodeToString(nonce[:])] = now
+			d.nonces[hex.EncodeToString(nonce[:])] = usedNonce{used: now}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // fieldNotes is what the mock tells the client, in X-Mock-Warning, about a request it accepts.
@@ -52,19 +53,70 @@ func (n fieldNotes) warning() string {
 // of unknown fields cannot make a header that proxies and clients refuse.
 const maxWarnedFields = 10
 
-// WarnedNames lists fields for the X-Mock-Warning header: the first few only, each quoted when it
-// holds characters a header cannot carry.
+// maxWarnedName bounds each name in the header, in characters: a longer one is cut there, with
+// its full length given, so that one 70,000-character member name cannot make the header too
+// long for a client either. A name quoted for its other characters is cut at twice as many
+// bytes of its quoted form.
+const maxWarnedName = 120
+
+// maxWarnedList bounds each list of names in bytes: the names past it are counted, not shown.
+const maxWarnedList = 700
+
+// WarnedNames lists fields for the X-Mock-Warning header: the first few only (at most
+// maxWarnedFields, in at most about maxWarnedList bytes), then how many more there are; each cut
+// at maxWarnedName characters (with its length given) and quoted when it holds characters a
+// header cannot carry.
 func WarnedNames(fields []string) string {
-	names := make([]string, 0, min(len(fields), maxWarnedFields))
+	var names []string
+	size := 0
 	for _, f := range fields[:min(len(fields), maxWarnedFields)] {
-		if strings.IndexFunc(f, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) >= 0 {
-			f = strconv.QuoteToASCII(f)
+		name := warnedName(f)
+		if len(names) > 0 && size+len(name) > maxWarnedList {
+			break
 		}
-		names = append(names, f)
+		names = append(names, name)
+		size += len(name) + len(", ")
 	}
 	msg := strings.Join(names, ", ")
 	if more := len(fields) - len(names); more > 0 {
 		msg += fmt.Sprintf(" and %d more", more)
 	}
 	return msg
+}
+
+// warnedName is one name as the header shows it: "aaaa...(70000 chars)" for a long one.
+func warnedName(f string) string {
+	n := utf8.RuneCountInString(f)
+	shown := f
+	if n > maxWarnedName {
+		shown = firstRunes(f, maxWarnedName)
+	}
+	if strings.IndexFunc(shown, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) >= 0 {
+		q := strconv.QuoteToASCII(shown)
+		for len(q) > 2*maxWarnedName { // a character may take up to 10 bytes quoted
+			_, last := utf8.DecodeLastRuneInString(shown)
+			shown = shown[:len(shown)-last]
+			q = strconv.QuoteToASCII(shown)
+		}
+		if shown != f {
+			return q + fmt.Sprintf("...(%d chars)", n)
+		}
+		return q
+	}
+	if shown != f {
+		shown += fmt.Sprintf("...(%d chars)", n)
+	}
+	return shown
+}
+
+// firstRunes is the first n characters of s.
+func firstRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
 }

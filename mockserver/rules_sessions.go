@@ -163,24 +163,19 @@ func reservedKey(k string) bool {
 	return serviceKeys[strings.ToLower(k)]
 }
 
-// The custom input parameters a hosted session keeps. The vendor documents no bound; the mock
-// sets one (openapi.yaml, x-mock-assumption hosted.custom-input-limits) so that what every
-// session holds for up to SessionRetention stays small, and refuses a link past it with a 400
-// page naming the limit rather than drop parameters the redirect would then lack.
-const (
-	// MaxCustomInputParams is the most custom input parameters (distinct keys) a link may carry.
-	MaxCustomInputParams = 50
-	// MaxCustomInputBytes bounds the custom input parameters' names and values, added up.
-	MaxCustomInputBytes = 8 << 10
-)
+// MaxCustomInputParams is the most custom input parameters (distinct keys) a hosted link may
+// carry. The vendor documents no bound; the mock sets one (openapi.yaml, x-mock-assumption
+// hosted.custom-input-limits) so that what every session holds for up to SessionRetention stays
+// small, and refuses a link past it with a 400 page naming the limit rather than drop parameters
+// the redirect would then lack. Their bytes need no bound of their own: the request line's
+// (MaxRequestLineBytes, a 414 past it) already keeps names and values, decoded, under 8 KiB.
+const MaxCustomInputParams = 50
 
 // customInput is a hosted link's own parameters, the first value of each key, without the
-// service's keys, or the page refusing a link with more than MaxCustomInputParams of them or
-// more than MaxCustomInputBytes. Each name and value is copied, so the session does not keep
+// service's keys, or the page refusing a link with more than MaxCustomInputParams of them. Each name and value is copied, so the session does not keep
 // the whole query string alive.
 func customInput(params signing.Params) (map[string]string, *hostedError) {
 	out := map[string]string{}
-	size := 0
 	for _, p := range params {
 		if reservedKey(p.Key) {
 			continue
@@ -192,11 +187,6 @@ func customInput(params signing.Params) (map[string]string, *hostedError) {
 			return nil, &hostedError{status: http.StatusBadRequest, title: "Too many custom input parameters", detail: fmt.Sprintf(
 				"The link carries more than %d parameters of its own (custom input parameters); a session keeps at most %d.",
 				MaxCustomInputParams, MaxCustomInputParams)}
-		}
-		if size += len(p.Key) + len(p.Value); size > MaxCustomInputBytes {
-			return nil, &hostedError{status: http.StatusBadRequest, title: "Custom input parameters too large", detail: fmt.Sprintf(
-				"The names and values of the link's own parameters (custom input parameters) add up to more than %d bytes, the most a session keeps.",
-				MaxCustomInputBytes)}
 		}
 		out[strings.Clone(p.Key)] = strings.Clone(p.Value)
 	}

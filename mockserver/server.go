@@ -386,10 +386,14 @@ type statusRecorder struct {
 	err error
 }
 
+// WriteHeader passes on the first status only: a handler that fails to write a body (the
+// client went away, or the write timeout passed) and then answers an error has nothing left to
+// say, and net/http would only log the second call.
 func (w *statusRecorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+	if w.status != 0 {
+		return
 	}
+	w.status = code
 	w.ResponseWriter.WriteHeader(code)
 }
 

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -98,7 +99,11 @@ func (s *Server) hostedCompletion(w http.ResponseWriter, r *http.Request) (uuid.
 // formType is the body the completion reads: what a browser's form posts.
 const formType = "application/x-www-form-urlencoded"
 
-// readCompletionForm parses the form (at most 64 KiB). A body of another type is refused rather
+// MaxCompletionFormBytes bounds the body of the hosted page's completion form (a 413 past it):
+// the form holds a token and a subject, a few hundred bytes.
+const MaxCompletionFormBytes = 64 << 10
+
+// readCompletionForm parses the form (at most MaxCompletionFormBytes). A body of another type is refused rather
 // than read as an empty form, which would complete the session with the default subject.
 func readCompletionForm(w http.ResponseWriter, r *http.Request) *hostedError {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -107,8 +112,12 @@ func readCompletionForm(w http.ResponseWriter, r *http.Request) *hostedError {
 				fieldError("Content-Type", "must be "+formType)}
 		}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxCompletionFormBytes)
 	if err := r.ParseForm(); err != nil {
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			rule := fmt.Sprintf("must not exceed %d bytes", MaxCompletionFormBytes)
+			return &hostedError{http.StatusRequestEntityTooLarge, "Form too large", "The form " + rule + ".", fieldError("body", rule)}
+		}
 		return &hostedError{http.StatusBadRequest, "Bad form", err.Error(), fieldError("body", err.Error())}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -365,6 +366,33 @@ func TestHostedCompleteRefusesABodyThatIsNotAForm(t *testing.T) {
 	var p problemBody
 	if resp.StatusCode != http.StatusUnsupportedMediaType || json.Unmarshal(body, &p) != nil || len(p.Errors["Content-Type"]) == 0 {
 		t.Errorf("JSON body: %d %s, want 415 naming Content-Type", resp.StatusCode, body)
+	}
+	if got := e.result(sA); got != generated.SessionStatusPending {
+		t.Errorf("the session is %s, want Pending", got)
+	}
+}
+
+// TestHostedCompleteRefusesAFormTooLarge: a form past MaxCompletionFormBytes, sent without a
+// Content-Length so only reading finds it, answers 413 naming the limit and completes nothing.
+func TestHostedCompleteRefusesAFormTooLarge(t *testing.T) {
+	e := newCompleteEnv(t, 18)
+	vA := e.createHostedVerification("A gate", "")
+	sA, tokA := e.hostedPage(vA)
+	form := "token=" + url.QueryEscape(tokA) + "&preset=pass&pad=" + strings.Repeat("x", mockserver.MaxCompletionFormBytes)
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/verification/"+vA.String()+"/sessions/"+sA.String()+"/complete",
+		io.MultiReader(strings.NewReader(form))) // a reader of unknown length: the request is chunked
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := e.browser.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var p problemBody
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &p) != nil ||
+		!strings.Contains(strings.Join(p.Errors["body"], " "), strconv.Itoa(mockserver.MaxCompletionFormBytes)) {
+		t.Errorf("a form of %d bytes: %d %s, want 413 naming the limit", len(form), resp.StatusCode, body)
 	}
 	if got := e.result(sA); got != generated.SessionStatusPending {
 		t.Errorf("the session is %s, want Pending", got)

@@ -67,6 +67,7 @@ type step struct {
 	Env             map[string]string `yaml:"env"`
 	Shell           string            `yaml:"shell"`
 	Run             string            `yaml:"run"`
+	WorkingDir      string            `yaml:"working-directory"`
 	ContinueOnError bool              `yaml:"continue-on-error"`
 }
 
@@ -88,56 +89,24 @@ func loadWorkflow(t *testing.T, rel string) workflow {
 type invocation struct {
 	job, step string
 	binary    string            // verifeye-mock or verifeye-contract
-	ref       string            // how it is named: github.com/.../cmd/verifeye-mock@latest, verifeye-mock, ...
+	ref       string            // how it is named: $RUNNER_TEMP/verifeye-mock, ./cmd/verifeye-mock (go run), ...
 	flags     map[string]string // --name value, --name=value; "" for a flag with no value after it
 	order     []string
 	stepEnv   map[string]string
 	shell     string
 	script    string
+	built     *compile // the go run, go build or go install that makes it; nil when no earlier step does
 }
 
 func (i invocation) String() string { return fmt.Sprintf("job %s, step %q: %s", i.job, i.step, i.ref) }
 
-// invocations finds the commands of a workflow's run: steps that run verifeye-mock or
-// verifeye-contract, by module path (go run/go install) or by binary name.
-func invocations(t *testing.T, rel string, w workflow) []invocation {
+func scanOf(t *testing.T, rel string, w workflow) scan {
 	t.Helper()
-	var out []invocation
-	for _, jobName := range slices.Sorted(maps.Keys(w.Jobs)) {
-		for _, st := range w.Jobs[jobName].Steps {
-			if st.Run == "" {
-				continue
-			}
-			cmds, err := shellCommands(st.Run)
-			if err != nil {
-				t.Fatalf("%s: job %s, step %q: %v", rel, jobName, st.Name, err)
-			}
-			for _, words := range cmds {
-				for i, word := range words {
-					bin, _, _ := strings.Cut(word[strings.LastIndex(word, "/")+1:], "@")
-					if bin != "verifeye-mock" && bin != "verifeye-contract" {
-						continue
-					}
-					inv := invocation{job: jobName, step: st.Name, binary: bin, ref: word, flags: map[string]string{},
-						stepEnv: st.Env, shell: st.Shell, script: st.Run}
-					for j := i + 1; j < len(words); j++ {
-						if !strings.HasPrefix(words[j], "-") {
-							continue
-						}
-						name, val, hasVal := strings.Cut(strings.TrimLeft(words[j], "-"), "=")
-						if !hasVal && j+1 < len(words) && !strings.HasPrefix(words[j+1], "-") && !strings.ContainsAny(words[j+1], "<>") {
-							val = words[j+1]
-						}
-						inv.flags[name] = val
-						inv.order = append(inv.order, name)
-					}
-					out = append(out, inv)
-					break
-				}
-			}
-		}
+	sc, err := scanWorkflow(w)
+	if err != nil {
+		t.Fatalf("%s: %v", rel, err)
 	}
-	return out
+	return sc
 }
 
 // longFlags are the --flags a file mentions anywhere, comments included.
@@ -170,7 +139,8 @@ func TestWorkflows(t *testing.T) {
 
 	for _, rel := range []string{consumerWorkflow, contractWorkflow} {
 		w := loadWorkflow(t, rel)
-		invs := invocations(t, rel, w)
+		sc := scanOf(t, rel, w)
+		invs := sc.invs
 		t.Run(rel, func(t *testing.T) {
 			for _, tc := range []struct {
 				name  string
@@ -182,11 +152,17 @@ func TestWorkflows(t *testing.T) {
 					}
 					return nil
 				}},
-				{"it names the binaries by this module's path", func() []string {
+				{"it builds the binaries from a pinned checkout of this repository", func() []string {
+					return buildProblems(w, sc, module)
+				}},
+				{"the README names the variables it builds from", func() []string {
 					var out []string
-					for _, inv := range invs {
-						if strings.Contains(inv.ref, ".") && !strings.HasPrefix(inv.ref, module+"/cmd/"+inv.binary+"@") {
-							out = append(out, fmt.Sprintf("%s: want %s/cmd/%s@VERSION", inv, module, inv.binary))
+					readme := string(readFile(t, "README.md"))
+					for _, co := range sc.checkouts {
+						for _, name := range []string{envRef(co.repository), envRef(co.ref)} {
+							if name != "" && !strings.Contains(readme, "`"+name+"`") {
+								out = append(out, fmt.Sprintf("%s: README.md does not say to set %s", co, name))
+							}
 						}
 					}
 					return out
@@ -217,6 +193,11 @@ func TestWorkflows(t *testing.T) {
 					known := map[string]bool{"VERIFEYE_BASE_URL": true, "VERIFEYE_IMAGE": true}
 					maps.Copy(known, opts["verifeye-mock"].env)
 					maps.Copy(known, opts["verifeye-contract"].env)
+					for _, co := range sc.checkouts { // the workflow's own: the repository and ref to build
+						for _, name := range []string{envRef(co.repository), envRef(co.ref)} {
+							known[name] = name != ""
+						}
+					}
 					for _, m := range regexp.MustCompile(`\bVERIFEYE_[A-Z0-9_]+\b`).FindAll(readFile(t, rel), -1) {
 						// VERIFEYE_MOCK_* names them all
 						if name := string(m); !known[name] && !strings.HasSuffix(name, "_") && !slices.Contains(out, name) {
@@ -249,7 +230,7 @@ func TestWorkflows(t *testing.T) {
 
 	t.Run(consumerWorkflow+": the mock as in the docs", func(t *testing.T) {
 		w := loadWorkflow(t, consumerWorkflow)
-		invs := invocations(t, consumerWorkflow, w)
+		invs := scanOf(t, consumerWorkflow, w).invs
 		baseURL := w.Env["VERIFEYE_BASE_URL"]
 		u, err := url.Parse(baseURL)
 		if err != nil || u.Host == "" {
@@ -270,9 +251,6 @@ func TestWorkflows(t *testing.T) {
 			if got, ok := mock.flags[tc.flag]; !ok || got != tc.want {
 				t.Errorf("%s: --%s %q, want %q", mock, tc.flag, got, tc.want)
 			}
-		}
-		if !strings.Contains(mock.ref, "@") || !regexp.MustCompile(`(^|\n)\s*go run `).MatchString(mock.script) {
-			t.Errorf("%s: want go run %s/cmd/verifeye-mock@VERSION", mock, modulePath(t))
 		}
 		if !strings.Contains(mock.script, "$VERIFEYE_BASE_URL/v1/healthz") || !strings.Contains(mock.script, "curl") {
 			t.Errorf("%s: want a curl loop that waits for $VERIFEYE_BASE_URL/v1/healthz", mock)
@@ -313,7 +291,7 @@ func TestWorkflows(t *testing.T) {
 
 	t.Run(contractWorkflow+": scheduled, read-only, reports kept", func(t *testing.T) {
 		w := loadWorkflow(t, contractWorkflow)
-		invs := invocations(t, contractWorkflow, w)
+		invs := scanOf(t, contractWorkflow, w).invs
 		cron := regexp.MustCompile(`^\S+ \S+ \S+ \S+ \S+$`)
 		if len(w.On.Schedule) == 0 {
 			t.Error("on: has no schedule")

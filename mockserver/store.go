@@ -1,8 +1,11 @@
 package mockserver
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +22,8 @@ type verificationRecord struct {
 	created      time.Time
 	lastModified time.Time
 	seq          uint64 // creation order, for a stable get-all
+	// enc is the record's encoded answers (encode.go), made on first read.
+	enc atomic.Pointer[recordJSON]
 }
 
 func (v *verificationRecord) wire() generated.Verification {
@@ -150,7 +155,7 @@ func (st *store) listVerifications(acc string) []*verificationRecord {
 		}
 	}
 	st.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	slices.SortFunc(out, func(a, b *verificationRecord) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 

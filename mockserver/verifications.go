@@ -27,7 +27,7 @@ func (h *handlers) GetVerification(ctx context.Context, req generated.GetVerific
 }
 
 func (h *handlers) GetAllVerifications(ctx context.Context, _ generated.GetAllVerificationsRequestObject) (generated.GetAllVerificationsResponseObject, error) {
-	b, err := verificationListJSON(h.s.store.listVerifications(accountFrom(ctx).ID))
+	b, err := h.s.store.verificationListJSON(accountFrom(ctx).ID)
 	if err != nil {
 		return nil, err
 	}

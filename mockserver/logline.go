@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// logRequest writes the request's log line, as Logger.LogAttrs would but without looking up its
-// caller on every line: the line's source (for a handler with AddSource) is this function, whose
-// program counter is looked up once.
-func (s *Server) logRequest(ex *exchange, r *http.Request, level slog.Level, msg string, elapsed time.Duration, account, warning string, cut bool) {
+// logRequest writes the request's log line, as Logger.LogAttrs would but without reading the
+// clock again (the line's time is at, when the request finished, read once for its duration too)
+// or looking up its caller on every line: the line's source (for a handler with AddSource) is
+// this function, whose program counter is looked up once.
+func (s *Server) logRequest(ex *exchange, r *http.Request, at time.Time, level slog.Level, msg string, elapsed time.Duration, account, warning string, cut bool) {
 	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs,
 		slog.String("id", ex.id),
@@ -51,7 +52,7 @@ func (s *Server) logRequest(ex *exchange, r *http.Request, level slog.Level, msg
 		pc = pcs[0]
 		logLinePC.Store(pc)
 	}
-	rec := slog.NewRecord(time.Now(), level, msg, pc)
+	rec := slog.NewRecord(at, level, msg, pc)
 	rec.AddAttrs(attrs...)
 	_ = s.log.Handler().Handle(ex, rec) // as Logger.LogAttrs does, once finish has checked Enabled
 }

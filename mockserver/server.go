@@ -446,7 +446,8 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 		}
 		s.writeProblem(&ex.rec, r, fmt.Errorf("panic: %v", p))
 	}
-	elapsed := time.Since(start)
+	end := time.Now() // the log line's time, as slog would read it a moment later
+	elapsed := end.Sub(start)
 	cut := s.cut(&ex.rec, elapsed)
 	account := ""
 	if ex.acc != nil {
@@ -469,7 +470,7 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	if quiet || !s.log.Enabled(ex, level) {
 		return
 	}
-	s.logRequest(ex, r, level, msg, elapsed, account, warning, cut)
+	s.logRequest(ex, r, end, level, msg, elapsed, account, warning, cut)
 }
 
 // cut reports whether the response did not reach the client whole: a write to the client failed,

@@ -85,3 +85,51 @@ func TestGetAllAnswerFollowsEveryWrite(t *testing.T) {
 	}
 	check("reset")
 }
+
+// TestGetAllAnswerUnderConcurrentWrites: get-alls racing creates never keep an answer older than
+// the last write: once the writers are done, get-all lists every verification.
+func TestGetAllAnswerUnderConcurrentWrites(t *testing.T) {
+	st := newStore()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const writers, each = 4, 50
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range writers * each {
+			if _, err := st.verificationListJSON("acct"); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			for i := range each {
+				_, err := st.createVerification("acct", uuid.New(), "v"+strconv.Itoa(w)+"-"+strconv.Itoa(i), generated.VerificationConfig{}, now)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := st.verificationListJSON("acct"); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	got, err := st.verificationListJSON("acct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(got, []byte(`"verificationId"`)); n != writers*each {
+		t.Errorf("get-all lists %d verifications after all writes, want %d", n, writers*each)
+	}
+}

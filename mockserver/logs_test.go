@@ -226,3 +226,20 @@ func TestLogHostedPageCarriesAccount(t *testing.T) {
 		t.Errorf("refused hosted line %v, want the page's words as detail", line)
 	}
 }
+
+// TestLogRequestLineKeepsItsSource: with a handler that adds the source, a request's line names
+// the mock's function that logs it, as Logger.LogAttrs would have, every time.
+func TestLogRequestLineKeepsItsSource(t *testing.T) {
+	logs := &logBuffer{}
+	m := newMock(t, func(o *mockserver.Options) {
+		o.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo, AddSource: true}))
+	})
+	for range 2 {
+		r := m.send(http.MethodGet, "/v1/verification/get-all", nil)
+		line := logs.find(t, "request", map[string]any{"id": r.header.Get("X-Request-Id")})
+		src, _ := line["source"].(map[string]any)
+		if fn, _ := src["function"].(string); !strings.HasSuffix(fn, "mockserver.(*Server).logRequest") || src["line"] == nil {
+			t.Errorf("request line's source = %v, want mockserver's logRequest", line["source"])
+		}
+	}
+}

@@ -232,6 +232,7 @@ func (d *disk) load(st *store) error {
 				return recordError("verification", k, fmt.Sprintf("has the name %q of verification %s", r.Name, other))
 			}
 			d.verifications[r.ID] = rec
+			d.verificationsChanged()
 			d.byName[r.Name] = r.ID
 			st.verificationOwner[r.ID] = acc
 			st.seq = max(st.seq, r.Seq)

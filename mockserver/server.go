@@ -446,7 +446,8 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 		}
 		s.writeProblem(&ex.rec, r, fmt.Errorf("panic: %v", p))
 	}
-	elapsed := time.Since(start)
+	end := time.Now() // the log line's time, as slog would read it a moment later
+	elapsed := end.Sub(start)
 	cut := s.cut(&ex.rec, elapsed)
 	account := ""
 	if ex.acc != nil {
@@ -469,39 +470,7 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	if quiet || !s.log.Enabled(ex, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 12)
-	attrs = append(attrs,
-		slog.String("id", ex.id),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", ex.rec.status),
-		slog.Duration("duration", elapsed),
-		slog.String("account", account),
-	)
-	if ex.detail != "" {
-		attrs = append(attrs, slog.String("detail", ex.detail))
-	}
-	if len(ex.fields) > 0 {
-		attrs = append(attrs, slog.String("errors", ex.fields.Error()))
-	}
-	if warning != "" {
-		attrs = append(attrs, slog.String("warning", warning))
-	}
-	if s.log.Enabled(ex, slog.LevelDebug) {
-		if b := ex.body.got.text(); b != "" {
-			attrs = append(attrs, slog.String("requestBody", b))
-		}
-		if b := ex.rec.body.text(); b != "" {
-			attrs = append(attrs, slog.String("responseBody", b))
-		}
-	}
-	if cut {
-		attrs = append(attrs, slog.Bool("cut", true))
-		if ex.rec.err != nil {
-			attrs = append(attrs, slog.String("error", ex.rec.err.Error()))
-		}
-	}
-	s.log.LogAttrs(ex, level, msg, attrs...)
+	s.logRequest(ex, r, end, level, msg, elapsed, account, warning, cut)
 }
 
 // cut reports whether the response did not reach the client whole: a write to the client failed,

@@ -60,7 +60,7 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 	if err := h.s.store.addSession(rec); err != nil {
 		return nil, err
 	}
-	return generated.CreateSession200JSONResponse{VerificationSessionId: rec.id, SessionToken: token}, nil
+	return createSessionAnswer(sessionCreatedJSON(rec.id, token)), nil
 }
 
 func (h *handlers) GetSessionResult(ctx context.Context, req generated.GetSessionResultRequestObject) (generated.GetSessionResultResponseObject, error) {
@@ -69,8 +69,13 @@ func (h *handlers) GetSessionResult(ctx context.Context, req generated.GetSessio
 	if err != nil {
 		return nil, err
 	}
-	if rec.result == nil {
-		return generated.GetSessionResult200JSONResponse{VerificationSessionId: id, VerificationResult: generated.SessionStatusPending}, nil
+	res := rec.result
+	if res == nil {
+		res = &generated.SessionResult{VerificationSessionId: id, VerificationResult: generated.SessionStatusPending}
 	}
-	return generated.GetSessionResult200JSONResponse(*rec.result), nil
+	b, err := sessionResultJSON(res)
+	if err != nil {
+		return nil, err
+	}
+	return getSessionResultAnswer(b), nil
 }

@@ -1,8 +1,11 @@
 package mockserver
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +22,8 @@ type verificationRecord struct {
 	created      time.Time
 	lastModified time.Time
 	seq          uint64 // creation order, for a stable get-all
+	// enc is the record's encoded answers (encode.go), made on first read.
+	enc atomic.Pointer[recordJSON]
 }
 
 func (v *verificationRecord) wire() generated.Verification {
@@ -52,6 +57,9 @@ type accountData struct {
 	nonces        map[string]usedNonce // consumed nonce → when a session consumed it, and when its link expires
 	collections   map[string]*collection
 	sweepAt       int // the number of sessions and nonces at which the next sweep runs (store_prune.go)
+	// listJSON is get-all's answer as of the verifications' generation listGen (store_list.go).
+	listJSON atomic.Pointer[listCache]
+	listGen  uint64
 }
 
 // store holds the state of every account behind one lock. Methods take the account id first; an
@@ -150,7 +158,7 @@ func (st *store) listVerifications(acc string) []*verificationRecord {
 		}
 	}
 	st.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
+	slices.SortFunc(out, func(a, b *verificationRecord) int { return cmp.Compare(a.seq, b.seq) })
 	return out
 }
 
@@ -173,6 +181,7 @@ func (st *store) insertLocked(acc string, d *accountData, id uuid.UUID, name str
 	}
 	st.seq = v.seq
 	d.verifications[id] = v
+	d.verificationsChanged()
 	d.byName[name] = id
 	st.verificationOwner[id] = acc
 	return v, nil
@@ -191,6 +200,7 @@ func (st *store) upsertVerification(acc string, id uuid.UUID, name string, cfg g
 			return nil, false, err
 		}
 		d.verifications[existing] = v
+		d.verificationsChanged()
 		return v, false, nil
 	}
 	v, err = st.insertLocked(acc, d, id, name, cfg, now)
@@ -217,6 +227,7 @@ func (st *store) updateVerification(acc string, id uuid.UUID, name string, cfg g
 	delete(d.byName, old.name)
 	d.byName[name] = id
 	d.verifications[id] = v
+	d.verificationsChanged()
 	return v, nil
 }
 
@@ -232,6 +243,7 @@ func (st *store) deleteVerification(acc string, id uuid.UUID) error {
 	}
 	delete(d.byName, d.verifications[id].name)
 	delete(d.verifications, id)
+	d.verificationsChanged()
 	delete(st.verificationOwner, id)
 	return nil
 }

@@ -3,6 +3,7 @@ package mockserver
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -213,8 +214,11 @@ func BenchmarkSessionMemory(b *testing.B) {
 					b.Fatal(err)
 				}
 				if completed {
-					id := resp.(generated.CreateSession200JSONResponse).VerificationSessionId
-					if _, err := e.s.CompleteSession(id, SubjectSpec{Preset: "pass"}); err != nil {
+					var created generated.SessionCreated
+					if err := json.Unmarshal(resp.(createSessionAnswer), &created); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := e.s.CompleteSession(created.VerificationSessionId, SubjectSpec{Preset: "pass"}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -19,16 +19,19 @@ func (h *handlers) GetVerification(ctx context.Context, req generated.GetVerific
 	if err != nil {
 		return nil, err
 	}
-	return generated.GetVerification200JSONResponse{Verification: v.wire()}, nil
+	e, err := v.encoded()
+	if err != nil {
+		return nil, err
+	}
+	return getVerificationAnswer(e.full), nil
 }
 
 func (h *handlers) GetAllVerifications(ctx context.Context, _ generated.GetAllVerificationsRequestObject) (generated.GetAllVerificationsResponseObject, error) {
-	list := h.s.store.listVerifications(accountFrom(ctx).ID)
-	out := make([]generated.VerificationSummary, 0, len(list))
-	for _, v := range list {
-		out = append(out, generated.VerificationSummary{VerificationId: v.id, Name: v.name, Created: v.created, LastModified: v.lastModified})
+	b, err := h.s.store.verificationListJSON(accountFrom(ctx).ID)
+	if err != nil {
+		return nil, err
 	}
-	return generated.GetAllVerifications200JSONResponse{Verifications: out}, nil
+	return getAllVerificationsAnswer(b), nil
 }
 
 func (h *handlers) CreateVerification(ctx context.Context, req generated.CreateVerificationRequestObject) (generated.CreateVerificationResponseObject, error) {

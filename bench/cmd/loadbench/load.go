@@ -93,7 +93,10 @@ type runResult struct {
 	// LoadGenCPU and OtherCPU are the shares of the machine's CPUs the load generator and every
 	// other process (neither server nor load generator) used during the run: a run where other
 	// processes were busy is not a clean measurement.
-	LoadGenCPU float64      `json:"loadGenCpuShare"`
+	LoadGenCPU float64 `json:"loadGenCpuShare"`
+	// PeakRSSMiB is the server's peak RSS (VmHWM) at the end of the run: the peak across the
+	// server's runs so far.
+	PeakRSSMiB float64      `json:"peakRssMiB"`
 	OtherCPU   float64      `json:"otherCpuShare"`
 	PerOp      []*runResult `json:"perOp,omitempty"`
 	// FirstError is the first failure, to tell a broken setup from a slow server.

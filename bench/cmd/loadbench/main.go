@@ -78,7 +78,7 @@ func main() {
 	flag.StringVar(&c.out, "out", "bench/results", "directory for latest.json and latest.md")
 	flag.StringVar(&c.mockBin, "mock-bin", "", "a verifeye-mock binary to measure instead of building ./cmd/verifeye-mock")
 	flag.Var(&c.mockEnv, "mock-env", "KEY=VALUE for the mock's environment only, e.g. GOGC=400 (repeatable; for experiments)")
-	flag.StringVar(&c.ops, "ops", "", "comma-separated operations to run (default: all): healthz,get-all,get,signature-create,signature-validate,create-session,get-session-result")
+	flag.StringVar(&c.ops, "ops", "", "comma-separated cases to run (default: all): healthz,get-all-20,get-all-100,get,signature-create,signature-validate,get-session-result,create-session")
 	flag.BoolVar(&c.noRef, "no-ref", false, "skip the reference server (for profiling the mock alone)")
 	flag.Float64Var(&c.quiet, "wait-quiet", 0, "before starting, wait (up to 2 min) until the 1-minute load average is below this (0: do not wait)")
 	driverName := flag.String("driver", defaultDriver(), "how the load generator runs its connections: epoll (Linux: event loops on non-blocking sockets, cheapest) or goroutines (one per connection)")

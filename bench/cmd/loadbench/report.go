@@ -307,7 +307,7 @@ func markdown(res *results) string {
 	for i := range seps {
 		seps[i] = "---:"
 	}
-	seps[0] = "---"
+	seps[0], seps[len(seps)-1] = "---", "---"
 	fmt.Fprintf(&b, "| %s |\n", strings.Join(seps, " | "))
 	for _, r := range body {
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))

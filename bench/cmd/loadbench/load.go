@@ -76,6 +76,7 @@ func newDriver(kind string, loops int) (driver, error) {
 // runResult is what one load run measured.
 type runResult struct {
 	Name     string  `json:"name"`
+	Label    string  `json:"label,omitempty"` // the case's name in the tables
 	Requests int64   `json:"requests"`
 	Errors   int64   `json:"errors"`
 	Seconds  float64 `json:"seconds"`

@@ -390,6 +390,7 @@ func probe(c config, s *server, out *serverResults, reqs []request) []request {
 func measureRun(c config, s *server, name string, reqs []request, d time.Duration) *runResult {
 	cpu0, self0, busy0, t0 := s.cpuTime(), selfCPU(), machineBusy(), time.Now()
 	rr := load(c.driver, name, s.addr, reqs, c.conns, d, c.maxRequests)
+	rr.Label = caseLabel(name)
 	server, self, busy := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0
 	capacity := float64(time.Since(t0)) * float64(runtime.NumCPU())
 	if n := rr.Requests + rr.Errors; n > 0 {

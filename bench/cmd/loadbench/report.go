@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -262,13 +263,21 @@ func printReport(w io.Writer, res *results) {
 	}
 	fmt.Fprintln(w, "\ntargets")
 	for _, t := range res.Targets {
-		fmt.Fprintf(w, "  %-60s %-10s %8.2f %-5s %-12s %s\n", t.Name, t.Want, t.Value, t.Unit, verdict(t), t.Note)
+		fmt.Fprintf(w, "  %-60s %-10s %8s %-5s %-12s %s\n", t.Name, t.Want, measured(t), t.Unit, verdict(t), t.Note)
 	}
 }
 
 // stateText describes the state the set-up makes (setup.go).
 var stateText = fmt.Sprintf("%d verifications with complete configurations in the dev account, %d in a tenant, "+
 	"a hosted session completed through the control API with every result field", devVerifications, tenantVerifications)
+
+// measured is a target's value, "–" when it was not measured.
+func measured(t target) string {
+	if t.Unit == "" {
+		return "–"
+	}
+	return strconv.FormatFloat(t.Value, 'f', -1, 64)
+}
 
 // verdict is met, not met, or not measured.
 func verdict(t target) string {
@@ -328,7 +337,7 @@ func markdown(res *results) string {
 		if t.Note != "" {
 			note = " (" + t.Note + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.2f %s%s | %s |\n", t.Name, t.Want, t.Value, t.Unit, note, met)
+		fmt.Fprintf(&b, "| %s | %s | %s %s%s | %s |\n", t.Name, t.Want, measured(t), t.Unit, note, met)
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "\n%s\n", n)

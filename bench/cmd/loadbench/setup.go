@@ -109,10 +109,10 @@ func setupState(addr string) (*state, error) {
 	}
 	st.key20 = tenant.Key
 	var err error
-	if st.verification, err = c.createVerifications(dev, "bench", devVerifications, webhook); err != nil {
+	if st.verification, err = c.createVerifications(dev, verificationName, devVerifications, webhook); err != nil {
 		return nil, err
 	}
-	if _, err := c.createVerifications("ApiKey "+st.key20, "bench-tenant", tenantVerifications, webhook); err != nil {
+	if _, err := c.createVerifications("ApiKey "+st.key20, "loadbench-tenant-verification", tenantVerifications, webhook); err != nil {
 		return nil, err
 	}
 	if st.session, err = c.completedHostedSession(dev, st.verification); err != nil {

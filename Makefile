@@ -80,9 +80,11 @@ run:
 screenshots:
 	VERIFEYE_BROWSER=1 VERIFEYE_SCREENSHOT=$(CURDIR)/docs/dashboard.png go test -count=1 -run '^TestDashboardScreenshot$$' ./mockserver/
 
-## bench: the load benchmark, not part of `make test`: the real binary against a bare net/http
-## server and, when npm is on PATH, Stoplight Prism (installed into bench/.prism); prints a table
-## and writes bench/results/latest.json and latest.md. Pass more flags with BENCH_FLAGS.
+## bench: the load benchmark, not part of `make test`: the real binary (default flags, info log)
+## with state made through its API (100 and 20 verifications, a full verification and session
+## result) against a bare net/http server replaying its answers byte for byte and, when npm is on
+## PATH, Stoplight Prism (installed into bench/.prism); prints a table with the targets and writes
+## bench/results/latest.json and latest.md. Pass more flags with BENCH_FLAGS (--quick: seconds).
 .PHONY: bench
 bench:
 	go run ./bench/cmd/loadbench $(if $(shell command -v npm 2>/dev/null),--prism,) $(BENCH_FLAGS)

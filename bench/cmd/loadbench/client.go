@@ -24,6 +24,9 @@ type request struct {
 	op     string
 	raw    []byte
 	status int
+	// method, target (path and query) and auth (the Authorization header, "" when none) are
+	// what the reference server matches a request by.
+	method, target, auth string
 }
 
 func buildRequest(op, host, method, target, auth, body string, status int) request {
@@ -37,7 +40,7 @@ func buildRequest(op, host, method, target, auth, body string, status int) reque
 	}
 	b.WriteString("\r\n")
 	b.WriteString(body)
-	return request{op: op, raw: b.Bytes(), status: status}
+	return request{op: op, raw: b.Bytes(), status: status, method: method, target: target, auth: auth}
 }
 
 // conn is one keep-alive connection.

@@ -76,6 +76,7 @@ func newDriver(kind string, loops int) (driver, error) {
 // runResult is what one load run measured.
 type runResult struct {
 	Name     string  `json:"name"`
+	Label    string  `json:"label,omitempty"` // the case's name in the tables
 	Requests int64   `json:"requests"`
 	Errors   int64   `json:"errors"`
 	Seconds  float64 `json:"seconds"`
@@ -93,7 +94,10 @@ type runResult struct {
 	// LoadGenCPU and OtherCPU are the shares of the machine's CPUs the load generator and every
 	// other process (neither server nor load generator) used during the run: a run where other
 	// processes were busy is not a clean measurement.
-	LoadGenCPU float64      `json:"loadGenCpuShare"`
+	LoadGenCPU float64 `json:"loadGenCpuShare"`
+	// PeakRSSMiB is the server's peak RSS (VmHWM) at the end of the run: the peak across the
+	// server's runs so far.
+	PeakRSSMiB float64      `json:"peakRssMiB"`
 	OtherCPU   float64      `json:"otherCpuShare"`
 	PerOp      []*runResult `json:"perOp,omitempty"`
 	// FirstError is the first failure, to tell a broken setup from a slow server.

@@ -1,13 +1,17 @@
 // Command loadbench is the mock's load benchmark (`make bench`; not part of the test suite).
 //
-// It builds and starts the real verifeye-mock binary (--addr 127.0.0.1:0 --log-level error),
-// measures its startup (spawn → first 200 on /v1/healthz), idle RSS and peak RSS, and drives a
-// workload of healthz, get-all, get, signature create and validate, create-session and
-// get-session-result over keep-alive connections with its own load generator: each operation
-// alone, then all of them mixed. It measures a bare net/http server answering the same paths
-// with the same bytes (bench/cmd/refserver) the same way, as the practical ceiling, and, with
-// --prism, Stoplight Prism mocking the same openapi.yaml. It prints a table and writes
-// bench/results/latest.json and bench/results/latest.md.
+// It builds and starts the real verifeye-mock binary as users run it (--addr 127.0.0.1:0 and
+// otherwise its defaults: info logging, to a pipe this program drains), measures its startup
+// (spawn → first 200 on /v1/healthz), idle RSS and peak RSS, makes the state the cases read
+// through the mock's API and control API (setup.go: 100 verifications with complete
+// configurations, a tenant with 20, a completed hosted session with every result field), and
+// drives the cases (ops.go: healthz, get-all (20), get-all (100), get (full), signature create
+// and validate, get-session-result (full), create-session) over keep-alive connections with its
+// own load generator: each alone, then all of them mixed. It measures a bare net/http server
+// (bench/cmd/refserver) answering the same requests with the mock's own answers, checked byte
+// for byte (identity.go), the same way, as the practical ceiling, and, with --prism, Stoplight
+// Prism mocking the same openapi.yaml. It prints a table and writes bench/results/latest.json and
+// bench/results/latest.md. --quick runs the whole pipeline in a few seconds (for tests).
 //
 // The load generator shares the machine with the server under test, so every µs of CPU it spends
 // per request is taken from the server. Its default driver on Linux is therefore an epoll event
@@ -51,6 +55,7 @@ type config struct {
 	noRef       bool
 	quiet       float64
 	driver      driver
+	quick       bool
 }
 
 // multiFlag is a repeatable string flag.
@@ -73,12 +78,16 @@ func main() {
 	flag.StringVar(&c.out, "out", "bench/results", "directory for latest.json and latest.md")
 	flag.StringVar(&c.mockBin, "mock-bin", "", "a verifeye-mock binary to measure instead of building ./cmd/verifeye-mock")
 	flag.Var(&c.mockEnv, "mock-env", "KEY=VALUE for the mock's environment only, e.g. GOGC=400 (repeatable; for experiments)")
-	flag.StringVar(&c.ops, "ops", "", "comma-separated operations to run (default: all): healthz,get-all,get,signature-create,signature-validate,create-session,get-session-result")
+	flag.StringVar(&c.ops, "ops", "", "comma-separated cases to run (default: all): healthz,get-all-20,get-all-100,get,signature-create,signature-validate,get-session-result,create-session")
 	flag.BoolVar(&c.noRef, "no-ref", false, "skip the reference server (for profiling the mock alone)")
 	flag.Float64Var(&c.quiet, "wait-quiet", 0, "before starting, wait (up to 2 min) until the 1-minute load average is below this (0: do not wait)")
 	driverName := flag.String("driver", defaultDriver(), "how the load generator runs its connections: epoll (Linux: event loops on non-blocking sockets, cheapest) or goroutines (one per connection)")
 	loops := flag.Int("loops", 1, "event loops (OS threads) of the epoll driver (on 2 CPUs, 1 costs the least CPU per request)")
+	flag.BoolVar(&c.quick, "quick", false, "a short run of the whole pipeline, for tests: "+quickText+" (overrides those flags)")
 	flag.Parse()
+	if c.quick {
+		c = quickConfig(c)
+	}
 	var err error
 	if c.driver, err = newDriver(*driverName, *loops); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
@@ -97,7 +106,9 @@ type results struct {
 	Config  map[string]any   `json:"config"`
 	Servers []*serverResults `json:"servers"`
 	Targets []target         `json:"targets"`
-	Notes   []string         `json:"notes,omitempty"`
+	// BodyChecks compare, case by case, the reference server's answer with the mock's.
+	BodyChecks []bodyCheck `json:"bodyChecks"`
+	Notes      []string    `json:"notes,omitempty"`
 }
 
 type serverResults struct {
@@ -110,6 +121,9 @@ type serverResults struct {
 	Ops         []*runResult `json:"ops"`
 	Mixed       *runResult   `json:"mixed"`
 	Unsupported []string     `json:"unsupported,omitempty"`
+	// LogLines and LogBytes are what the server wrote to stderr (the mock's log) during the run.
+	LogLines int64 `json:"logLines"`
+	LogBytes int64 `json:"logBytes"`
 }
 
 type target struct {
@@ -150,12 +164,14 @@ func run(c config) error {
 		res.Machine.MemoryGiB, res.Machine.Go, res.Machine.LoadAverage)
 	fmt.Printf("load generator: %d connections, %s\n", c.conns, c.driver)
 
-	// The mock first: its answers become the reference server's canned responses.
-	mockArgv := []string{bins.mock, "--addr", "127.0.0.1:0", "--log-level", "error"}
+	// The mock first: its answers become the reference server's canned responses. It runs with
+	// its defaults, as users run it: info logging to stderr (a pipe drained by this program).
+	mockArgv := []string{bins.mock, "--addr", "127.0.0.1:0"}
 	var canned []cannedResponse
+	var samples map[string]answer
 	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", func(s *server) ([]request, error) {
-		reqs, cr, err := setupMock(s.addr)
-		canned = cr
+		reqs, cr, sm, err := setupMock(s.addr)
+		canned, samples = cr, sm
 		return reqs, err
 	})
 	if err != nil {
@@ -167,7 +183,9 @@ func run(c config) error {
 		printReport(os.Stdout, &results{Machine: res.Machine, Config: res.Config, Servers: []*serverResults{mock, mock}})
 		return nil
 	}
-	ref, err := measureReference(c, root, tmp, bins.ref, canned)
+	ref, err := measureReference(c, root, tmp, bins.ref, canned, func(addr string, reqs []request) {
+		res.BodyChecks = checkBodies(addr, reqs, canned, samples)
+	})
 	if err != nil {
 		return err
 	}
@@ -181,12 +199,27 @@ func run(c config) error {
 		res.Servers = append(res.Servers, prism)
 	}
 
-	res.Targets = evaluate(mock, ref, prism)
+	res.Targets = evaluate(mock, ref, prism, res.BodyChecks)
 	if prism == nil {
 		res.Notes = append(res.Notes, "Prism was not measured (run with --prism, which needs npm).")
 	}
 	printReport(os.Stdout, res)
-	return writeResults(c, root, res)
+	if err := writeResults(c, root, res); err != nil {
+		return err
+	}
+	if !bodiesOK(res.BodyChecks) {
+		return errors.New("the reference server's answers are not the mock's (see the body check)")
+	}
+	return nil
+}
+
+// quickText describes --quick.
+const quickText = "8 connections, 200ms per case, 400ms mixed, 100ms warm-up, 1 spawn, no Prism"
+
+// quickConfig is c for --quick.
+func quickConfig(c config) config {
+	c.conns, c.duration, c.mixed, c.warmup, c.startups, c.prism = 8, 200*time.Millisecond, 400*time.Millisecond, 100*time.Millisecond, 1, false
+	return c
 }
 
 // serverBins are the servers under test: the mock's binary, the reference server's and Prism's
@@ -228,8 +261,9 @@ func newResults(c config) *results {
 	return res
 }
 
-// measureReference measures the reference server answering with the mock's canned answers.
-func measureReference(c config, root, tmp, refBin string, canned []cannedResponse) (*serverResults, error) {
+// measureReference measures the reference server answering with the mock's canned answers;
+// check is called once it is up, before the load, with its address and the workload.
+func measureReference(c config, root, tmp, refBin string, canned []cannedResponse, check func(addr string, reqs []request)) (*serverResults, error) {
 	responses := filepath.Join(tmp, "responses.json")
 	if err := writeJSON(responses, canned); err != nil {
 		return nil, err
@@ -242,7 +276,11 @@ func measureReference(c config, root, tmp, refBin string, canned []cannedRespons
 		refEnv = []string{"GOGC=" + mockDefaultGOGC}
 	}
 	return measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, refEnv, root, "",
-		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
+		func(s *server) ([]request, error) {
+			reqs := workload(s.addr, fixedIDs, statusOK)
+			check(s.addr, reqs)
+			return reqs, nil
+		})
 }
 
 // measurePrism measures Prism serving spec on a port chosen for it.
@@ -310,7 +348,25 @@ func measure(c config, name string, argv, env []string, dir, fixedAddr string, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: setup: %w", name, err)
 	}
-	// Probe every operation once; one the server does not answer as expected is left out.
+	ok := probe(c, s, out, reqs)
+	if len(ok) == 0 {
+		return nil, fmt.Errorf("%s answers none of the operations", name)
+	}
+	load(c.driver, name+" warm-up", s.addr, ok, c.conns, c.warmup, c.maxRequests)
+	for _, r := range ok {
+		out.Ops = append(out.Ops, measureRun(c, s, r.op, []request{r}, c.duration))
+	}
+	out.Mixed = measureRun(c, s, "mixed", ok, c.mixed)
+	_, hwm := s.memory()
+	out.PeakRSSMiB = mib(hwm)
+	out.LogLines, out.LogBytes = s.stderr.counts()
+	fmt.Printf("peak RSS %.1f MiB; stderr (the log): %d lines, %d bytes\n", out.PeakRSSMiB, out.LogLines, out.LogBytes)
+	return out, nil
+}
+
+// probe sends every request of the workload once (those --ops picks) and returns those the
+// server answers as expected; the others are left out and listed in out.Unsupported.
+func probe(c config, s *server, out *serverResults, reqs []request) []request {
 	var ok []request
 	for _, r := range reqs {
 		if c.ops != "" && !slices.Contains(strings.Split(c.ops, ","), r.op) {
@@ -326,33 +382,28 @@ func measure(c config, name string, argv, env []string, dir, fixedAddr string, s
 		}
 		ok = append(ok, r)
 	}
-	if len(ok) == 0 {
-		return nil, fmt.Errorf("%s answers none of the operations", name)
+	return ok
+}
+
+// measureRun drives reqs against s for d and measures the server's CPU time per request, the
+// load generator's and other processes' shares of the machine, and the server's peak RSS so far.
+func measureRun(c config, s *server, name string, reqs []request, d time.Duration) *runResult {
+	cpu0, self0, busy0, t0 := s.cpuTime(), selfCPU(), machineBusy(), time.Now()
+	rr := load(c.driver, name, s.addr, reqs, c.conns, d, c.maxRequests)
+	rr.Label = caseLabel(name)
+	server, self, busy := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0
+	capacity := float64(time.Since(t0)) * float64(runtime.NumCPU())
+	if n := rr.Requests + rr.Errors; n > 0 {
+		rr.ServerCPUus = math.Round(float64(server.Microseconds())/float64(n)*10) / 10
+		rr.LoadGenCPUus = math.Round(float64(self.Microseconds())/float64(n)*10) / 10
 	}
-	run := func(name string, reqs []request, d time.Duration) *runResult {
-		cpu0, self0, busy0, t0 := s.cpuTime(), selfCPU(), machineBusy(), time.Now()
-		rr := load(c.driver, name, s.addr, reqs, c.conns, d, c.maxRequests)
-		server, self, busy := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0
-		capacity := float64(time.Since(t0)) * float64(runtime.NumCPU())
-		if n := rr.Requests + rr.Errors; n > 0 {
-			rr.ServerCPUus = math.Round(float64(server.Microseconds())/float64(n)*10) / 10
-			rr.LoadGenCPUus = math.Round(float64(self.Microseconds())/float64(n)*10) / 10
-		}
-		rr.LoadGenCPU = math.Round(float64(self)/capacity*1000) / 1000
-		rr.OtherCPU = math.Round(max(0, float64(busy-server-self))/capacity*1000) / 1000
-		fmt.Printf("  %-20s %9.0f req/s  p50 %7.0f µs  p99 %7.0f µs  server CPU %5.1f µs/req  loadgen %5.1f µs/req %3.0f%%  other %3.0f%%  errors %d %s\n",
-			name, rr.RPS, rr.P50us, rr.P99us, rr.ServerCPUus, rr.LoadGenCPUus, rr.LoadGenCPU*100, rr.OtherCPU*100, rr.Errors, rr.FirstError)
-		return rr
-	}
-	load(c.driver, name+" warm-up", s.addr, ok, c.conns, c.warmup, c.maxRequests)
-	for _, r := range ok {
-		out.Ops = append(out.Ops, run(r.op, []request{r}, c.duration))
-	}
-	out.Mixed = run("mixed", ok, c.mixed)
+	rr.LoadGenCPU = math.Round(float64(self)/capacity*1000) / 1000
+	rr.OtherCPU = math.Round(max(0, float64(busy-server-self))/capacity*1000) / 1000
 	_, hwm := s.memory()
-	out.PeakRSSMiB = mib(hwm)
-	fmt.Printf("peak RSS %.1f MiB\n", out.PeakRSSMiB)
-	return out, nil
+	rr.PeakRSSMiB = mib(hwm)
+	fmt.Printf("  %-26s %9.0f req/s  p50 %7.0f µs  p99 %7.0f µs  server CPU %5.1f µs/req  peak RSS %6.1f MiB  loadgen %5.1f µs/req %3.0f%%  other %3.0f%%  errors %d %s\n",
+		caseLabel(name), rr.RPS, rr.P50us, rr.P99us, rr.ServerCPUus, rr.PeakRSSMiB, rr.LoadGenCPUus, rr.LoadGenCPU*100, rr.OtherCPU*100, rr.Errors, rr.FirstError)
+	return rr
 }
 
 // mockDefaultGOGC is cmd/verifeye-mock's defaultGCPercent (TestRefGOGCIsTheMocks keeps them equal).

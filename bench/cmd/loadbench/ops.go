@@ -1,24 +1,22 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"net/textproto"
-	"strconv"
-	"strings"
 )
 
-// ids are the records the workload asks for. setupMock creates them in the mock; the reference
-// server and Prism are sent the very same requests.
-type ids struct {
-	verification string
-	session      string
+// state is what the workload's requests name: the records and credentials the set-up made in
+// the mock (setup.go). The reference server and Prism are sent the very same requests.
+type state struct {
+	devKey       string // the mock's dev account: 100 verifications, the sessions, the signatures
+	key20        string // a tenant with 20 verifications
+	verification string // the dev account's first verification, with every block configured
+	session      string // a completed hosted session, with every result field
 	signed       string // a signed query string (with a nonce) from create-signature
 }
 
-var fixedIDs = &ids{
+var fixedIDs = &state{
+	devKey:       devAPIKey,
+	key20:        devAPIKey,
 	verification: "39e00c96-6431-4b2e-8707-2fb80e561fbf",
 	session:      "a1b2c3d4-e5f6-7890-abcd-ef1234567890",
 	signed:       "userId=User123&reExpiration=1747852345&reNonce=bf5c7f4e8a794e41a58e08dfd634f816&reSignature=5d5b3c5a2f9e9b1f4a0b7c7d6e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f",
@@ -26,158 +24,71 @@ var fixedIDs = &ids{
 
 func statusOK(string) int { return 200 }
 
-// benchConfig is a realistic verification: every verifier, redirect URLs, some result parameters.
-const benchConfig = `{"verifierConfigs":{"liveness":{"type":"Verification"},` +
-	`"age":{"type":"ThresholdVerification","threshold":18},"gender":{"type":"CalculationOnly"}},` +
-	`"redirectConfig":{"passedUrl":"https://shop.example.com/passed","failedUrl":"https://shop.example.com/failed"},` +
-	`"resultParameterConfig":{"includeSessionId":true,"includeVerificationResult":true,"includeAge":true}}`
+// benchCase is one case of the benchmark: an operation, and the state it reads.
+type benchCase struct {
+	id     string // for --ops and latest.json
+	label  string // for the tables
+	method string
+	target string
+	body   string
+	key    func(*state) string // the API key sent, nil for none
+	// varies says why the mock's body differs from call to call ("" when it does not): for such
+	// a case the reference's canned body is one of the mock's answers, and the check is that the
+	// mock's next answer has the same size and shape.
+	varies string
+}
 
-// workload is the operations of the benchmark, each a valid request with credentials.
-func workload(addr string, id *ids, status func(op string) int) []request {
-	auth := "ApiKey " + devAPIKey
-	signed, _ := json.Marshal(id.signed)
-	type op struct{ name, method, target, body string }
-	ops := []op{
-		{"healthz", "GET", "/v1/healthz", ""},
-		{"get-all", "GET", "/v1/verification/get-all", ""},
-		{"get", "GET", "/v1/verification/get?verificationId=" + id.verification, ""},
-		{"signature-create", "POST", "/v1/signature/create", `{"queryString":"userId=User123&age=25","securitySettings":{"enableNonce":true}}`},
-		{"signature-validate", "POST", "/v1/signature/validate", `{"queryString":` + string(signed) + `}`},
-		{"create-session", "POST", "/v1/verification/create-session", `{"name":"bench","externalId":"user-42"}`},
-		{"get-session-result", "GET", "/v1/verification/get-session-result?verificationSessionId=" + id.session, ""},
+// verificationName is the name of the dev account's full verification, the base of the
+// create-session case's sessions; the others are named after it with a number (get-all (100) is
+// about 18 KB with these names).
+const verificationName = "loadbench-verification"
+
+const signatureCreateBody = `{"queryString":"userId=User123&age=25","securitySettings":{"enableNonce":true}}`
+
+func devKey(s *state) string { return s.devKey }
+
+// cases are the benchmark's cases, in the order they run. create-session runs last of the
+// single operations, as every call of it adds a session to the state the others read.
+func cases(s *state) []benchCase {
+	signed, _ := json.Marshal(s.signed)
+	return []benchCase{
+		{id: "healthz", label: "healthz", method: "GET", target: "/v1/healthz", varies: "the mock's clock"},
+		{id: "get-all-20", label: "get-all (20)", method: "GET", target: "/v1/verification/get-all",
+			key: func(s *state) string { return s.key20 }},
+		{id: "get-all-100", label: "get-all (100)", method: "GET", target: "/v1/verification/get-all", key: devKey},
+		{id: "get", label: "get (full)", method: "GET", target: "/v1/verification/get?verificationId=" + s.verification, key: devKey},
+		{id: "signature-create", label: "signature create", method: "POST", target: "/v1/signature/create",
+			body: signatureCreateBody, key: devKey, varies: "a new nonce and expiry"},
+		{id: "signature-validate", label: "signature validate", method: "POST", target: "/v1/signature/validate",
+			body: `{"queryString":` + string(signed) + `}`, key: devKey},
+		{id: "get-session-result", label: "get-session-result (full)", method: "GET",
+			target: "/v1/verification/get-session-result?verificationSessionId=" + s.session, key: devKey},
+		{id: "create-session", label: "create-session", method: "POST", target: "/v1/verification/create-session",
+			body: `{"name":"` + verificationName + `","externalId":"user-42"}`, key: devKey, varies: "a new session id and token"},
 	}
-	out := make([]request, 0, len(ops))
-	for _, o := range ops {
-		a := auth
-		if o.name == "healthz" {
-			a = ""
+}
+
+// caseLabel is the table's name of a case id ("mixed" and unknown ids are their own label).
+func caseLabel(id string) string {
+	for _, c := range cases(fixedIDs) {
+		if c.id == id {
+			return c.label
 		}
-		out = append(out, buildRequest(o.name, addr, o.method, o.target, a, o.body, status(o.name)))
+	}
+	return id
+}
+
+// workload is the requests of the benchmark's cases, each valid, with credentials where the
+// operation needs them.
+func workload(addr string, s *state, status func(op string) int) []request {
+	cs := cases(s)
+	out := make([]request, 0, len(cs))
+	for _, c := range cs {
+		auth := ""
+		if c.key != nil {
+			auth = "ApiKey " + c.key(s)
+		}
+		out = append(out, buildRequest(c.id, addr, c.method, c.target, auth, c.body, status(c.id)))
 	}
 	return out
-}
-
-// cannedResponse is one answer of the mock, replayed by the reference server.
-type cannedResponse struct {
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Status      int    `json:"status"`
-	ContentType string `json:"contentType"`
-	Body        string `json:"body"`
-}
-
-// setupMock creates what the workload asks for (five verifications, a completed session, a
-// signed query string), then sends every request of the workload once and keeps the answers.
-func setupMock(addr string) ([]request, []cannedResponse, error) {
-	auth := "ApiKey " + devAPIKey
-	call := func(method, target, body string, v any) error {
-		c := &conn{addr: addr}
-		defer c.close()
-		status, resp, err := c.do(buildRequest("setup", addr, method, target, auth, body, 200).raw, true)
-		if err != nil {
-			return err
-		}
-		if status != 200 {
-			return fmt.Errorf("%s %s: %d %s", method, target, status, resp)
-		}
-		if v != nil {
-			return json.Unmarshal(resp, v)
-		}
-		return nil
-	}
-	id := &ids{}
-	for i := range 5 {
-		name := "bench"
-		if i > 0 {
-			name = "bench-" + strconv.Itoa(i)
-		}
-		var v struct {
-			ID string `json:"verificationId"`
-		}
-		if err := call("POST", "/v1/verification/create", `{"name":"`+name+`","verificationConfig":`+benchConfig+`}`, &v); err != nil {
-			return nil, nil, err
-		}
-		if i == 0 {
-			id.verification = v.ID
-		}
-	}
-	var sess struct {
-		ID string `json:"verificationSessionId"`
-	}
-	if err := call("POST", "/v1/verification/create-session", `{"name":"bench","externalId":"user-42"}`, &sess); err != nil {
-		return nil, nil, err
-	}
-	id.session = sess.ID
-	if err := call("POST", "/_mock/sessions/"+sess.ID+"/complete", `{"preset":"pass"}`, nil); err != nil {
-		return nil, nil, err
-	}
-	var sig struct {
-		Signed string `json:"signedQueryString"`
-	}
-	if err := call("POST", "/v1/signature/create", `{"queryString":"userId=User123&age=25","securitySettings":{"enableNonce":true}}`, &sig); err != nil {
-		return nil, nil, err
-	}
-	id.signed = sig.Signed
-	*fixedIDs = *id
-
-	reqs := workload(addr, id, statusOK)
-	var canned []cannedResponse
-	for _, r := range reqs {
-		c := &conn{addr: addr}
-		status, body, ct, err := doWithContentType(c, r.raw)
-		c.close()
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", r.op, err)
-		}
-		line, _, _ := bytes.Cut(r.raw, []byte("\r\n"))
-		fields := strings.Fields(string(line))
-		path, _, _ := strings.Cut(fields[1], "?")
-		canned = append(canned, cannedResponse{Method: fields[0], Path: path, Status: status, ContentType: ct, Body: string(body)})
-	}
-	return reqs, canned, nil
-}
-
-// doWithContentType sends raw on a fresh connection and returns the status, body and
-// Content-Type (the load client does not keep headers).
-func doWithContentType(c *conn, raw []byte) (int, []byte, string, error) {
-	if err := c.dial(); err != nil {
-		return 0, nil, "", err
-	}
-	if _, err := c.c.Write(raw); err != nil {
-		return 0, nil, "", err
-	}
-	tp := textproto.NewReader(c.br)
-	line, err := tp.ReadLine()
-	if err != nil {
-		return 0, nil, "", err
-	}
-	status, err := strconv.Atoi(strings.Fields(line)[1])
-	if err != nil {
-		return 0, nil, "", err
-	}
-	h, err := tp.ReadMIMEHeader()
-	if err != nil {
-		return 0, nil, "", err
-	}
-	n, err := strconv.Atoi(h.Get("Content-Length"))
-	if err != nil {
-		return 0, nil, "", fmt.Errorf("no Content-Length in the answer")
-	}
-	body := make([]byte, n)
-	if _, err := readFull(c.br, body); err != nil {
-		return 0, nil, "", err
-	}
-	return status, body, h.Get("Content-Type"), nil
-}
-
-func readFull(r *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -242,21 +244,44 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// tailBuffer keeps the last max bytes written to it.
+// tailBuffer keeps the last max bytes written to it, and counts the lines and bytes. It drains a
+// server's stderr (the mock's log) for the whole run: exec copies the pipe into it.
 type tailBuffer struct {
-	max int
-	buf []byte
+	mu           sync.Mutex
+	max          int
+	buf          []byte
+	lines, bytes int64
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > t.max {
-		t.buf = t.buf[len(t.buf)-t.max:]
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lines += int64(bytes.Count(p, []byte("\n")))
+	t.bytes += int64(len(p))
+	if len(p) >= t.max {
+		t.buf = append(t.buf[:0], p[len(p)-t.max:]...)
+		return len(p), nil
 	}
+	if len(t.buf)+len(p) > t.max {
+		n := copy(t.buf, t.buf[len(t.buf)+len(p)-t.max:])
+		t.buf = t.buf[:n]
+	}
+	t.buf = append(t.buf, p...)
 	return len(p), nil
 }
 
-func (t *tailBuffer) String() string { return string(t.buf) }
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// counts returns the lines and bytes written so far.
+func (t *tailBuffer) counts() (lines, bytes int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lines, t.bytes
+}
 
 // machine describes where the benchmark ran.
 type machine struct {

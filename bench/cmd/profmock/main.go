@@ -1,12 +1,12 @@
 // Command profmock serves the mock like verifeye-mock does (same handler, same http.Server
-// limits, logging at error level) and records a CPU profile of its whole run, for profiling the
-// mock under the load benchmark:
+// limits, a text log on stderr at info level unless --log-level says otherwise) and records a CPU
+// profile of its whole run, for profiling the mock under the load benchmark:
 //
 //	go build -o /tmp/profmock ./bench/cmd/profmock
 //	PROFMOCK_CPU=/tmp/mock.pprof go run ./bench/cmd/loadbench --mock-bin /tmp/profmock --startups 1
 //	go tool pprof -top /tmp/profmock /tmp/mock.pprof
 //
-// It accepts the flags loadbench passes (--addr, --log-level) and prints the same "listening on"
+// It accepts --addr (which loadbench passes) and --log-level, and prints the same "listening on"
 // line. PROFMOCK_MEM names a heap profile written at exit.
 package main
 
@@ -29,8 +29,13 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	_ = flag.String("log-level", "error", "ignored: the log is at error level")
+	level := flag.String("log-level", "info", "the least severe log records written to stderr: debug, info, warn or error")
 	flag.Parse()
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintln(os.Stderr, "--log-level:", err)
+		os.Exit(2)
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400) // as verifeye-mock does (its defaultGCPercent)
 	}
@@ -46,7 +51,7 @@ func main() {
 			out.Close()
 		}()
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
 	srv, err := mockserver.New(mockserver.Options{Logger: logger, Version: "profmock"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,6 +1,9 @@
 // Command refserver is the load benchmark's practical ceiling: a bare net/http server that
-// answers each of the mock's paths with a fixed response (the very bytes the mock answered
-// during the benchmark's setup), with no validation, state, logging or authentication.
+// answers each of the benchmark's requests with a fixed response (the mock's own answer to the
+// same request during the benchmark's set-up: its status, headers and body, byte for byte), with
+// no validation, state, logging or authentication. A request is matched by its method, its
+// request target (path and query, as sent) and its Authorization header, so that two cases on
+// one path (get-all of two accounts) get their own answers.
 //
 //	refserver --addr 127.0.0.1:0 --responses responses.json
 //
@@ -16,17 +19,23 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
 
-// Response is one canned answer, keyed by method and path.
+// Response is one canned answer, keyed by method, target and Authorization.
 type Response struct {
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Status      int    `json:"status"`
-	ContentType string `json:"contentType"`
-	Body        string `json:"body"`
+	Method        string            `json:"method"`
+	Target        string            `json:"target"` // path and query, as the request line has it
+	Authorization string            `json:"authorization,omitempty"`
+	Status        int               `json:"status"`
+	ContentType   string            `json:"contentType"`
+	Headers       map[string]string `json:"headers,omitempty"` // but Date, Content-Length and Content-Type
+	// ContentLength: the mock declared the body's length, so the reference does too; otherwise
+	// net/http frames the body as it framed the mock's (a length up to 2 KiB, else chunked).
+	ContentLength bool   `json:"contentLength"`
+	Body          string `json:"body"`
 }
 
 func main() {
@@ -41,9 +50,11 @@ func main() {
 
 type canned struct {
 	status int
-	ct     []string
+	header map[string][]string // Content-Type and the other headers
 	body   []byte
 }
+
+func key(method, target, auth string) string { return method + " " + target + " " + auth }
 
 func run(addr, file string) error {
 	routes := map[string]canned{}
@@ -57,20 +68,31 @@ func run(addr, file string) error {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 		for _, r := range rs {
-			routes[r.Method+" "+r.Path] = canned{status: r.Status, ct: []string{r.ContentType}, body: []byte(r.Body)}
+			h := map[string][]string{"Content-Type": {r.ContentType}}
+			for k, v := range r.Headers {
+				h[http.CanonicalHeaderKey(k)] = []string{v}
+			}
+			if r.ContentLength {
+				h["Content-Length"] = []string{strconv.Itoa(len(r.Body))}
+			}
+			routes[key(r.Method, r.Target, r.Authorization)] = canned{status: r.Status, header: h, body: []byte(r.Body)}
 		}
 	}
-	if _, ok := routes["GET /v1/healthz"]; !ok {
-		routes["GET /v1/healthz"] = canned{status: 200, ct: []string{"text/plain"}, body: []byte("2026-01-01T00:00:00.0000000Z")}
+	if _, ok := routes[key("GET", "/v1/healthz", "")]; !ok {
+		routes[key("GET", "/v1/healthz", "")] = canned{status: 200, header: map[string][]string{"Content-Type": {"text/plain"}},
+			body: []byte("2026-01-01T00:00:00.0000000Z")}
 	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, ok := routes[r.Method+" "+r.URL.Path]
+		c, ok := routes[key(r.Method, r.RequestURI, r.Header.Get("Authorization"))]
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header()["Content-Type"] = c.ct
+		wh := w.Header()
+		for k, v := range c.header {
+			wh[k] = v
+		}
 		w.WriteHeader(c.status)
 		_, _ = w.Write(c.body)
 	})

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestQuickRun runs the whole benchmark briefly (--quick): it builds the mock and the reference
+// server, makes the state, measures both, and writes the report. The report has every case for
+// both servers, the reference's answers passed the body check on every case, the mock ran at
+// info level (its log has a line per request), and every target has a verdict. Nothing here is
+// about speed.
+func TestQuickRun(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the benchmark reads /proc")
+	}
+	if testing.Short() {
+		t.Skip("builds and runs two servers")
+	}
+	drv, err := newDriver(defaultDriver(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	c := quickConfig(config{root: "../../..", out: out, driver: drv, maxRequests: 2000, startups: 5, prismDir: "bench/.prism"})
+	if err := run(c); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "latest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res results
+	if err := json.Unmarshal(data, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Servers) != 2 || res.Servers[0].Name != "verifeye-mock" || res.Servers[1].Name != "net/http reference" {
+		t.Fatalf("servers: %+v", res.Servers)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "latest.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bc := range cases(fixedIDs) {
+		for _, s := range res.Servers {
+			if r := find(s.Ops, bc.id); r == nil || r.Requests == 0 || r.PeakRSSMiB == 0 {
+				t.Errorf("%s: case %s: %+v", s.Name, bc.id, r)
+			}
+		}
+		if !strings.Contains(string(md), "| "+bc.label+" |") {
+			t.Errorf("latest.md has no row %q", bc.label)
+		}
+		var check *bodyCheck
+		for i := range res.BodyChecks {
+			if res.BodyChecks[i].Case == bc.id {
+				check = &res.BodyChecks[i]
+			}
+		}
+		switch {
+		case check == nil:
+			t.Errorf("no body check for %s", bc.id)
+		case !check.OK || !check.Identical || (bc.varies != "") != check.SameShape:
+			t.Errorf("body check of %s: %+v", bc.id, check)
+		}
+	}
+	for _, s := range res.Servers {
+		if s.Mixed == nil || s.Mixed.Requests == 0 || s.PeakRSSMiB == 0 {
+			t.Errorf("%s: mixed %+v, peak RSS %.1f", s.Name, s.Mixed, s.PeakRSSMiB)
+		}
+	}
+	if mock := res.Servers[0]; mock.LogLines < mock.Mixed.Requests {
+		t.Errorf("the mock logged %d lines for %d mixed requests: not at info level", mock.LogLines, mock.Mixed.Requests)
+	}
+	names := map[string]bool{}
+	for _, tg := range res.Targets {
+		names[tg.Name] = true
+		if tg.Name == targetPrismName {
+			continue // no Prism in --quick
+		}
+		if tg.Unit == "" || !strings.Contains(string(md), "| "+tg.Name+" |") {
+			t.Errorf("target %+v: not measured, or not in latest.md", tg)
+		}
+	}
+	for _, want := range []string{targetOpShareName, targetGetAllName, targetP99Name, targetPeakRSSName, targetBodiesName} {
+		if !names[want] {
+			t.Errorf("no target %q", want)
+		}
+	}
+	if tg := res.Targets[len(res.Targets)-1]; tg.Name != targetBodiesName || !tg.Met {
+		t.Errorf("body target: %+v", tg)
+	}
+}

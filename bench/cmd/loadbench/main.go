@@ -268,12 +268,12 @@ func measureReference(c config, root, tmp, refBin string, canned []cannedRespons
 	if err := writeJSON(responses, canned); err != nil {
 		return nil, err
 	}
-	// The reference server runs with the garbage collector setting the mock's binary defaults to
-	// (unless GOGC is set for the whole benchmark), so that the ratio compares the servers' work
-	// rather than their runtime settings.
+	// The reference server runs with the garbage collector settings the mock's binary defaults to
+	// (unless GOGC or GOMEMLIMIT is set for the whole benchmark), so that the ratio compares the
+	// servers' work rather than their runtime settings.
 	var refEnv []string
-	if os.Getenv("GOGC") == "" {
-		refEnv = []string{"GOGC=" + mockDefaultGOGC}
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		refEnv = []string{"GOGC=" + mockDefaultGOGC, "GOMEMLIMIT=" + mockDefaultMemoryLimit}
 	}
 	return measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, refEnv, root, "",
 		func(s *server) ([]request, error) {
@@ -408,6 +408,10 @@ func measureRun(c config, s *server, name string, reqs []request, d time.Duratio
 
 // mockDefaultGOGC is cmd/verifeye-mock's defaultGCPercent (TestRefGOGCIsTheMocks keeps them equal).
 const mockDefaultGOGC = "400"
+
+// mockDefaultMemoryLimit is cmd/verifeye-mock's defaultMemoryLimit, in GOMEMLIMIT's form
+// (TestRefGOGCIsTheMocks keeps them equal).
+const mockDefaultMemoryLimit = "80MiB"
 
 func goBuild(root, out, pkg string) error {
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)

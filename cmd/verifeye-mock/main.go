@@ -112,7 +112,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return checkDataDir(cfg, stdout)
 	}
 
-	logger := newLogger(cfg, stderr)
+	logs := newLogBuffer(stderr, logFlushDelay)
+	defer logs.Close() // last: after the mock and its servers have logged their last lines
+	logger := newLogger(cfg, logs)
 	fixtures := &fixtureLoader{cfg: cfg, logger: logger}
 	controlHosts, openControl := controlExposure(cfg)
 	srv, err := mockserver.New(mockOptions(cfg, logger, fixtures, controlHosts))
@@ -157,6 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if openControl {
 		logger.Warn(controlOpenWarning, slog.String("addr", exposed), slog.String("risk", controlOpenRisk), slog.String("fix", controlOpenFix))
 	}
+	logs.Batch() // the request lines, from here on, are written in batches
 	// The webhook deliveries still queued get what is left of --shutdown-timeout; the mock logs
 	// how many it dropped.
 	return serve(ctx, servers, cfg.shutdownTimeout, logger, func(ctx context.Context) { _ = srv.Shutdown(ctx) })

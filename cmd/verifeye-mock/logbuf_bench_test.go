@@ -1,0 +1,44 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+)
+
+// BenchmarkLogLineToPipe: what one request's log line costs when it goes to a pipe, as the
+// binary's stderr usually does under a process manager, CI runner or container engine: written
+// straight through (a write system call per line) or gathered by logBuffer. A goroutine drains
+// the pipe, as the reader on the other end would.
+func BenchmarkLogLineToPipe(b *testing.B) {
+	for _, mode := range []string{"direct", "batched"} {
+		b.Run(mode, func(b *testing.B) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			drained := make(chan struct{})
+			go func() { _, _ = io.Copy(io.Discard, r); close(drained) }()
+			var out io.Writer = w
+			buf := newLogBuffer(w, logFlushDelay)
+			if mode == "batched" {
+				buf.Batch()
+				out = buf
+			}
+			logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			b.ReportAllocs()
+			for b.Loop() {
+				logger.LogAttrs(b.Context(), slog.LevelInfo, "request", slog.String("id", "5f0c3e3b2b1a4d6e"),
+					slog.String("method", "GET"), slog.String("path", "/v1/verification/get-all"),
+					slog.Int("status", 200), slog.Duration("duration", 41*time.Microsecond), slog.String("account", "dev"))
+			}
+			b.StopTimer()
+			_ = buf.Close()
+			_ = w.Close()
+			<-drained
+			_ = r.Close()
+		})
+	}
+}

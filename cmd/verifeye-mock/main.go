@@ -51,8 +51,8 @@ const defaultGCPercent = 400
 // grow to five times the live data between collections, which under a load of create-session
 // (every session is kept) took the process to 180–208 MiB; with this limit the collector runs as
 // often as it must to keep the Go heap under 80 MiB, so the process stays under about 90 MiB while
-// the live data is small, and only a mock holding tens of MiB of state collects more often than
-// at GOGC=400. GOMEMLIMIT, or a GOGC of one's own, wins.
+// the live data is small; above 40 MiB of live data the limit follows it (memlimit.go).
+// GOMEMLIMIT, or a GOGC of one's own, wins.
 const defaultMemoryLimit = 80 << 20
 
 // tuneGC applies defaultGCPercent, and defaultMemoryLimit unless GOMEMLIMIT is set, when GOGC is
@@ -74,6 +74,9 @@ func tuneGC(getenv func(string) string) (gcPercent int, memoryLimit int64) {
 func main() {
 	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if defaultMemoryTuning(os.Getenv) {
+		go followLiveHeap(ctx, liveHeapInterval, liveHeap, setMemoryLimit)
+	}
 	go func() {
 		<-ctx.Done()
 		stop() // a second signal ends the process at once

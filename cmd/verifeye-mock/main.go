@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/verifeye-twin/verifeye/fixtures"
+	"github.com/verifeye-twin/verifeye/internal/logbuffer"
 	"github.com/verifeye-twin/verifeye/mockserver"
 	"github.com/verifeye-twin/verifeye/signing"
 )
@@ -115,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return checkDataDir(cfg, stdout)
 	}
 
-	logs := newLogBuffer(stderr, logFlushDelay)
+	logs := logbuffer.New(stderr, logbuffer.FlushDelay)
 	defer logs.Close() // last: after the mock and its servers have logged their last lines
 	logger := newLogger(cfg, logs)
 	fixtures := &fixtureLoader{cfg: cfg, logger: logger}

@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/verifeye-twin/verifeye/internal/logbuffer"
 	"github.com/verifeye-twin/verifeye/mockserver"
 )
 
@@ -51,7 +52,10 @@ func main() {
 			out.Close()
 		}()
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lv}))
+	// The log is gathered and written in batches once serving starts, as verifeye-mock writes it.
+	logs := logbuffer.New(os.Stderr, logbuffer.FlushDelay)
+	defer logs.Close()
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: lv}))
 	srv, err := mockserver.New(mockserver.Options{Logger: logger, Version: "profmock"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -68,6 +72,7 @@ func main() {
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	logs.Batch()
 	go func() { _ = hs.Serve(ln) }()
 	<-stop
 	_ = hs.Close()

@@ -1,4 +1,4 @@
-package main
+package logbuffer
 
 import (
 	"bytes"
@@ -28,11 +28,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestLogBufferWritesALoneLineSoon: a line with nothing after it reaches the writer by itself,
+// TestBufferWritesALoneLineSoon: a line with nothing after it reaches the writer by itself,
 // after the delay, without a Close.
-func TestLogBufferWritesALoneLineSoon(t *testing.T) {
+func TestBufferWritesALoneLineSoon(t *testing.T) {
 	var out lockedBuffer
-	b := newLogBuffer(&out, time.Millisecond)
+	b := New(&out, time.Millisecond)
 	b.Batch()
 	if _, err := io.WriteString(b, "one line\n"); err != nil {
 		t.Fatal(err)
@@ -56,13 +56,13 @@ func TestLogBufferWritesALoneLineSoon(t *testing.T) {
 	}
 }
 
-// TestLogBufferBatches: lines written within the delay reach the writer in one write, in order;
-// a batch of logFlushBytes is written at once; Close writes the rest, and later lines go straight
+// TestBufferBatches: lines written within the delay reach the writer in one write, in order;
+// a batch of FlushBytes is written at once; Close writes the rest, and later lines go straight
 // through.
-func TestLogBufferBatches(t *testing.T) {
+func TestBufferBatches(t *testing.T) {
 	var writes []string
 	w := writerFunc(func(p []byte) (int, error) { writes = append(writes, string(p)); return len(p), nil })
-	b := newLogBuffer(w, time.Hour) // no timer fires within the test
+	b := New(w, time.Hour) // no timer fires within the test
 	if _, err := io.WriteString(b, "start-up\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -82,13 +82,13 @@ func TestLogBufferBatches(t *testing.T) {
 	if len(writes) != 0 {
 		t.Fatalf("written before the delay or Close: %q", writes)
 	}
-	big := strings.Repeat("x", logFlushBytes) + "\n"
+	big := strings.Repeat("x", FlushBytes) + "\n"
 	want.WriteString(big)
 	if _, err := io.WriteString(b, big); err != nil {
 		t.Fatal(err)
 	}
 	if len(writes) != 1 || writes[0] != want.String() {
-		t.Fatalf("after %d bytes: %d writes, want one of everything so far", logFlushBytes, len(writes))
+		t.Fatalf("after %d bytes: %d writes, want one of everything so far", FlushBytes, len(writes))
 	}
 	if _, err := io.WriteString(b, "tail\n"); err != nil {
 		t.Fatal(err)
@@ -107,10 +107,10 @@ func TestLogBufferBatches(t *testing.T) {
 	}
 }
 
-// TestLogBufferConcurrentWriters: lines written from many goroutines all arrive whole.
-func TestLogBufferConcurrentWriters(t *testing.T) {
+// TestBufferConcurrentWriters: lines written from many goroutines all arrive whole.
+func TestBufferConcurrentWriters(t *testing.T) {
 	var out lockedBuffer
-	b := newLogBuffer(&out, 100*time.Microsecond)
+	b := New(&out, 100*time.Microsecond)
 	b.Batch()
 	var wg sync.WaitGroup
 	for g := range 8 {

@@ -1,4 +1,4 @@
-package main
+package logbuffer
 
 import (
 	"io"
@@ -10,7 +10,7 @@ import (
 
 // BenchmarkLogLineToPipe: what one request's log line costs when it goes to a pipe, as the
 // binary's stderr usually does under a process manager, CI runner or container engine: written
-// straight through (a write system call per line) or gathered by logBuffer. A goroutine drains
+// straight through (a write system call per line) or gathered by Buffer. A goroutine drains
 // the pipe, as the reader on the other end would.
 func BenchmarkLogLineToPipe(b *testing.B) {
 	for _, mode := range []string{"direct", "batched"} {
@@ -22,7 +22,7 @@ func BenchmarkLogLineToPipe(b *testing.B) {
 			drained := make(chan struct{})
 			go func() { _, _ = io.Copy(io.Discard, r); close(drained) }()
 			var out io.Writer = w
-			buf := newLogBuffer(w, logFlushDelay)
+			buf := New(w, FlushDelay)
 			if mode == "batched" {
 				buf.Batch()
 				out = buf

@@ -38,6 +38,8 @@ type (
 	getAllVerificationsAnswer jsonAnswer
 	getSessionResultAnswer    jsonAnswer
 	createSessionAnswer       jsonAnswer
+	createSignatureAnswer     jsonAnswer
+	validateSignatureAnswer   jsonAnswer
 )
 
 func (a getVerificationAnswer) VisitGetVerificationResponse(w http.ResponseWriter) error {
@@ -53,6 +55,14 @@ func (a getSessionResultAnswer) VisitGetSessionResultResponse(w http.ResponseWri
 }
 
 func (a createSessionAnswer) VisitCreateSessionResponse(w http.ResponseWriter) error {
+	return jsonAnswer(a).write(w)
+}
+
+func (a createSignatureAnswer) VisitCreateSignatureResponse(w http.ResponseWriter) error {
+	return jsonAnswer(a).write(w)
+}
+
+func (a validateSignatureAnswer) VisitValidateSignatureResponse(w http.ResponseWriter) error {
 	return jsonAnswer(a).write(w)
 }
 
@@ -115,6 +125,35 @@ func sessionCreatedJSON(id uuid.UUID, token string) []byte {
 	out = appendJSONString(out, token)
 	out = append(out, `,"verificationSessionId":`...)
 	out = appendUUID(out, id)
+	return append(out, "}\n"...)
+}
+
+// signedQueryJSON is signature/create's answer.
+func signedQueryJSON(q *generated.SignedQuery) []byte {
+	out := make([]byte, 0, 2*len(q.SignedQueryString)+len(q.Signature)+96)
+	out = append(out, '{')
+	if q.Expiration != nil {
+		out = append(out, `"expiration":`...)
+		out = strconv.AppendInt(out, *q.Expiration, 10)
+		out = append(out, ',')
+	}
+	if q.Nonce != nil {
+		out = append(out, `"nonce":`...)
+		out = appendJSONString(out, *q.Nonce)
+		out = append(out, ',')
+	}
+	out = append(out, `"signature":`...)
+	out = appendJSONString(out, q.Signature)
+	out = append(out, `,"signedQueryString":`...)
+	out = appendJSONString(out, q.SignedQueryString)
+	return append(out, "}\n"...)
+}
+
+// signatureValidationJSON is signature/validate's answer.
+func signatureValidationJSON(result generated.ValidationResult) []byte {
+	out := make([]byte, 0, len(result)+16)
+	out = append(out, `{"result":`...)
+	out = appendJSONString(out, string(result))
 	return append(out, "}\n"...)
 }
 

@@ -216,3 +216,30 @@ func TestJSONStringMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestSignatureAnswersMatchEncodingJSON(t *testing.T) {
+	// A member added to the schema must be added to signedQueryJSON too.
+	if n := reflect.TypeFor[generated.SignedQuery]().NumField(); n != 4 {
+		t.Fatalf("SignedQuery has %d fields; signedQueryJSON writes 4", n)
+	}
+	r := rand.New(rand.NewPCG(12, 5))
+	for i := range 3000 {
+		q := generated.SignedQuery{Signature: oddString(r), SignedQueryString: oddString(r)}
+		if i%2 == 0 {
+			e := r.Int64() - r.Int64()
+			q.Expiration = &e
+		}
+		if i%3 == 0 {
+			n := oddString(r)
+			q.Nonce = &n
+		}
+		if want := encodingJSON(t, generated.CreateSignature200JSONResponse(q)); !bytes.Equal(signedQueryJSON(&q), want) {
+			t.Fatalf("signature/create:\n got %s\nwant %s", signedQueryJSON(&q), want)
+		}
+	}
+	for _, res := range []generated.ValidationResult{generated.Valid, generated.Invalid, generated.Expired, generated.NonceAlreadyUsed, "<&>\u2028"} {
+		if want := encodingJSON(t, generated.ValidateSignature200JSONResponse{Result: res}); !bytes.Equal(signatureValidationJSON(res), want) {
+			t.Fatalf("signature/validate:\n got %s\nwant %s", signatureValidationJSON(res), want)
+		}
+	}
+}

@@ -22,10 +22,10 @@ func (h *handlers) CreateSignature(ctx context.Context, req generated.CreateSign
 	if err != nil {
 		return nil, err // a *signing.RuleError names the field
 	}
-	return generated.CreateSignature200JSONResponse{
+	return createSignatureAnswer(signedQueryJSON(&generated.SignedQuery{
 		Signature: signed.Signature, SignedQueryString: signed.SignedQueryString,
 		Expiration: signed.Expiration, Nonce: signed.Nonce,
-	}, nil
+	})), nil
 }
 
 func (h *handlers) ValidateSignature(ctx context.Context, req generated.ValidateSignatureRequestObject) (generated.ValidateSignatureResponseObject, error) {
@@ -36,5 +36,5 @@ func (h *handlers) ValidateSignature(ctx context.Context, req generated.Validate
 	if err != nil {
 		return nil, err // a *signing.RuleError names the field
 	}
-	return generated.ValidateSignature200JSONResponse{Result: generated.ValidationResult(result)}, nil
+	return validateSignatureAnswer(signatureValidationJSON(generated.ValidationResult(result))), nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -240,6 +241,29 @@ func TestSignatureAnswersMatchEncodingJSON(t *testing.T) {
 	for _, res := range []generated.ValidationResult{generated.Valid, generated.Invalid, generated.Expired, generated.NonceAlreadyUsed, "<&>\u2028"} {
 		if want := encodingJSON(t, generated.ValidateSignature200JSONResponse{Result: res}); !bytes.Equal(signatureValidationJSON(res), want) {
 			t.Fatalf("signature/validate:\n got %s\nwant %s", signatureValidationJSON(res), want)
+		}
+	}
+}
+
+// TestHealthzAnswerMatchesGenerated holds healthz's answer to the generated text response of the
+// formatted time, headers, status and body, over times across the clock's range.
+func TestHealthzAnswerMatchesGenerated(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	times := []time.Time{time.Unix(0, 0).UTC(), time.Date(2026, 12, 7, 3, 4, 5, 123456789, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for range 2000 {
+		times = append(times, time.Unix(r.Int64N(253402300799), r.Int64N(1e9)).UTC())
+	}
+	for _, at := range times {
+		got, want := httptest.NewRecorder(), httptest.NewRecorder()
+		if err := healthzAnswer(at).VisitGetHealthResponse(got); err != nil {
+			t.Fatal(err)
+		}
+		if err := generated.GetHealth200TextResponse(at.Format(healthzLayout) + "\n").VisitGetHealthResponse(want); err != nil {
+			t.Fatal(err)
+		}
+		if got.Code != want.Code || !reflect.DeepEqual(got.Header(), want.Header()) || got.Body.String() != want.Body.String() {
+			t.Fatalf("healthz at %v:\n got %d %v %q\nwant %d %v %q", at, got.Code, got.Header(), got.Body, want.Code, want.Header(), want.Body)
 		}
 	}
 }

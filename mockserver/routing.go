@@ -124,6 +124,9 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 // routedPath is the path of the API's operation that ASP.NET's routing would take p for: the
 // operation's path in any letter case, with or without one trailing slash; "" when p is none.
 func routedPath(p string) string {
+	if _, ok := apiAllow[p]; ok {
+		return p // the operation's own spelling, the common case
+	}
 	trimmed := strings.TrimSuffix(p, "/")
 	if uncleanPath(trimmed) {
 		return ""
@@ -139,9 +142,37 @@ func routedPath(p string) string {
 // uncleanPath reports whether p has empty, "." or ".." segments: ServeMux would answer those
 // with a redirect of its own, and the API has no such paths.
 func uncleanPath(p string) bool {
+	if cleanShape(p) {
+		return false
+	}
 	c := path.Clean(p)
 	if strings.HasSuffix(p, "/") && c != "/" {
 		c += "/"
 	}
 	return c != p
+}
+
+// cleanShape reports whether p is a rooted path with no empty, "." or ".." segment (but for an
+// empty last segment, a trailing slash), which path.Clean leaves as it is: the paths clients send,
+// checked without path.Clean's copy.
+func cleanShape(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	start := 1 // of the current segment
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		switch seg := p[start:i]; seg {
+		case ".", "..":
+			return false
+		case "":
+			if i < len(p) { // "//"
+				return false
+			}
+		}
+		start = i + 1
+	}
+	return true
 }

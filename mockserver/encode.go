@@ -29,6 +29,9 @@ type jsonAnswer []byte
 func (a jsonAnswer) write(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
+	if rec, ok := w.(*statusRecorder); ok {
+		return rec.writeKept(a) // an answer is never changed once made
+	}
 	_, err := w.Write(a)
 	return err
 }
@@ -89,7 +92,9 @@ func (v *verificationRecord) encoded() (*recordJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &recordJSON{full: full.Bytes(), summary: summary}
+	// A copy of the buffer's bytes alone: the journal may keep the answer (capture.keep), and
+	// counts what it keeps by the slice's capacity.
+	e := &recordJSON{full: bytes.Clone(full.Bytes()), summary: summary}
 	v.enc.Store(e)
 	return e, nil
 }

@@ -59,6 +59,18 @@ func (c *capture) write(p []byte) {
 	}
 }
 
+// keep is write for bytes that are never changed: while nothing has been captured and p fits
+// under the bound, the capture keeps p itself rather than a copy (a later write copies, as p's
+// capacity is cut to its length).
+func (c *capture) keep(p []byte) {
+	if c.buf != nil || len(p) > bodyLimit || len(p) == 0 {
+		c.write(p)
+		return
+	}
+	c.size += int64(len(p))
+	c.buf = p[:len(p):len(p)]
+}
+
 // text is the captured body redacted, with a marker when the body was cut; "" when there was
 // none.
 func (c *capture) text() string {

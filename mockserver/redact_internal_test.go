@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -54,5 +55,37 @@ func TestCaptureCutsAtTheBound(t *testing.T) {
 	var none capture
 	if none.text() != "" {
 		t.Error("an empty body has text")
+	}
+}
+
+// TestCaptureKeep: kept bytes are held as they are, never written into, and bounded as write
+// bounds them.
+func TestCaptureKeep(t *testing.T) {
+	answer := []byte(`{"result":"Valid"}` + "\n")
+	orig := string(answer)
+	var c capture
+	c.keep(answer)
+	if &c.buf[0] != &answer[0] {
+		t.Error("keep copied bytes it could have kept")
+	}
+	c.write([]byte("more"))
+	if string(answer) != orig {
+		t.Fatalf("a later write changed the kept bytes: %q", answer)
+	}
+	if got := c.text(); got != orig+"more" {
+		t.Fatalf("text() = %q", got)
+	}
+
+	big := bytes.Repeat([]byte("x"), bodyLimit+10)
+	var d capture
+	d.keep(big)
+	if len(d.buf) != bodyLimit || &d.buf[0] == &big[0] || d.size != int64(len(big)) {
+		t.Fatalf("a body over the bound: kept %d bytes (shared: %v), size %d", len(d.buf), &d.buf[0] == &big[0], d.size)
+	}
+	var w capture
+	w.write([]byte("a"))
+	w.keep([]byte("b"))
+	if w.text() != "ab" {
+		t.Fatalf("keep after write: %q", w.text())
 	}
 }

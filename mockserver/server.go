@@ -328,8 +328,10 @@ type exchange struct {
 	rec  statusRecorder
 	body bodyRecorder
 	id   string
-	acc  *Account
-	cred credential
+	// idHeader is the X-Request-Id header's value, id, without a slice of its own.
+	idHeader [1]string
+	acc      *Account
+	cred     credential
 	// detail and fields are the problem the request was answered with (writeProblem), or what
 	// the hosted page told its visitor.
 	detail string
@@ -409,6 +411,19 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// writeKept is Write for bytes that are never changed, which the journal keeps without a copy.
+func (w *statusRecorder) writeKept(b []byte) error {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.body.keep(b)
+	_, err := w.ResponseWriter.Write(b)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return err
+}
+
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe gives every request an id, the X-Verifeye-Mock header and a log line (never with
@@ -422,7 +437,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ex := &exchange{Context: r.Context(), rec: statusRecorder{ResponseWriter: w}, id: s.requestIDs.next()}
 		h := w.Header()
 		h["X-Verifeye-Mock"] = mockHeader
-		h["X-Request-Id"] = []string{ex.id}
+		ex.idHeader[0] = ex.id
+		h["X-Request-Id"] = ex.idHeader[:]
 		// The recorder goes on a copy of the request: net/http looks at the body of its own to
 		// decide, after the handler, whether to read what is left of it or close the connection
 		// (as it must when a body over the limit was refused unread).

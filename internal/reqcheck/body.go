@@ -18,7 +18,10 @@ import (
 // UseNumber), and whether that decode succeeded.
 func (v *Checker) readBody(r *http.Request) ([]byte, any, bool, *Problem) {
 	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
+	mt, params, err := "application/json", map[string]string(nil), error(nil)
+	if ct != "application/json" { // the header clients send, read without parsing
+		mt, params, err = mime.ParseMediaType(ct)
+	}
 	if ct == "" || err != nil || !jsonMediaType(mt) {
 		got := ct
 		if got == "" {

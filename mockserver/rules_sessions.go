@@ -39,12 +39,15 @@ func sessionReadable(created, now time.Time) bool {
 // applyHostedOverrides), not what the account's own server-side call asks for, and inline
 // blocks are never dropped. An inline webhookConfig replaces the base's. verifierConfigs is
 // required only when there is no base to run.
-func sessionConfig(body *generated.CreateSessionRequest, name string, base *generated.VerificationConfig) (generated.VerificationConfig, error) {
+func sessionConfig(body *generated.CreateSessionRequest, name string, base *verificationRecord) (generated.VerificationConfig, error) {
 	var e fieldErrors
 	var cfg generated.VerificationConfig
+	normalized := false
 	switch {
+	case base != nil && body.VerifierConfigs == nil && body.WebhookConfig == nil && base.sessionConfig() != nil:
+		cfg, normalized = *base.sessionConfig(), true // the base as it is, normalized once
 	case base != nil:
-		cfg = *base
+		cfg = base.config
 		cfg.VerifierConfigs = overrideVerifiers(cfg.VerifierConfigs, body.VerifierConfigs)
 	case body.VerifierConfigs == nil && body.Name != nil:
 		return cfg, fieldError("verifierConfigs", fmt.Sprintf("is required when no verification is named %q", name))
@@ -56,11 +59,29 @@ func sessionConfig(body *generated.CreateSessionRequest, name string, base *gene
 	if body.WebhookConfig != nil {
 		cfg.WebhookConfig = body.WebhookConfig
 	}
-	cfg = normalizeConfig("", cfg, &e)
+	if !normalized {
+		cfg = normalizeConfig("", cfg, &e)
+	}
 	if t, needed := externalIDNeeded(cfg); needed && body.ExternalId == nil {
 		e.add("externalId", "is required when faceRecognition.type is "+string(t))
 	}
 	return cfg, e.err()
+}
+
+// sessionConfig is the record's configuration normalized as sessionConfig normalizes a session's
+// (made on first use; a record never changes once stored), or nil when normalizing finds a fault,
+// which sessionConfig then reports.
+func (v *verificationRecord) sessionConfig() *generated.VerificationConfig {
+	if c := v.sessCfg.Load(); c != nil {
+		return c
+	}
+	var e fieldErrors
+	c := normalizeConfig("", v.config, &e)
+	if e.err() != nil {
+		return nil
+	}
+	v.sessCfg.Store(&c)
+	return &c
 }
 
 // overrideVerifiers applies a session's verifier blocks over the verification's: each block the

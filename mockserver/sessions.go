@@ -34,12 +34,11 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 	if err != nil {
 		return nil, err
 	}
-	var baseConfig *generated.VerificationConfig
 	var verificationID *uuid.UUID
 	if base != nil {
-		baseConfig, verificationID = &base.config, &base.id
+		verificationID = &base.id
 	}
-	cfg, err := sessionConfig(req.Body, name, baseConfig)
+	cfg, err := sessionConfig(req.Body, name, base)
 	if err != nil {
 		return nil, err
 	}

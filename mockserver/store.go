@@ -24,6 +24,9 @@ type verificationRecord struct {
 	seq          uint64 // creation order, for a stable get-all
 	// enc is the record's encoded answers (encode.go), made on first read.
 	enc atomic.Pointer[recordJSON]
+	// sessCfg is config as a session named after the record without inline blocks runs it
+	// (verificationRecord.sessionConfig), made on first use.
+	sessCfg atomic.Pointer[generated.VerificationConfig]
 }
 
 func (v *verificationRecord) wire() generated.Verification {

@@ -11,10 +11,11 @@ import (
 // logRequest writes the request's log line, as Logger.LogAttrs would but without reading the
 // clock again (the line's time is at, when the request finished, read once for its duration too)
 // or looking up its caller on every line: the line's source (for a handler with AddSource) is
-// this function, whose program counter is looked up once.
+// this function, whose program counter is looked up once. With a handler of NewTextHandler or
+// NewJSONHandler the line is formatted by the handler's writeLine, without a slog.Record.
 func (s *Server) logRequest(ex *exchange, r *http.Request, at time.Time, level slog.Level, msg string, elapsed time.Duration, account, warning string, cut bool) {
-	attrs := make([]slog.Attr, 0, 12)
-	attrs = append(attrs,
+	var held [12]slog.Attr
+	attrs := append(held[:0],
 		slog.String("id", ex.id),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
@@ -43,6 +44,11 @@ func (s *Server) logRequest(ex *exchange, r *http.Request, at time.Time, level s
 		attrs = append(attrs, slog.Bool("cut", true))
 		if ex.rec.err != nil {
 			attrs = append(attrs, slog.String("error", ex.rec.err.Error()))
+		}
+	}
+	if h, ok := s.log.Handler().(*logHandler); ok {
+		if done, _ := h.writeLine(at, level, msg, attrs); done {
+			return
 		}
 	}
 	pc := logLinePC.Load()

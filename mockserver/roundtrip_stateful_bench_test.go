@@ -79,11 +79,11 @@ func TestStatefulBenchOpsAnswerAsExpected(t *testing.T) {
 }
 
 // BenchmarkRequestLog is one authenticated get through the whole pipeline with the request's
-// log line at info level, written by the handlers the command configures (--log-format text and
-// json) to io.Discard, against the same request with no logger: the difference is what the line
-// costs.
+// log line at info level, written to io.Discard by slog's handlers (text, json) and by the
+// handlers the command configures (mock-text, mock-json: --log-format text and json), against
+// the same request with no logger: the difference is what the line costs.
 func BenchmarkRequestLog(b *testing.B) {
-	for _, format := range []string{"none", "text", "json"} {
+	for _, format := range []string{"none", "text", "json", "mock-text", "mock-json"} {
 		b.Run(format, func(b *testing.B) {
 			opts := Options{}
 			ho := &slog.HandlerOptions{Level: slog.LevelInfo}
@@ -92,6 +92,10 @@ func BenchmarkRequestLog(b *testing.B) {
 				opts.Logger = slog.New(slog.NewTextHandler(io.Discard, ho))
 			case "json":
 				opts.Logger = slog.New(slog.NewJSONHandler(io.Discard, ho))
+			case "mock-text":
+				opts.Logger = slog.New(NewTextHandler(io.Discard, ho))
+			case "mock-json":
+				opts.Logger = slog.New(NewJSONHandler(io.Discard, ho))
 			}
 			e := newBenchEnv(b, opts)
 			for _, op := range benchOps(e) {

@@ -27,7 +27,8 @@ type Options struct {
 	// Seed makes ids, nonces, token keys and request ids reproducible: the same seed and the
 	// same requests give the same answers.
 	Seed uint64
-	// Logger receives a line per request and the mock's warnings. Nil: nothing is logged.
+	// Logger receives a line per request and the mock's warnings. Nil: nothing is logged. With
+	// a handler of NewTextHandler or NewJSONHandler the line per request costs less.
 	Logger *slog.Logger
 	// Version is reported in the X-Verifeye-Mock header of every response.
 	Version string

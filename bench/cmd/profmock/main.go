@@ -55,7 +55,7 @@ func main() {
 	// The log is gathered and written in batches once serving starts, as verifeye-mock writes it.
 	logs := logbuffer.New(os.Stderr, logbuffer.FlushDelay)
 	defer logs.Close()
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: lv}))
+	logger := slog.New(mockserver.NewTextHandler(logs, &slog.HandlerOptions{Level: lv}))
 	srv, err := mockserver.New(mockserver.Options{Logger: logger, Version: "profmock"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

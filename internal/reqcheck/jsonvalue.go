@@ -1,7 +1,9 @@
 package reqcheck
 
 import (
+	"bytes"
 	"encoding/json"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -85,7 +87,7 @@ func (p *jsonParser) object(depth int) (any, bool) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, false
 		}
-		k, ok := p.string()
+		k, ok := p.key()
 		if !ok {
 			return nil, false
 		}
@@ -99,7 +101,7 @@ func (p *jsonParser) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k.(string)] = v // a repeated name: the last value wins, as with encoding/json
+		m[k] = v // a repeated name: the last value wins, as with encoding/json
 		if done, ok := p.next('}'); !ok || done {
 			return m, ok
 		}
@@ -213,6 +215,46 @@ func (p *jsonParser) string() (any, bool) {
 	}
 	return nil, false
 }
+
+// key reads a member name: string's result, as a string rather than boxed in an interface, and,
+// for a property name of the spec's (the names nearly every body holds), the spec's own string
+// instead of a copy.
+func (p *jsonParser) key() (string, bool) {
+	if end := p.i + 1 + bytes.IndexByte(p.b[p.i+1:], '"'); end > p.i {
+		// A spec name is plain ASCII letters: the bytes up to the first quote are the whole,
+		// unescaped name when they are one.
+		if name, ok := specNames()[string(p.b[p.i+1:end])]; ok {
+			p.i = end + 1
+			return name, true
+		}
+	}
+	v, ok := p.string()
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+// specNames is every property name of the request bodies in openapi.yaml.
+var specNames = sync.OnceValue(func() map[string]string {
+	names := map[string]string{}
+	var walk func(s *Schema)
+	walk = func(s *Schema) {
+		if s == nil {
+			return
+		}
+		for name, prop := range s.Properties {
+			names[name] = name
+			walk(prop)
+		}
+	}
+	for _, op := range Operations {
+		if op.Body != nil {
+			walk(op.Body.Schema)
+		}
+	}
+	return names
+})
 
 // escapedString continues a string that has an escape, from its start.
 func (p *jsonParser) escapedString(start int) (any, bool) {

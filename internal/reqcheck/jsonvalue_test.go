@@ -30,6 +30,8 @@ var parseJSONSeeds = []string{
 	"\"tab\there\"", "\"\x01\"", "\"\xff\"", `"\ud800"`, `"\udc00"`, `"\ud800\u0041"`, `"\u12"`, `"\x"`, `"é😀"`,
 	strings.Repeat("[", 600) + strings.Repeat("]", 600), `{"queryString":"userId=User123&age=25"}`,
 	`{"name":"n","verificationConfig":{"verifierConfigs":{"age":{"type":"ThresholdVerification","threshold":18}}}}`,
+	`{"query\u0053tring":"x","queryString\"":1,"queryString\\":2,"queryString":{"queryString":3}}`,
+	`{"queryString`, `{"queryString"`, `{"queryString":`, "{\"queryString\x01\":1}", `{"expirationInSeconds":60}`,
 	`1e400`, `123456789012345678901234567890`, `[` + strings.Repeat(`"x",`, 100) + `"y"]`, "\"\u2028\"",
 }
 
@@ -55,4 +57,20 @@ func FuzzParseJSONMatchesEncodingJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) { checkParseJSON(t, body) })
+}
+
+// TestSpecNamesAreTheSpecs: member names parsed from a body are the spec's property names (the
+// map key() reads them from holds every one, and only names).
+func TestSpecNamesAreTheSpecs(t *testing.T) {
+	names := specNames()
+	for _, want := range []string{"queryString", "securitySettings", "enableNonce", "verificationConfig", "verifierConfigs", "externalId"} {
+		if names[want] != want {
+			t.Errorf("specNames()[%q] = %q", want, names[want])
+		}
+	}
+	for k, v := range names {
+		if k != v || k == "" || strings.ContainsAny(k, "\\\"") {
+			t.Errorf("specNames holds %q → %q", k, v)
+		}
+	}
 }

@@ -107,89 +107,114 @@ func (s Signer) Create(query, secret string, settings Settings, now time.Time, n
 	body := strings.TrimPrefix(query, "?")
 	// Check the parameters as Validate will later read them from the signed
 	// string, which begins with body rather than query.
-	params := Parse(body)
+	var stack [16]Param
+	params := appendParsed(stack[:0], body)
 	for _, p := range params {
 		if err, ok := reservedErr(p.Key); ok {
 			return Signed{}, err
 		}
 	}
 
-	expirationEnabled := settings.ExpirationEnabled == nil || *settings.ExpirationEnabled
-	lifetime := DefaultExpirationSeconds
-	if settings.ExpirationInSeconds != nil {
-		lifetime = *settings.ExpirationInSeconds
-		if lifetime < MinExpirationSeconds || lifetime > MaxExpirationSeconds {
-			return Signed{}, ErrExpirationOutOfRange
-		}
-	}
-	nonceEnabled := settings.EnableNonce != nil && *settings.EnableNonce
-	if nonceEnabled && !expirationEnabled {
-		return Signed{}, ErrNonceRequiresExpiration
+	expirationEnabled, lifetime, nonceEnabled, err := settings.resolve()
+	if err != nil {
+		return Signed{}, err
 	}
 
 	var out Signed
+	var fields *signedFields
+	if expirationEnabled || nonceEnabled {
+		fields = new(signedFields) // one allocation for both of out's pointers
+	}
 	var b strings.Builder
-	// One buffer holds the signed query string; the unsigned part is its prefix.
+	// One buffer holds the signed query string; the unsigned part is its prefix, and the
+	// expiration and the signature are substrings of it.
 	b.Grow(len(body) + len("&"+ParamExpiration+"=") + 20 + len("&"+ParamNonce+"=") + 32 + len("&"+ParamSignature+"=") + signatureLen)
 	b.WriteString(body)
-	var exp, nonce string
+	var exp string
 	if expirationEnabled {
-		e := now.Unix() + int64(lifetime)
-		out.Expiration = &e
-		exp = strconv.FormatInt(e, 10)
+		fields.expiration = now.Unix() + int64(lifetime)
+		out.Expiration = &fields.expiration
 		b.WriteString("&" + ParamExpiration + "=")
-		b.WriteString(exp)
+		start := b.Len()
+		var digits [20]byte
+		b.Write(strconv.AppendInt(digits[:0], fields.expiration, 10))
+		exp = b.String()[start:]
 	}
 	if nonceEnabled {
 		if newNonce == nil {
 			newNonce = RandomNonce
 		}
-		nonce = newNonce()
-		if !isNonce(nonce) {
-			return Signed{}, fmt.Errorf("%w: %q", ErrMalformedNonce, nonce)
+		fields.nonce = newNonce()
+		if !isNonce(fields.nonce) {
+			return Signed{}, fmt.Errorf("%w: %q", ErrMalformedNonce, fields.nonce)
 		}
-		out.Nonce = &nonce
+		out.Nonce = &fields.nonce
 		b.WriteString("&" + ParamNonce + "=")
-		b.WriteString(nonce)
+		b.WriteString(fields.nonce)
 	}
-	unsigned := b.String()
+	b.WriteString("&" + ParamSignature + "=")
 	if form, ok := s.dotnetForm(); ok {
-		// Parse(unsigned) is params followed by the parameters just added, which need no
-		// decoding: sign those instead of parsing the string again.
+		// Parse of the unsigned string is params followed by the parameters just added, which
+		// need no decoding: sign those instead of parsing the string again.
 		if expirationEnabled {
 			params = append(params, Param{Key: ParamExpiration, Value: exp})
 		}
 		if nonceEnabled {
-			params = append(params, Param{Key: ParamNonce, Value: nonce})
+			params = append(params, Param{Key: ParamNonce, Value: fields.nonce})
 		}
-		out.Signature = signParams(params, secret, form)
-	} else {
-		out.Signature = s.algorithm().Sign(unsigned, secret)
+		sum := sumParams(params, secret, form)
+		b.Write(sum[:])
+		out.SignedQueryString = b.String()
+		out.Signature = out.SignedQueryString[len(out.SignedQueryString)-signatureLen:]
+		return out, nil
 	}
-	b.WriteString("&" + ParamSignature + "=")
+	unsigned := strings.TrimSuffix(b.String(), "&"+ParamSignature+"=")
+	out.Signature = s.algorithm().Sign(unsigned, secret)
 	b.WriteString(out.Signature)
 	out.SignedQueryString = b.String()
 	return out, nil
 }
 
+// resolve returns the settings with their defaults applied, or the rule they break.
+func (settings Settings) resolve() (expirationEnabled bool, lifetime int, nonceEnabled bool, err error) {
+	expirationEnabled = settings.ExpirationEnabled == nil || *settings.ExpirationEnabled
+	lifetime = DefaultExpirationSeconds
+	if settings.ExpirationInSeconds != nil {
+		lifetime = *settings.ExpirationInSeconds
+		if lifetime < MinExpirationSeconds || lifetime > MaxExpirationSeconds {
+			return false, 0, false, ErrExpirationOutOfRange
+		}
+	}
+	nonceEnabled = settings.EnableNonce != nil && *settings.EnableNonce
+	if nonceEnabled && !expirationEnabled {
+		return false, 0, false, ErrNonceRequiresExpiration
+	}
+	return expirationEnabled, lifetime, nonceEnabled, nil
+}
+
+// signedFields holds what the pointers of a [Signed] point to.
+type signedFields struct {
+	expiration int64
+	nonce      string
+}
+
 // reservedErr returns the error for a query string holding key, when key is one of the reserved
 // parameters compared case-insensitively (as the canonical form's ToLower sees them).
 func reservedErr(key string) (*RuleError, bool) {
-	if len(key) <= 32 && isASCII(key) {
-		var lower [32]byte
-		for i := range len(key) {
-			c := key[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
+	if isASCII(key) {
+		for i, name := range signingNames {
+			if asciiEqualFold(key, name) {
+				return reservedErrList[i], true
 			}
-			lower[i] = c
 		}
-		err, ok := reservedErrs[string(lower[:len(key)])]
-		return err, ok
+		return nil, false
 	}
 	err, ok := reservedErrs[lowerDotnet(key)]
 	return err, ok
 }
+
+// reservedErrList is reservedErrs in the order of signingNames.
+var reservedErrList = [3]*RuleError{ErrReservedSignature, ErrReservedExpiration, ErrReservedNonce}
 
 // RandomNonce returns a fresh random nonce from crypto/rand: a version 4 UUID
 // written as 32 lowercase hexadecimal characters without dashes.

@@ -28,8 +28,11 @@ import (
 //
 // Text with neither '%' nor '+' is returned as it is, without allocating.
 func decodeDotnet(s string) string {
-	i := strings.IndexAny(s, "%+")
-	if i < 0 {
+	i := 0
+	for i < len(s) && s[i] != '%' && s[i] != '+' {
+		i++
+	}
+	if i == len(s) {
 		return s
 	}
 	b := make([]byte, 0, len(s))

@@ -28,7 +28,22 @@ type Params []Param
 // without two hexadecimal digits after it stays a '%', and escaped bytes
 // that are not well-formed UTF-8 stay escaped.
 func Parse(query string) Params {
-	return parseWith(query, decodeDotnet)
+	return appendParsed(make(Params, 0, strings.Count(query, "&")+1), query)
+}
+
+// appendParsed appends the parameters of query, read as [Parse] reads them, to ps.
+func appendParsed(ps Params, query string) Params {
+	query = strings.TrimPrefix(query, "?")
+	for query != "" {
+		var piece string
+		piece, query, _ = strings.Cut(query, "&")
+		if piece == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(piece, "=")
+		ps = append(ps, Param{Key: decodeDotnet(key), Value: decodeDotnet(value)})
+	}
+	return ps
 }
 
 // parseWith splits query into its parameters, as [Parse] describes, decoding keys and values
@@ -107,20 +122,6 @@ func asciiEqualFold(a, b string) bool {
 		}
 	}
 	return true
-}
-
-// lookup returns the first value of key and how many parameters have it, without the slice
-// Values makes.
-func (ps Params) lookup(key string) (first string, n int) {
-	for _, p := range ps {
-		if sameKey(p.Key, key) {
-			if n == 0 {
-				first = p.Value
-			}
-			n++
-		}
-	}
-	return first, n
 }
 
 // Append returns query with params added at the end, each key and value

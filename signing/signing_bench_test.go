@@ -105,3 +105,36 @@ func BenchmarkValidate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLoadRequests signs and checks what the mock's load benchmark sends to
+// /v1/signature/create and /v1/signature/validate: a short query with the nonce enabled, and the
+// signed query string that create returned.
+func BenchmarkLoadRequests(b *testing.B) {
+	const query = "userId=User123&age=25"
+	on := true
+	settings := signing.Settings{EnableNonce: &on}
+	nonce := func() string { return "bf5c7f4e8a794e41a58e08dfd634f816" }
+	b.Run("create", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s, err := signing.Create(query, benchSecret, settings, benchNow, nonce)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkString = s.SignedQueryString
+		}
+	})
+	signed, err := signing.Create(query, benchSecret, settings, benchNow, nonce)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("validate", func(b *testing.B) {
+		b.ReportAllocs()
+		unused := func(string) bool { return false }
+		for b.Loop() {
+			if got, _ := signing.Validate(signed.SignedQueryString, benchSecret, benchNow, unused); got != signing.Valid {
+				b.Fatalf("Validate = %s, want Valid", got)
+			}
+		}
+	})
+}

@@ -54,26 +54,19 @@ func (s Signer) Validate(query, secret string, now time.Time, nonceUsed func(non
 	if isBlank(query) {
 		return Invalid, ErrEmptyQuery
 	}
-	params := Parse(query)
+	var stack [16]Param
+	params := appendParsed(stack[:0], query)
 
-	sig, n := params.lookup(ParamSignature)
+	sp := findSigningParams(params)
+	sig, n := sp.values[0], sp.counts[0]
 	if n != 1 || len(sig) != signatureLen || !isHex(sig, true) {
 		return Invalid, nil
 	}
-	// Lowercase both sides so the comparison is case-insensitive yet still
-	// constant-time over the signature bytes.
-	got := strings.ToLower(sig)
-	var want string
-	if form, ok := s.dotnetForm(); ok {
-		want = signParams(params, secret, form) // the same as Sign(query, secret), parsed once
-	} else {
-		want = strings.ToLower(s.algorithm().Sign(query, secret))
-	}
-	if !constantTimeEqual(got, want) {
+	if !s.signatureMatches(params, query, secret, sig) {
 		return Invalid, nil
 	}
 
-	switch exp, n := params.lookup(ParamExpiration); n {
+	switch exp, n := sp.values[1], sp.counts[1]; n {
 	case 0:
 	case 1:
 		exp, err := strconv.ParseInt(exp, 10, 64)
@@ -87,7 +80,7 @@ func (s Signer) Validate(query, secret string, now time.Time, nonceUsed func(non
 		return Invalid, nil
 	}
 
-	switch nonce, n := params.lookup(ParamNonce); n {
+	switch nonce, n := sp.values[2], sp.counts[2]; n {
 	case 0:
 	case 1:
 		if !isNonce(nonce) {
@@ -100,6 +93,59 @@ func (s Signer) Validate(query, secret string, now time.Time, nonceUsed func(non
 		return Invalid, nil
 	}
 	return Valid, nil
+}
+
+// signatureMatches reports whether sig, 64 hexadecimal digits in either case, is the signature of
+// query, read as params. Both sides are lowercased so that the comparison is case-insensitive yet
+// still constant-time over the signature bytes.
+func (s Signer) signatureMatches(params Params, query, secret, sig string) bool {
+	form, ok := s.dotnetForm()
+	if !ok {
+		return constantTimeEqual(strings.ToLower(sig), strings.ToLower(s.algorithm().Sign(query, secret)))
+	}
+	var got [signatureLen]byte
+	for i := range signatureLen {
+		c := sig[i]
+		if 'A' <= c && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		got[i] = c
+	}
+	want := sumParams(params, secret, form) // the same as Sign(query, secret), parsed once
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// signingParams is, for reSignature, reExpiration and reNonce in this order, the first value of
+// each and how many parameters have it: what a search with sameKey for each finds, in one pass.
+type signingParams struct {
+	values [3]string
+	counts [3]int
+}
+
+var signingNames = [3]string{ParamSignature, ParamExpiration, ParamNonce}
+
+// findSigningParams looks the signing parameters up in params in one pass. An ASCII key can match
+// only the name of its length; other keys are compared as sameKey compares them.
+func findSigningParams(params Params) signingParams {
+	var sp signingParams
+	for _, p := range params {
+		ascii := isASCII(p.Key)
+		for i, name := range signingNames {
+			if ascii {
+				if !asciiEqualFold(p.Key, name) {
+					continue
+				}
+			} else if !sameKey(p.Key, name) {
+				continue
+			}
+			if sp.counts[i] == 0 {
+				sp.values[i] = p.Value
+			}
+			sp.counts[i]++
+			break
+		}
+	}
+	return sp
 }
 
 // constantTimeEqual is subtle.ConstantTimeCompare for strings; signatures fit the stack buffers.

@@ -53,6 +53,7 @@ type config struct {
 	mockEnv     multiFlag
 	ops         string
 	noRef       bool
+	budget      []time.Duration
 	quiet       float64
 	driver      driver
 	quick       bool
@@ -80,6 +81,10 @@ func main() {
 	flag.Var(&c.mockEnv, "mock-env", "KEY=VALUE for the mock's environment only, e.g. GOGC=400 (repeatable; for experiments)")
 	flag.StringVar(&c.ops, "ops", "", "comma-separated cases to run (default: all): healthz,get-all-20,get-all-100,get,signature-create,signature-validate,get-session-result,create-session")
 	flag.BoolVar(&c.noRef, "no-ref", false, "skip the reference server (for profiling the mock alone)")
+	flag.Func("budget", "comma-separated amounts of CPU work, e.g. 2us,5us,10us: also measure the reference server with that much work added to every request (timed alone in process), to show what per-request work costs a bare server", func(v string) (err error) {
+		c.budget, err = parseBudget(v)
+		return err
+	})
 	flag.Float64Var(&c.quiet, "wait-quiet", 0, "before starting, wait (up to 2 min) until the 1-minute load average is below this (0: do not wait)")
 	driverName := flag.String("driver", defaultDriver(), "how the load generator runs its connections: epoll (Linux: event loops on non-blocking sockets, cheapest) or goroutines (one per connection)")
 	loops := flag.Int("loops", 1, "event loops (OS threads) of the epoll driver (on 2 CPUs, 1 costs the least CPU per request)")
@@ -108,7 +113,9 @@ type results struct {
 	Targets []target         `json:"targets"`
 	// BodyChecks compare, case by case, the reference server's answer with the mock's.
 	BodyChecks []bodyCheck `json:"bodyChecks"`
-	Notes      []string    `json:"notes,omitempty"`
+	// Budget is the reference server again with work added to every request (--budget).
+	Budget []budgetRun `json:"budget,omitempty"`
+	Notes  []string    `json:"notes,omitempty"`
 }
 
 type serverResults struct {
@@ -190,6 +197,9 @@ func run(c config) error {
 		return err
 	}
 	res.Servers = append(res.Servers, ref)
+	if res.Budget, err = measureBudget(c, root, tmp, bins.ref, canned); err != nil {
+		return err
+	}
 
 	var prism *serverResults
 	if bins.prism != "" {
@@ -264,6 +274,11 @@ func newResults(c config) *results {
 // measureReference measures the reference server answering with the mock's canned answers;
 // check is called once it is up, before the load, with its address and the workload.
 func measureReference(c config, root, tmp, refBin string, canned []cannedResponse, check func(addr string, reqs []request)) (*serverResults, error) {
+	return measureRef(c, root, tmp, refBin, canned, "net/http reference", nil, check)
+}
+
+// measureRef is measureReference under another name, with extra arguments for the server.
+func measureRef(c config, root, tmp, refBin string, canned []cannedResponse, name string, extra []string, check func(addr string, reqs []request)) (*serverResults, error) {
 	responses := filepath.Join(tmp, "responses.json")
 	if err := writeJSON(responses, canned); err != nil {
 		return nil, err
@@ -275,7 +290,7 @@ func measureReference(c config, root, tmp, refBin string, canned []cannedRespons
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		refEnv = []string{"GOGC=" + mockDefaultGOGC, "GOMEMLIMIT=" + mockDefaultMemoryLimit}
 	}
-	return measure(c, "net/http reference", []string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, refEnv, root, "",
+	return measure(c, name, append([]string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, extra...), refEnv, root, "",
 		func(s *server) ([]request, error) {
 			reqs := workload(s.addr, fixedIDs, statusOK)
 			check(s.addr, reqs)

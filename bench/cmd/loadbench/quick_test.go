@@ -7,7 +7,20 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
+
+func TestParseBudget(t *testing.T) {
+	got, err := parseBudget("2us, 10µs,1ms")
+	if err != nil || len(got) != 3 || got[0] != 2*time.Microsecond || got[1] != 10*time.Microsecond || got[2] != time.Millisecond {
+		t.Fatalf("parseBudget: %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "5", "0us", "-1us", "2us,,3us", "fast"} {
+		if _, err := parseBudget(bad); err == nil {
+			t.Errorf("parseBudget(%q) accepted", bad)
+		}
+	}
+}
 
 // TestQuickRun runs the whole benchmark briefly (--quick): it builds the mock and the reference
 // server, makes the state, measures both, and writes the report. The report has every case for
@@ -26,7 +39,8 @@ func TestQuickRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	c := quickConfig(config{root: "../../..", out: out, driver: drv, maxRequests: 2000, startups: 5, prismDir: "bench/.prism"})
+	c := quickConfig(config{root: "../../..", out: out, driver: drv, maxRequests: 2000, startups: 5, prismDir: "bench/.prism",
+		budget: []time.Duration{2 * time.Microsecond}})
 	if err := run(c); err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +103,18 @@ func TestQuickRun(t *testing.T) {
 		if !names[want] {
 			t.Errorf("no target %q", want)
 		}
+	}
+	// --budget: the reference again, with work, every case, and its table.
+	if len(res.Budget) != 1 || res.Budget[0].Work != "2µs" || !strings.Contains(res.Budget[0].Server.Command, "--work 2µs") {
+		t.Fatalf("budget: %+v", res.Budget)
+	}
+	for _, bc := range cases(fixedIDs) {
+		if r := find(res.Budget[0].Server.Ops, bc.id); r == nil || r.Requests == 0 {
+			t.Errorf("budget run: case %s: %+v", bc.id, r)
+		}
+	}
+	if !strings.Contains(string(md), "| +2µs req/s | CPU µs/req | / reference |") || !strings.Contains(string(md), "| mixed | ") {
+		t.Errorf("latest.md has no budget table:\n%s", md)
 	}
 	if tg := res.Targets[len(res.Targets)-1]; tg.Name != targetBodiesName || !tg.Met {
 		t.Errorf("body target: %+v", tg)

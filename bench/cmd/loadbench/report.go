@@ -257,6 +257,7 @@ func printReport(w io.Writer, res *results) {
 		fmt.Fprintf(w, "%-20s startup %8.1f ms (median)  idle RSS %6.1f MiB  peak RSS %6.1f MiB  CPU share: load generator %3.0f%% (%.1f µs/req), other processes %3.0f%%  stderr %d lines\n",
 			s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, lg*100, loadGenPerRequest(s), other*100, s.LogLines)
 	}
+	writeBudget(w, res, false)
 	fmt.Fprintln(w, "\nreference bodies")
 	for _, c := range res.BodyChecks {
 		fmt.Fprintf(w, "  %-26s %6d bytes  %s\n", caseLabel(c.Case), c.Bytes, c.Detail)
@@ -326,6 +327,7 @@ func markdown(res *results) string {
 		lg, other := cpuShares(s)
 		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f MiB | %.1f MiB | %d | %.0f%% | %.1f | %.0f%% | %d |\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, totalErrors(s), lg*100, loadGenPerRequest(s), other*100, s.LogLines)
 	}
+	writeBudget(&b, res, true)
 	b.WriteString("\n| case | body bytes | reference's body |\n| --- | ---: | --- |\n")
 	for _, c := range res.BodyChecks {
 		fmt.Fprintf(&b, "| %s | %d | %s |\n", caseLabel(c.Case), c.Bytes, c.Detail)

@@ -5,12 +5,15 @@
 // request target (path and query, as sent) and its Authorization header, so that two cases on
 // one path (get-all of two accounts) get their own answers.
 //
-//	refserver --addr 127.0.0.1:0 --responses responses.json
+//	refserver --addr 127.0.0.1:0 --responses responses.json [--work 5us]
 //
-// It prints "listening on http://ADDR" once it accepts connections.
+// It prints "listening on http://ADDR" once it accepts connections. --work adds that much CPU work
+// to every request (SHA-256 rounds, timed alone in this process at start): the load benchmark's
+// --budget measures what a given amount of work per request costs a bare server's throughput.
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -41,8 +45,9 @@ type Response struct {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	file := flag.String("responses", "", "JSON file with the canned responses ([]Response)")
+	work := flag.Duration("work", 0, "CPU work added to every request, as timed alone at start (0: none)")
 	flag.Parse()
-	if err := run(*addr, *file); err != nil {
+	if err := run(*addr, *file, roundsFor(*work)); err != nil {
 		fmt.Fprintln(os.Stderr, "refserver:", err)
 		os.Exit(1)
 	}
@@ -56,7 +61,7 @@ type canned struct {
 
 func key(method, target, auth string) string { return method + " " + target + " " + auth }
 
-func run(addr, file string) error {
+func run(addr, file string, rounds int) error {
 	routes := map[string]canned{}
 	if file != "" {
 		data, err := os.ReadFile(file)
@@ -89,6 +94,9 @@ func run(addr, file string) error {
 			return
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
+		if rounds > 0 {
+			burn(rounds)
+		}
 		wh := w.Header()
 		for k, v := range c.header {
 			wh[k] = v
@@ -112,4 +120,31 @@ func run(addr, file string) error {
 		return err
 	}
 	return nil
+}
+
+// burn does rounds of SHA-256 over a 32-byte block, the work --work adds to a request.
+func burn(rounds int) {
+	var b [32]byte
+	for range rounds {
+		b = sha256.Sum256(b[:])
+	}
+	burnt.Add(uint64(b[0])) // the result is used, so the work cannot be left out
+}
+
+var burnt atomic.Uint64
+
+// roundsFor is the number of burn rounds that take d of CPU alone in this process: the best of
+// five timings of a fixed number of rounds.
+func roundsFor(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	const probe = 20000
+	best := time.Duration(1<<63 - 1)
+	for range 5 {
+		start := time.Now()
+		burn(probe)
+		best = min(best, time.Since(start))
+	}
+	return max(1, int(float64(probe)*float64(d)/float64(best)))
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// The work budget (--budget): the reference server measured again with a fixed amount of CPU work
+// added to every request (refserver --work: SHA-256 rounds, timed alone in its process at start,
+// as an in-process benchmark times a handler). Its throughput against the bare reference's says
+// what a given amount of per-request work costs a server under this load on this machine, whatever
+// the work is; set against the mock's in-process cost per operation (BenchmarkRoundTrip), it tells
+// how much of the mock's ratio its work explains.
+
+// budgetRun is one amount of work and the reference server's results with it.
+type budgetRun struct {
+	Work   string         `json:"work"`
+	Server *serverResults `json:"server"`
+}
+
+// parseBudget reads --budget: durations separated by commas, each above zero.
+func parseBudget(v string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("--budget: %q is not a positive duration such as 5us", f)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// measureBudget measures the reference server with each amount of work of --budget.
+func measureBudget(c config, root, tmp, refBin string, canned []cannedResponse) ([]budgetRun, error) {
+	var runs []budgetRun
+	for _, w := range c.budget {
+		s, err := measureRef(c, root, tmp, refBin, canned, "net/http reference + "+w.String()+" of work", []string{"--work", w.String()},
+			func(string, []request) {})
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, budgetRun{Work: w.String(), Server: s})
+	}
+	return runs, nil
+}
+
+// budgetRows is the budget's table: each case's throughput with each amount of work, and its
+// ratio to the bare reference's.
+func budgetRows(ref *serverResults, runs []budgetRun) (header []string, body [][]string) {
+	header = []string{"case", "reference req/s", "CPU µs/req"}
+	for _, r := range runs {
+		header = append(header, "+"+r.Work+" req/s", "CPU µs/req", "/ reference")
+	}
+	add := func(label string, base *runResult, pick func(*serverResults) *runResult) {
+		row := []string{label, fmt.Sprintf("%.0f", base.RPS), fmt.Sprintf("%.1f", base.ServerCPUus)}
+		for _, r := range runs {
+			got := pick(r.Server)
+			if got == nil {
+				row = append(row, "–", "–", "–")
+				continue
+			}
+			row = append(row, fmt.Sprintf("%.0f", got.RPS), fmt.Sprintf("%.1f", got.ServerCPUus), fmt.Sprintf("%.2fx", ratio(got.RPS, base.RPS)))
+		}
+		body = append(body, row)
+	}
+	for _, op := range ref.Ops {
+		add(caseLabel(op.Name), op, func(s *serverResults) *runResult { return find(s.Ops, op.Name) })
+	}
+	if ref.Mixed != nil {
+		add("mixed", ref.Mixed, func(s *serverResults) *runResult { return s.Mixed })
+	}
+	return header, body
+}
+
+// writeBudget writes the budget's table as Markdown (or as text rows with sep " | " left out).
+func writeBudget(w io.Writer, res *results, md bool) {
+	if len(res.Budget) == 0 || len(res.Servers) < 2 {
+		return
+	}
+	header, body := budgetRows(res.Servers[1], res.Budget)
+	if !md {
+		fmt.Fprintln(w, "\nwork budget: the reference with CPU work added to every request (timed alone in process)")
+		for _, r := range append([][]string{header}, body...) {
+			fmt.Fprintf(w, "  %-26s", r[0])
+			for _, c := range r[1:] {
+				fmt.Fprintf(w, " %15s", c)
+			}
+			fmt.Fprintln(w)
+		}
+		return
+	}
+	fmt.Fprintf(w, "\nWork budget: the reference server with CPU work added to every request (SHA-256 rounds timed alone in its process).\n\n| %s |\n", strings.Join(header, " | "))
+	seps := make([]string, len(header))
+	for i := range seps {
+		seps[i] = "---:"
+	}
+	seps[0] = "---"
+	fmt.Fprintf(w, "| %s |\n", strings.Join(seps, " | "))
+	for _, r := range body {
+		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
+	}
+}

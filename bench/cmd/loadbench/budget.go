@@ -47,22 +47,23 @@ func measureBudget(c config, root, tmp, refBin string, canned []cannedResponse) 
 	return runs, nil
 }
 
-// budgetRows is the budget's table: each case's throughput with each amount of work, and its
-// ratio to the bare reference's.
+// budgetRows is the budget's table: each case's throughput with each amount of work, its ratio
+// to the bare reference's, and the ratio of their p99 latencies.
 func budgetRows(ref *serverResults, runs []budgetRun) (header []string, body [][]string) {
 	header = []string{"case", "reference req/s", "CPU µs/req"}
 	for _, r := range runs {
-		header = append(header, "+"+r.Work+" req/s", "CPU µs/req", "/ reference")
+		header = append(header, "+"+r.Work+" req/s", "CPU µs/req", "/ reference", "p99 / reference")
 	}
 	add := func(label string, base *runResult, pick func(*serverResults) *runResult) {
 		row := []string{label, fmt.Sprintf("%.0f", base.RPS), fmt.Sprintf("%.1f", base.ServerCPUus)}
 		for _, r := range runs {
 			got := pick(r.Server)
 			if got == nil {
-				row = append(row, "–", "–", "–")
+				row = append(row, "–", "–", "–", "–")
 				continue
 			}
-			row = append(row, fmt.Sprintf("%.0f", got.RPS), fmt.Sprintf("%.1f", got.ServerCPUus), fmt.Sprintf("%.2fx", ratio(got.RPS, base.RPS)))
+			row = append(row, fmt.Sprintf("%.0f", got.RPS), fmt.Sprintf("%.1f", got.ServerCPUus), fmt.Sprintf("%.2fx", ratio(got.RPS, base.RPS)),
+				fmt.Sprintf("%.2fx", ratio(got.P99us, base.P99us)))
 		}
 		body = append(body, row)
 	}

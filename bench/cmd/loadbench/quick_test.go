@@ -113,7 +113,7 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("budget run: case %s: %+v", bc.id, r)
 		}
 	}
-	if !strings.Contains(string(md), "| +2µs req/s | CPU µs/req | / reference |") || !strings.Contains(string(md), "| mixed | ") {
+	if !strings.Contains(string(md), "| +2µs req/s | CPU µs/req | / reference | p99 / reference |") || !strings.Contains(string(md), "| mixed | ") {
 		t.Errorf("latest.md has no budget table:\n%s", md)
 	}
 	if tg := res.Targets[len(res.Targets)-1]; tg.Name != targetBodiesName || !tg.Met {

@@ -76,3 +76,33 @@ func plainQueryUUID(raw, name string) (id uuid.UUID, ok bool) {
 	id, err := uuid.Parse(value)
 	return id, err == nil
 }
+
+// strictReads is the generated strict handler (generated.NewStrictHandlerWithOptions, without
+// middlewares) with get and get-session-result served as it serves them, but for the per
+// request closure and the boxed request object its generic middleware chain takes: handlers'
+// method, then the answer's Visit method, an error from either answered by writeProblem (the
+// strict handler's ResponseErrorHandlerFunc).
+type strictReads struct {
+	generated.ServerInterface // the generated strict handler
+	h                         *handlers
+}
+
+func (sr *strictReads) GetVerification(w http.ResponseWriter, r *http.Request, params generated.GetVerificationParams) {
+	res, err := sr.h.GetVerification(r.Context(), generated.GetVerificationRequestObject{Params: params})
+	if err == nil && res != nil {
+		err = res.VisitGetVerificationResponse(w)
+	}
+	if err != nil {
+		sr.h.s.writeProblem(w, r, err)
+	}
+}
+
+func (sr *strictReads) GetSessionResult(w http.ResponseWriter, r *http.Request, params generated.GetSessionResultParams) {
+	res, err := sr.h.GetSessionResult(r.Context(), generated.GetSessionResultRequestObject{Params: params})
+	if err == nil && res != nil {
+		err = res.VisitGetSessionResultResponse(w)
+	}
+	if err != nil {
+		sr.h.s.writeProblem(w, r, err)
+	}
+}

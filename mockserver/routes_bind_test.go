@@ -1,11 +1,14 @@
 package mockserver
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/verifeye-twin/verifeye/generated"
 )
@@ -120,5 +123,45 @@ func TestGeneratedServerHasNoMiddlewares(t *testing.T) {
 	defer s.Close()
 	if n := len(s.generatedServer().HandlerMiddlewares); n != 0 {
 		t.Fatalf("the generated wrapper has %d middlewares, which the routes' serve functions skip", n)
+	}
+}
+
+// TestStrictReadsServeAsTheStrictHandler serves get and get-session-result through strictReads
+// and through the generated strict handler it stands in for, for a verification that exists
+// and ones that do not, and for a completed, a pending and an unknown session, and wants the
+// same status, headers and body from each.
+func TestStrictReadsServeAsTheStrictHandler(t *testing.T) {
+	e := newBenchEnv(t, Options{})
+	var pending struct {
+		ID uuid.UUID `json:"verificationSessionId"`
+	}
+	e.mustJSON(t, e.do(http.MethodPost, "/v1/verification/create-session", `{"name":"bench"}`), &pending)
+	sr, ok := e.s.generatedServer().Handler.(*strictReads)
+	if !ok {
+		t.Fatal("the generated wrapper's handler is not strictReads")
+	}
+	acc := e.s.auth.set.Load().order[0]
+	ctx := withAccount(context.Background(), acc, viaAPIKey)
+	type serve func(generated.ServerInterface, http.ResponseWriter, *http.Request)
+	check := func(what string, ours, theirs serve) {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodGet, "/x", nil).WithContext(ctx)
+		w1, w2 := httptest.NewRecorder(), httptest.NewRecorder()
+		ours(sr, w1, r)
+		theirs(sr.ServerInterface, w2, r)
+		got, want := w1.Result(), w2.Result()
+		if got.StatusCode != want.StatusCode || fmt.Sprint(got.Header) != fmt.Sprint(want.Header) || w1.Body.String() != w2.Body.String() {
+			t.Errorf("%s: %d %v %s; the strict handler answers %d %v %s", what, got.StatusCode, got.Header, w1.Body, want.StatusCode, want.Header, w2.Body)
+		}
+	}
+	for _, id := range []uuid.UUID{e.verificationID, e.sessionID, uuid.Nil, uuid.New()} {
+		p := generated.GetVerificationParams{VerificationId: id}
+		get := func(h generated.ServerInterface, w http.ResponseWriter, r *http.Request) { h.GetVerification(w, r, p) }
+		check("get "+id.String(), get, get)
+	}
+	for _, id := range []uuid.UUID{e.sessionID, pending.ID, e.verificationID, uuid.Nil, uuid.New()} {
+		p := generated.GetSessionResultParams{VerificationSessionId: id}
+		get := func(h generated.ServerInterface, w http.ResponseWriter, r *http.Request) { h.GetSessionResult(w, r, p) }
+		check("get-session-result "+id.String(), get, get)
 	}
 }

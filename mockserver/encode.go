@@ -26,8 +26,17 @@ import (
 // theirs.
 type jsonAnswer []byte
 
+// Content-Type values of the mock's answers, one slice each that every answer's header shares
+// rather than a slice per answer: net/http only reads a header's values, http.Header's Set and
+// Del replace or drop the slice, and Add, given no room (the capacity is 1), copies it.
+var (
+	jsonContentType    = []string{"application/json"}
+	textContentType    = []string{"text/plain"}
+	problemContentType = []string{"application/problem+json"}
+)
+
 func (a jsonAnswer) write(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	if rec, ok := w.(*statusRecorder); ok {
 		return rec.writeKept(a) // an answer is never changed once made
@@ -37,7 +46,6 @@ func (a jsonAnswer) write(w http.ResponseWriter) error {
 }
 
 type (
-	getVerificationAnswer     jsonAnswer
 	getAllVerificationsAnswer jsonAnswer
 	getSessionResultAnswer    jsonAnswer
 	createSessionAnswer       jsonAnswer
@@ -45,8 +53,12 @@ type (
 	validateSignatureAnswer   jsonAnswer
 )
 
+// getVerificationAnswer is get's answer, the record's encoding: a pointer, which the strict
+// handler's interface holds without an allocation of its own.
+type getVerificationAnswer struct{ e *recordJSON }
+
 func (a getVerificationAnswer) VisitGetVerificationResponse(w http.ResponseWriter) error {
-	return jsonAnswer(a).write(w)
+	return jsonAnswer(a.e.full).write(w)
 }
 
 func (a getAllVerificationsAnswer) VisitGetAllVerificationsResponse(w http.ResponseWriter) error {

@@ -31,7 +31,7 @@ func (h *handlers) GetHealth(context.Context, generated.GetHealthRequestObject) 
 type healthzAnswer time.Time
 
 func (a healthzAnswer) VisitGetHealthResponse(w http.ResponseWriter) error {
-	w.Header().Set("Content-Type", "text/plain")
+	w.Header()["Content-Type"] = textContentType
 	w.WriteHeader(http.StatusOK)
 	var buf [len(healthzLayout) + 8]byte
 	_, err := w.Write(append(time.Time(a).AppendFormat(buf[:0], healthzLayout), '\n'))

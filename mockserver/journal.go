@@ -90,6 +90,12 @@ func newJournalEntry(rec RequestRecord, req, res capture) *journalEntry {
 	// The path is copied: net/http's is a slice of the request line, query string included,
 	// which the journal would otherwise keep alive.
 	rec.Path = strings.Clone(cutText(rec.Path, journalText))
+	return journalEntryOf(rec, req, res)
+}
+
+// journalEntryOf is newJournalEntry for a record whose path is within journalText bytes and
+// already a copy of the request's own.
+func journalEntryOf(rec RequestRecord, req, res capture) *journalEntry {
 	rec.Detail = cutText(rec.Detail, journalText)
 	rec.Errors = cutErrors(rec.Errors)
 	e := &journalEntry{rec: rec, req: req, res: res}

@@ -194,7 +194,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, r *http.Request, err error)
 	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "ApiKey, Bearer")
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header()["Content-Type"] = problemContentType
 	w.WriteHeader(e.status)
 	_, _ = w.Write(body)
 }

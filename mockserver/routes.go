@@ -13,8 +13,8 @@ import (
 type apiRoute struct {
 	pattern string // the ServeMux pattern: the operation's method and path in openapi.yaml
 	id      string // the operationId in openapi.yaml
-	// serve is the generated wrapper's method for the operation (parameter binding, then the
-	// strict handler, then handlers' method of the same name).
+	// serve binds the operation's parameters and calls the strict handler's method for it, which
+	// decodes the body and calls handlers' method of the same name (see routes_bind.go).
 	serve  func(*generated.ServerInterfaceWrapper, http.ResponseWriter, *http.Request)
 	public bool // served without an Authorization header
 }
@@ -22,18 +22,18 @@ type apiRoute struct {
 // apiRoutes are the operations of the Service API, one row each. New checks them against the
 // operations compiled from openapi.yaml (reqcheck.Operations), so the two cannot drift.
 var apiRoutes = []apiRoute{
-	{"POST /v1/signature/create", "createSignature", (*generated.ServerInterfaceWrapper).CreateSignature, false},
-	{"POST /v1/signature/validate", "validateSignature", (*generated.ServerInterfaceWrapper).ValidateSignature, false},
-	{"GET /v1/verification/get", "getVerification", (*generated.ServerInterfaceWrapper).GetVerification, false},
-	{"GET /v1/verification/get-all", "getAllVerifications", (*generated.ServerInterfaceWrapper).GetAllVerifications, false},
-	{"POST /v1/verification/create", "createVerification", (*generated.ServerInterfaceWrapper).CreateVerification, false},
-	{"POST /v1/verification/create-or-update", "createOrUpdateVerification", (*generated.ServerInterfaceWrapper).CreateOrUpdateVerification, false},
-	{"PUT /v1/verification/update", "updateVerification", (*generated.ServerInterfaceWrapper).UpdateVerification, false},
-	{"DELETE /v1/verification/delete", "deleteVerification", (*generated.ServerInterfaceWrapper).DeleteVerification, false},
-	{"POST /v1/verification/create-session", "createSession", (*generated.ServerInterfaceWrapper).CreateSession, false},
-	{"GET /v1/verification/get-session-result", "getSessionResult", (*generated.ServerInterfaceWrapper).GetSessionResult, false},
+	{"POST /v1/signature/create", "createSignature", direct(generated.ServerInterface.CreateSignature), false},
+	{"POST /v1/signature/validate", "validateSignature", direct(generated.ServerInterface.ValidateSignature), false},
+	{"GET /v1/verification/get", "getVerification", serveGetVerification, false},
+	{"GET /v1/verification/get-all", "getAllVerifications", direct(generated.ServerInterface.GetAllVerifications), false},
+	{"POST /v1/verification/create", "createVerification", direct(generated.ServerInterface.CreateVerification), false},
+	{"POST /v1/verification/create-or-update", "createOrUpdateVerification", direct(generated.ServerInterface.CreateOrUpdateVerification), false},
+	{"PUT /v1/verification/update", "updateVerification", direct(generated.ServerInterface.UpdateVerification), false},
+	{"DELETE /v1/verification/delete", "deleteVerification", serveDeleteVerification, false},
+	{"POST /v1/verification/create-session", "createSession", direct(generated.ServerInterface.CreateSession), false},
+	{"GET /v1/verification/get-session-result", "getSessionResult", serveGetSessionResult, false},
 	{"GET /v1/token/get", "getToken", (*generated.ServerInterfaceWrapper).GetToken, false},
-	{"GET /v1/healthz", "getHealth", (*generated.ServerInterfaceWrapper).GetHealth, true},
+	{"GET /v1/healthz", "getHealth", direct(generated.ServerInterface.GetHealth), true},
 }
 
 // serverRoute is an endpoint the mock serves with a handler of its own: the hosted page, and the

@@ -55,17 +55,19 @@ func (s *Server) buildHandler(maxBody int64, mountControl bool) (http.Handler, e
 }
 
 // generatedServer is the generated wrapper (parameter binding) around the generated strict
-// handler (body decoding, typed responses) around handlers. Each route calls its wrapper method
+// handler (body decoding, typed responses; strictReads for get and get-session-result) around
+// handlers. Each route calls its wrapper method
 // directly: the request has been routed once, by the mock's mux, which is what
 // generated.HandlerWithOptions would otherwise do a second time on a ServeMux of its own.
 func (s *Server) generatedServer() *generated.ServerInterfaceWrapper {
+	h := &handlers{s: s}
 	return &generated.ServerInterfaceWrapper{
-		Handler: generated.NewStrictHandlerWithOptions(&handlers{s: s}, nil, generated.StrictHTTPServerOptions{
+		Handler: &strictReads{ServerInterface: generated.NewStrictHandlerWithOptions(h, nil, generated.StrictHTTPServerOptions{
 			RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 				s.writeProblem(w, r, badRequest("body", "could not be decoded: "+err.Error()))
 			},
 			ResponseErrorHandlerFunc: s.writeProblem,
-		}),
+		}), h: h},
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			s.writeProblem(w, r, badRequest("request", err.Error()))
 		},

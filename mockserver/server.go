@@ -329,6 +329,9 @@ type exchange struct {
 	rec  statusRecorder
 	body bodyRecorder
 	id   string
+	// path is a copy of the request's path for the journal, made with id in one allocation; ""
+	// for a path longer than the journal keeps.
+	path string
 	// idHeader is the X-Request-Id header's value, id, without a slice of its own.
 	idHeader [1]string
 	acc      *Account
@@ -435,7 +438,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	mockHeader = mockHeader[:1:1]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ex := &exchange{Context: r.Context(), rec: statusRecorder{ResponseWriter: w}, id: s.requestIDs.next()}
+		ex := &exchange{Context: r.Context(), rec: statusRecorder{ResponseWriter: w}}
+		ex.id, ex.path = s.requestIDs.nextWithPath(r.URL.Path)
 		h := w.Header()
 		h["X-Verifeye-Mock"] = mockHeader
 		ex.idHeader[0] = ex.id
@@ -474,11 +478,17 @@ func (s *Server) finish(ex *exchange, r *http.Request, start, arrived time.Time)
 	warning := strings.Join(ex.rec.Header().Values("X-Mock-Warning"), "; ")
 	quiet := loadingStartState(r)
 	if (!strings.HasPrefix(r.URL.Path, "/_mock/") || isSinkDelivery(r)) && !quiet {
-		s.journal.add(newJournalEntry(RequestRecord{
+		rec := RequestRecord{
 			Time: arrived, Method: r.Method, Path: r.URL.Path, Operation: operationIDs[r.Pattern],
 			Status: ex.rec.status, DurationMS: float64(elapsed.Microseconds()) / 1000, Account: account,
 			RequestID: ex.id, Detail: ex.detail, Errors: ex.fields, Warning: warning, Cut: cut,
-		}, ex.body.got, ex.rec.body))
+		}
+		if ex.path != "" && ex.path == rec.Path {
+			rec.Path = ex.path
+			s.journal.add(journalEntryOf(rec, ex.body.got, ex.rec.body))
+		} else {
+			s.journal.add(newJournalEntry(rec, ex.body.got, ex.rec.body))
+		}
 	}
 	level, msg := slog.LevelInfo, "request"
 	if cut {
@@ -526,14 +536,35 @@ func newRequestIDs(seed, boot uint64) *requestIDs {
 }
 
 func (r *requestIDs) next() string {
-	const digits = "0123456789abcdef"
 	var b [16]byte
+	r.put(&b)
+	return string(b[:])
+}
+
+// put writes the next id into b.
+func (r *requestIDs) put(b *[16]byte) {
+	const digits = "0123456789abcdef"
 	v := mix64(r.key + r.n.Add(1)*0x9E3779B97F4A7C15)
 	for i := len(b) - 1; i >= 0; i-- {
 		b[i] = digits[v&0xf]
 		v >>= 4
 	}
-	return string(b[:])
+}
+
+// nextWithPath is next and a copy of path, in one allocation: path is "" when it is longer
+// than the journal keeps (journalText bytes), or empty.
+func (r *requestIDs) nextWithPath(path string) (id, owned string) {
+	if path == "" || len(path) > journalText {
+		return r.next(), ""
+	}
+	var b [16]byte
+	r.put(&b)
+	var sb strings.Builder
+	sb.Grow(len(b) + len(path))
+	sb.Write(b[:])
+	sb.WriteString(path)
+	both := sb.String()
+	return both[:len(b)], both[len(b):]
 }
 
 // mix64 is SplitMix64's finalizer: a bijection of the 64-bit integers that spreads every input

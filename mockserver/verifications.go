@@ -23,7 +23,7 @@ func (h *handlers) GetVerification(ctx context.Context, req generated.GetVerific
 	if err != nil {
 		return nil, err
 	}
-	return getVerificationAnswer(e.full), nil
+	return getVerificationAnswer{e}, nil
 }
 
 func (h *handlers) GetAllVerifications(ctx context.Context, _ generated.GetAllVerificationsRequestObject) (generated.GetAllVerificationsResponseObject, error) {

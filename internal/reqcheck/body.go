@@ -39,10 +39,9 @@ func (v *Checker) readBody(r *http.Request) ([]byte, any, bool, *Problem) {
 	if r.Body == nil {
 		return nil, nil, false, badRequest("body", "is required")
 	}
-	body, err := readAllHint(http.MaxBytesReader(nil, r.Body, v.maxBody), r.ContentLength, v.maxBody)
+	body, err := readAllHint(r.Body, r.ContentLength, v.maxBody)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if err == errTooBig {
 			return nil, nil, false, &Problem{Status: http.StatusRequestEntityTooLarge,
 				Detail: fmt.Sprintf("body: must not exceed %d bytes", v.maxBody)}
 		}
@@ -89,16 +88,23 @@ func jsonMediaType(mt string) bool {
 	return ok && len(sub) > len("+json") && strings.HasSuffix(sub, "+json")
 }
 
-// validatedBody is a request body that carries the value validated from it, which the generated
+// checkedBody is the request body handed on: the bytes read, read again from the start, in one
+// allocation (where io.NopCloser(bytes.NewReader(body)) takes two).
+type checkedBody struct{ bytes.Reader }
+
+// Close does nothing: the body read is the request's own bytes.
+func (*checkedBody) Close() error { return nil }
+
+// validatedBody is a checkedBody that carries the value validated from it, which the generated
 // strict handler binds (runtime.BindJSONBody) instead of decoding the body again; should binding
 // fail, it decodes the body, which reads as sent.
 type validatedBody struct {
-	io.ReadCloser
+	checkedBody
 	value any
 }
 
 // ValidatedValue is what runtime.BindJSONBody looks for.
-func (b validatedBody) ValidatedValue() any { return b.value }
+func (b *validatedBody) ValidatedValue() any { return b.value }
 
 // jsonMemberCount counts the object members of body, which must be valid JSON: in valid JSON a
 // string followed by a colon is a member name, and nothing else is.
@@ -144,17 +150,25 @@ func docMemberCount(v any) int {
 	return 0
 }
 
-// readAllHint is io.ReadAll with a first buffer the size the request announced (when it is
-// within limit), so a body is read without the buffer growing.
+// errTooBig is readAllHint's error for a body over its limit.
+var errTooBig = errors.New("request body too large")
+
+// readAllHint is io.ReadAll of a body that may hold at most limit bytes (errTooBig for more,
+// found as http.MaxBytesReader finds it: by reading at most limit+1 bytes), with a first buffer
+// the size the request announced (when it is within limit), so a body is read without the
+// buffer growing.
 func readAllHint(r io.Reader, hint, limit int64) ([]byte, error) {
 	size := int64(512)
 	if hint > 0 && hint <= limit {
 		size = hint + 1 // room to read EOF without growing
 	}
-	b := make([]byte, 0, size)
+	b := make([]byte, 0, min(size, limit+1))
 	for {
-		n, err := r.Read(b[len(b):cap(b)])
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)])
 		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, errTooBig
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = nil

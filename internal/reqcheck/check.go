@@ -1,9 +1,7 @@
 package reqcheck
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -119,9 +117,13 @@ func (v *Checker) check(r *http.Request) (*http.Request, fieldNotes, *Problem) {
 	// merges duplicate objects: only a body whose every member is a field of the schema, each
 	// once, binds to the same request either way.
 	if len(notes.unknown) == 0 && jsonMemberCount(body) == docMemberCount(doc) {
-		r.Body = validatedBody{ReadCloser: io.NopCloser(bytes.NewReader(body)), value: doc}
+		vb := &validatedBody{value: doc}
+		vb.Reset(body)
+		r.Body = vb
 	} else {
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		cb := &checkedBody{}
+		cb.Reset(body)
+		r.Body = cb
 	}
 	r.ContentLength = int64(len(body))
 	return r, notes, nil

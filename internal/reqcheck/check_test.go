@@ -290,7 +290,7 @@ func TestFastPathIsTaken(t *testing.T) {
 			t.Errorf("%s: %v", br.pattern, perr)
 			continue
 		}
-		if _, ok := r.Body.(validatedBody); v.hasBody && !ok {
+		if _, ok := r.Body.(*validatedBody); v.hasBody && !ok {
 			t.Errorf("%s: the body does not carry its validated value", br.pattern)
 		}
 	}

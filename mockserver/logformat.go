@@ -80,7 +80,7 @@ func appendTextString(b []byte, s string) []byte {
 	if !quote {
 		return append(b, s...)
 	}
-	const hex = "0123456789abcdef"
+	const hex = hexDigits
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -162,7 +162,7 @@ func textNeedsQuoting(s string) bool {
 // quotes): '"', '\\' and control characters escaped, '<', '>' and '&' not; bytes that are not
 // UTF-8 as \ufffd; U+2028 and U+2029 escaped.
 func appendJSONEscaped(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
+	const hex = hexDigits
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]

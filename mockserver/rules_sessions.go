@@ -42,10 +42,13 @@ func sessionReadable(created, now time.Time) bool {
 func sessionConfig(body *generated.CreateSessionRequest, name string, base *verificationRecord) (generated.VerificationConfig, error) {
 	var e fieldErrors
 	var cfg generated.VerificationConfig
-	normalized := false
+	var normalized *generated.VerificationConfig // the base as it is, normalized once
+	if base != nil && body.VerifierConfigs == nil && body.WebhookConfig == nil {
+		normalized = base.normalizedConfig()
+	}
 	switch {
-	case base != nil && body.VerifierConfigs == nil && body.WebhookConfig == nil && base.sessionConfig() != nil:
-		cfg, normalized = *base.sessionConfig(), true // the base as it is, normalized once
+	case normalized != nil:
+		cfg = *normalized
 	case base != nil:
 		cfg = base.config
 		cfg.VerifierConfigs = overrideVerifiers(cfg.VerifierConfigs, body.VerifierConfigs)
@@ -59,7 +62,7 @@ func sessionConfig(body *generated.CreateSessionRequest, name string, base *veri
 	if body.WebhookConfig != nil {
 		cfg.WebhookConfig = body.WebhookConfig
 	}
-	if !normalized {
+	if normalized == nil {
 		cfg = normalizeConfig("", cfg, &e)
 	}
 	if t, needed := externalIDNeeded(cfg); needed && body.ExternalId == nil {
@@ -68,10 +71,10 @@ func sessionConfig(body *generated.CreateSessionRequest, name string, base *veri
 	return cfg, e.err()
 }
 
-// sessionConfig is the record's configuration normalized as sessionConfig normalizes a session's
-// (made on first use; a record never changes once stored), or nil when normalizing finds a fault,
-// which sessionConfig then reports.
-func (v *verificationRecord) sessionConfig() *generated.VerificationConfig {
+// normalizedConfig is the record's configuration normalized as sessionConfig normalizes a
+// session's (made on first use; a record never changes once stored), or nil when normalizing finds
+// a fault, which sessionConfig then reports.
+func (v *verificationRecord) normalizedConfig() *generated.VerificationConfig {
 	if c := v.sessCfg.Load(); c != nil {
 		return c
 	}

@@ -25,7 +25,7 @@ type verificationRecord struct {
 	// enc is the record's encoded answers (encode.go), made on first read.
 	enc atomic.Pointer[recordJSON]
 	// sessCfg is config as a session named after the record without inline blocks runs it
-	// (verificationRecord.sessionConfig), made on first use.
+	// (verificationRecord.normalizedConfig), made on first use.
 	sessCfg atomic.Pointer[generated.VerificationConfig]
 }
 

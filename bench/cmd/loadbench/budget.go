@@ -38,7 +38,7 @@ func measureBudget(c config, root, tmp, refBin string, canned []cannedResponse) 
 	var runs []budgetRun
 	for _, w := range c.budget {
 		s, err := measureRef(c, root, tmp, refBin, canned, "net/http reference + "+w.String()+" of work", []string{"--work", w.String()},
-			func(string, []request) {})
+			nil, func(string, []request) {})
 		if err != nil {
 			return nil, err
 		}

@@ -264,9 +264,18 @@ func loadGoroutines(run *loadRun, addr string, conns int) [][]sample {
 			defer c.close()
 			local := make([]sample, 0, 1<<14)
 			for i := w; ; i++ {
-				t0, ok := run.begin()
-				if !ok {
-					break
+				var t0 time.Time
+				if p := run.pace; p != nil {
+					t0 = p.due(w, int64(i-w))
+					if !run.beginAt(t0) {
+						break
+					}
+					time.Sleep(time.Until(t0))
+				} else {
+					var ok bool
+					if t0, ok = run.begin(); !ok {
+						break
+					}
 				}
 				k := i % len(run.reqs)
 				status, _, err := c.do(run.reqs[k].raw, false)

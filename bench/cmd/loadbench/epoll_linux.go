@@ -7,8 +7,10 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // The epoll driver (see load.go), in the style of wrk: a few event loops, each locked to its own
@@ -50,6 +52,7 @@ const (
 	stateWriting                         // the request is partly written (EPOLLOUT)
 	stateReading                         // waiting for (the rest of) the response (EPOLLIN)
 	stateSleeping                        // a failed request left it without a connection: waits 1 ms
+	stateHeld                            // a paced run: its next request is not due yet
 	stateDone                            // the run is over for it
 )
 
@@ -62,13 +65,15 @@ type econn struct {
 	ev     syscall.EpollEvent // the registration, kept here so that epoll_ctl does not allocate
 	state  connState
 
+	num     int       // the connection's number in the run (0 ≤ num < conns), for its pace
+	seq     int64     // a paced run: the connection's requests scheduled so far
 	next    int       // the request counter: the next request is reqs[next%len(reqs)]
 	k       int       // the request in flight
 	attempt int       // 1 once the request has been resent on a new connection
 	written int       // bytes of the request written
 	t0      time.Time // when the request began
 	timeout time.Time // of the connect or the round trip under way
-	wake    time.Time // when a sleeping connection sends its next request
+	wake    time.Time // when a sleeping or held connection sends its next request
 
 	in   []byte // read buffer; in[r:w] has arrived and is not parsed yet
 	r, w int
@@ -84,7 +89,7 @@ type epollLoop struct {
 	epfd      int
 	conns     []*econn
 	active    int // connections not done
-	sleeping  int // connections in stateSleeping
+	sleeping  int // connections in stateSleeping or stateHeld
 	nextCheck time.Time
 	samples   []sample
 }
@@ -106,7 +111,7 @@ func loadEpoll(run *loadRun, addr string, conns, loops int) ([][]sample, error) 
 	}
 	for w := range conns {
 		l := ls[w%loops]
-		l.conns = append(l.conns, &econn{id: len(l.conns), fd: -1, next: w, in: make([]byte, readBufferSize)})
+		l.conns = append(l.conns, &econn{id: len(l.conns), fd: -1, num: w, next: w, in: make([]byte, readBufferSize)})
 	}
 	var wg sync.WaitGroup
 	for _, l := range ls {
@@ -116,6 +121,9 @@ func loadEpoll(run *loadRun, addr string, conns, loops int) ([][]sample, error) 
 			// The loop owns its thread: it blocks in epoll_wait itself, not in the netpoller.
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
+			if run.pace != nil {
+				preciseTimers()
+			}
 			l.loop()
 		}()
 	}
@@ -172,11 +180,7 @@ func (l *epollLoop) loop() {
 		l.next(c)
 	}
 	for l.active > 0 {
-		wait := int(timeoutCheck / time.Millisecond)
-		if l.sleeping > 0 {
-			wait = 1
-		}
-		n, err := syscall.EpollWait(l.epfd, events, wait)
+		n, err := epollWait(l.epfd, events, l.waitFor())
 		if err != nil {
 			if err == syscall.EINTR {
 				continue
@@ -202,6 +206,12 @@ func (l *epollLoop) loop() {
 				l.write(c)
 			case stateReading:
 				l.read(c)
+			case stateHeld:
+				// Between two requests nothing should arrive: the server closed the idle
+				// connection (EOF) or sent what was not asked for. The next request goes out
+				// on a new connection; the socket is closed so that the level-triggered event
+				// does not come back.
+				l.closeSocket(c)
 			}
 		}
 		l.timers(time.Now())
@@ -213,9 +223,16 @@ func (l *epollLoop) loop() {
 func (l *epollLoop) timers(now time.Time) {
 	if l.sleeping > 0 {
 		for _, c := range l.conns {
-			if c.state == stateSleeping && !now.Before(c.wake) {
+			if now.Before(c.wake) {
+				continue
+			}
+			switch c.state {
+			case stateSleeping:
 				l.sleeping--
 				l.next(c)
+			case stateHeld:
+				l.sleeping--
+				l.send(c)
 			}
 		}
 	}
@@ -236,18 +253,50 @@ func (l *epollLoop) timers(now time.Time) {
 	}
 }
 
-// next begins the connection's next request, or ends its run.
+// next begins the connection's next request, or ends its run. In a paced run a request that
+// is not due yet is held until it is.
 func (l *epollLoop) next(c *econn) {
-	t0, ok := l.run.begin()
-	if !ok {
-		l.finish(c)
-		return
+	var t0 time.Time
+	if p := l.run.pace; p != nil {
+		t0 = p.due(c.num, c.seq)
+		c.seq++
+		if !l.run.beginAt(t0) {
+			l.finish(c)
+			return
+		}
+	} else {
+		var ok bool
+		if t0, ok = l.run.begin(); !ok {
+			l.finish(c)
+			return
+		}
 	}
 	c.t0 = t0
 	c.k = c.next % len(l.run.reqs)
 	c.next++
 	c.attempt = 0
+	if l.run.pace != nil && time.Now().Before(t0) {
+		c.state = stateHeld
+		c.wake = t0
+		l.sleeping++
+		return
+	}
 	l.send(c)
+}
+
+// waitFor is how long epoll_wait may block: until the first sleeping or held connection is due,
+// and at most timeoutCheck.
+func (l *epollLoop) waitFor() time.Duration {
+	wait := timeoutCheck
+	if l.sleeping > 0 {
+		now := time.Now()
+		for _, c := range l.conns {
+			if c.state == stateSleeping || c.state == stateHeld {
+				wait = max(0, min(wait, c.wake.Sub(now)))
+			}
+		}
+	}
+	return wait
 }
 
 // send writes the request in flight, on a new connection if there is none.
@@ -458,4 +507,37 @@ func (l *epollLoop) closeSocket(c *econn) {
 	c.events = 0
 	c.r, c.w = 0, 0
 	c.p.reset()
+}
+
+// sysEpollPwait2 is epoll_pwait2(2)'s number, the same on every architecture (Linux 5.11 on).
+const sysEpollPwait2 = 441
+
+// epollPwait2Missing is set once the kernel has refused epoll_pwait2.
+var epollPwait2Missing atomic.Bool
+
+// epollWait is epoll_wait with a timeout in nanoseconds (epoll_pwait2), so that a paced run
+// sends its requests when they are due rather than on the next millisecond. On a kernel without
+// epoll_pwait2 the timeout is rounded up to a millisecond.
+func epollWait(epfd int, events []syscall.EpollEvent, timeout time.Duration) (int, error) {
+	if !epollPwait2Missing.Load() {
+		ts := syscall.NsecToTimespec(int64(timeout))
+		n, _, errno := syscall.Syscall6(sysEpollPwait2, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)),
+			uintptr(unsafe.Pointer(&ts)), 0, 0)
+		if errno != syscall.ENOSYS {
+			if errno != 0 {
+				return 0, errno
+			}
+			return int(n), nil
+		}
+		epollPwait2Missing.Store(true)
+	}
+	return syscall.EpollWait(epfd, events, int((timeout+time.Millisecond-1)/time.Millisecond))
+}
+
+// preciseTimers asks the kernel to wake the calling thread within a microsecond of a timeout
+// instead of within its default 50 µs of slack (prctl PR_SET_TIMERSLACK), for a paced run's
+// schedule. The event loop calls it on its own locked thread.
+func preciseTimers() {
+	const prSetTimerslack = 29
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerslack, uintptr(time.Microsecond), 0)
 }

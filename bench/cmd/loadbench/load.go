@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync/atomic"
@@ -74,6 +75,15 @@ func newDriver(kind string, loops int) (driver, error) {
 }
 
 // runResult is what one load run measured.
+// kernelPerRequest is kernelCounts per request: the read- and write-class system calls and
+// the context switches of the server's threads.
+type kernelPerRequest struct {
+	Reads       float64 `json:"reads"`
+	Writes      float64 `json:"writes"`
+	Voluntary   float64 `json:"voluntaryContextSwitches"`
+	Involuntary float64 `json:"involuntaryContextSwitches"`
+}
+
 type runResult struct {
 	Name     string  `json:"name"`
 	Label    string  `json:"label,omitempty"` // the case's name in the tables
@@ -84,6 +94,7 @@ type runResult struct {
 	P50us    float64 `json:"p50Us"`
 	P90us    float64 `json:"p90Us"`
 	P99us    float64 `json:"p99Us"`
+	P999us   float64 `json:"p999Us"`
 	MaxUs    float64 `json:"maxUs"`
 	// ServerCPUus is the CPU time the server used per request during the run (user + system, all
 	// its threads), which the load generator sharing the machine does not blur.
@@ -100,6 +111,10 @@ type runResult struct {
 	PeakRSSMiB float64      `json:"peakRssMiB"`
 	OtherCPU   float64      `json:"otherCpuShare"`
 	PerOp      []*runResult `json:"perOp,omitempty"`
+	// Kernel is what the kernel counted of the server per request during the run.
+	Kernel *kernelPerRequest `json:"kernelPerRequest,omitempty"`
+	// OfferedRPS is the rate a paced run offered (0: a closed loop); RPS is what was answered.
+	OfferedRPS float64 `json:"offeredRps,omitempty"`
 	// FirstError is the first failure, to tell a broken setup from a slow server.
 	FirstError string `json:"firstError,omitempty"`
 }
@@ -115,9 +130,37 @@ type loadRun struct {
 	reqs        []request
 	deadline    time.Time
 	maxRequests int64
+	pace        *pace        // nil: a closed loop
 	sent        atomic.Int64 // requests begun
 	errs        atomic.Int64
 	firstErr    atomic.Value // string
+}
+
+// pace makes a run open-loop, as wrk2 does: every connection sends its requests on a fixed
+// schedule, whatever the server does, so that the run offers the same rate to any server. A
+// request's latency is counted from the time it was due, not from the time it went out: a server
+// that falls behind is charged for the wait of every request queued behind the slow one, which a
+// closed loop hides (coordinated omission).
+type pace struct {
+	origin time.Time     // when connection 0's first request is due
+	period time.Duration // between two requests of one connection: conns / rate
+	conns  int
+}
+
+// newPace is the schedule of rate requests a second over conns connections, from now.
+func newPace(rate float64, conns int) *pace {
+	return &pace{origin: time.Now(), period: time.Duration(float64(conns) / rate * float64(time.Second)), conns: conns}
+}
+
+// due is when connection w's request number seq (from 0) is due: connections are spread evenly
+// over one period, so that the whole run sends one request every period/conns.
+func (p *pace) due(w int, seq int64) time.Time {
+	return p.origin.Add(time.Duration(w)*p.period/time.Duration(p.conns) + time.Duration(seq)*p.period)
+}
+
+// rate is the schedule's requests a second.
+func (p *pace) rate() float64 {
+	return float64(p.conns) / p.period.Seconds()
 }
 
 // begin claims one more request for a connection and returns its start time; ok is false once
@@ -129,6 +172,12 @@ func (r *loadRun) begin() (t0 time.Time, ok bool) {
 	// Checking the clock every request costs little next to a round trip.
 	t0 = time.Now()
 	return t0, !t0.After(r.deadline)
+}
+
+// beginAt is begin for a request due at t0 (a paced run): ok is false once maxRequests have
+// begun or t0 is past the deadline.
+func (r *loadRun) beginAt(t0 time.Time) bool {
+	return r.sent.Add(1) <= r.maxRequests && !t0.After(r.deadline)
 }
 
 // fail counts a failed request and keeps the first failure.
@@ -148,7 +197,17 @@ func (r *loadRun) statusError(k, status int) error {
 // when the server has closed it; a failed request is counted and the connection moves on to
 // its next request (after a millisecond when it has no connection, so as not to spin).
 func load(drv driver, name, addr string, reqs []request, conns int, d time.Duration, maxRequests int64) *runResult {
+	return loadPaced(drv, name, addr, reqs, conns, d, maxRequests, 0)
+}
+
+// loadPaced is load at a fixed rate of requests a second (open loop, see pace), or in a closed
+// loop when rate is 0.
+func loadPaced(drv driver, name, addr string, reqs []request, conns int, d time.Duration, maxRequests int64, rate float64) *runResult {
 	run := &loadRun{reqs: reqs, deadline: time.Now().Add(d), maxRequests: maxRequests}
+	if rate > 0 {
+		run.pace = newPace(rate, conns)
+		run.deadline = run.pace.origin.Add(d)
+	}
 	start := time.Now()
 	var samples [][]sample
 	if drv.kind == driverEpoll {
@@ -170,6 +229,9 @@ func load(drv driver, name, addr string, reqs []request, conns int, d time.Durat
 		}
 	}
 	res := summarize(name, all, elapsed)
+	if run.pace != nil {
+		res.OfferedRPS = math.Round(run.pace.rate())
+	}
 	res.Errors = run.errs.Load()
 	if e, ok := run.firstErr.Load().(string); ok {
 		res.FirstError = e
@@ -194,7 +256,7 @@ func summarize(name string, lats []int64, seconds float64) *runResult {
 		return float64(lats[i]) / 1e3
 	}
 	r.RPS = float64(len(lats)) / seconds
-	r.P50us, r.P90us, r.P99us = pct(0.50), pct(0.90), pct(0.99)
+	r.P50us, r.P90us, r.P99us, r.P999us = pct(0.50), pct(0.90), pct(0.99), pct(0.999)
 	r.MaxUs = float64(lats[len(lats)-1]) / 1e3
 	return r
 }

@@ -50,6 +50,7 @@ type config struct {
 	prismDir    string
 	out         string
 	mockBin     string
+	refBin      string
 	mockEnv     multiFlag
 	ops         string
 	noRef       bool
@@ -57,6 +58,7 @@ type config struct {
 	quiet       float64
 	driver      driver
 	quick       bool
+	paced       float64
 }
 
 // multiFlag is a repeatable string flag.
@@ -78,6 +80,7 @@ func main() {
 	flag.StringVar(&c.prismDir, "prism-dir", "bench/.prism", "where Prism is installed")
 	flag.StringVar(&c.out, "out", "bench/results", "directory for latest.json and latest.md")
 	flag.StringVar(&c.mockBin, "mock-bin", "", "a verifeye-mock binary to measure instead of building ./cmd/verifeye-mock")
+	flag.StringVar(&c.refBin, "ref-bin", "", "a reference server binary to measure instead of building ./bench/cmd/refserver (for profiling it under the same load)")
 	flag.Var(&c.mockEnv, "mock-env", "KEY=VALUE for the mock's environment only, e.g. GOGC=400 (repeatable; for experiments)")
 	flag.StringVar(&c.ops, "ops", "", "comma-separated cases to run (default: all): healthz,get-all-20,get-all-100,get,signature-create,signature-validate,get-session-result,create-session")
 	flag.BoolVar(&c.noRef, "no-ref", false, "skip the reference server (for profiling the mock alone)")
@@ -88,10 +91,15 @@ func main() {
 	flag.Float64Var(&c.quiet, "wait-quiet", 0, "before starting, wait (up to 2 min) until the 1-minute load average is below this (0: do not wait)")
 	driverName := flag.String("driver", defaultDriver(), "how the load generator runs its connections: epoll (Linux: event loops on non-blocking sockets, cheapest) or goroutines (one per connection)")
 	loops := flag.Int("loops", 1, "event loops (OS threads) of the epoll driver (on 2 CPUs, 1 costs the least CPU per request)")
+	flag.Float64Var(&c.paced, "paced", 0.5, "also run every case open-loop at this share of the mock's closed-loop throughput, and the reference at the same rate, to compare latencies at an equal offered load (0: skip)")
 	flag.BoolVar(&c.quick, "quick", false, "a short run of the whole pipeline, for tests: "+quickText+" (overrides those flags)")
 	flag.Parse()
 	if c.quick {
 		c = quickConfig(c)
+	}
+	if c.paced < 0 || c.paced > 1 {
+		fmt.Fprintf(os.Stderr, "loadbench: --paced %v: want a share between 0 and 1\n", c.paced)
+		os.Exit(2)
 	}
 	var err error
 	if c.driver, err = newDriver(*driverName, *loops); err != nil {
@@ -119,14 +127,16 @@ type results struct {
 }
 
 type serverResults struct {
-	Name        string       `json:"name"`
-	Command     string       `json:"command"`
-	StartupMs   []float64    `json:"startupMs"`
-	StartupMed  float64      `json:"startupMedianMs"`
-	IdleRSSMiB  float64      `json:"idleRssMiB"`
-	PeakRSSMiB  float64      `json:"peakRssMiB"`
-	Ops         []*runResult `json:"ops"`
-	Mixed       *runResult   `json:"mixed"`
+	Name       string       `json:"name"`
+	Command    string       `json:"command"`
+	StartupMs  []float64    `json:"startupMs"`
+	StartupMed float64      `json:"startupMedianMs"`
+	IdleRSSMiB float64      `json:"idleRssMiB"`
+	PeakRSSMiB float64      `json:"peakRssMiB"`
+	Ops        []*runResult `json:"ops"`
+	Mixed      *runResult   `json:"mixed"`
+	// Paced are the cases and the mixed run again at a fixed rate (--paced).
+	Paced       []*runResult `json:"paced,omitempty"`
 	Unsupported []string     `json:"unsupported,omitempty"`
 	// LogLines and LogBytes are what the server wrote to stderr (the mock's log) during the run.
 	LogLines int64 `json:"logLines"`
@@ -176,7 +186,11 @@ func run(c config) error {
 	mockArgv := []string{bins.mock, "--addr", "127.0.0.1:0"}
 	var canned []cannedResponse
 	var samples map[string]answer
-	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", func(s *server) ([]request, error) {
+	var pc *pacing
+	if c.paced > 0 {
+		pc = &pacing{share: c.paced, lead: true, rates: map[string]float64{}}
+	}
+	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", pc, func(s *server) ([]request, error) {
 		reqs, cr, sm, err := setupMock(s.addr)
 		canned, samples = cr, sm
 		return reqs, err
@@ -190,7 +204,10 @@ func run(c config) error {
 		printReport(os.Stdout, &results{Machine: res.Machine, Config: res.Config, Servers: []*serverResults{mock, mock}})
 		return nil
 	}
-	ref, err := measureReference(c, root, tmp, bins.ref, canned, func(addr string, reqs []request) {
+	if pc != nil {
+		pc = pc.follow()
+	}
+	ref, err := measureReference(c, root, tmp, bins.ref, canned, pc, func(addr string, reqs []request) {
 		res.BodyChecks = checkBodies(addr, reqs, canned, samples)
 	})
 	if err != nil {
@@ -246,7 +263,9 @@ func buildServers(c config, root, tmp string) (serverBins, error) {
 			return bins, err
 		}
 	}
-	if err := goBuild(root, bins.ref, "./bench/cmd/refserver"); err != nil {
+	if c.refBin != "" {
+		bins.ref = c.refBin
+	} else if err := goBuild(root, bins.ref, "./bench/cmd/refserver"); err != nil {
 		return bins, err
 	}
 	if c.prism {
@@ -263,7 +282,7 @@ func newResults(c config) *results {
 	res := &results{Time: time.Now().UTC(), Machine: describeMachine(), Config: map[string]any{
 		"connections": c.conns, "opDuration": c.duration.String(), "mixedDuration": c.mixed.String(),
 		"warmup": c.warmup.String(), "maxRequestsPerRun": c.maxRequests, "startupSpawns": c.startups,
-		"driver": c.driver.kind,
+		"driver": c.driver.kind, "pacedShare": c.paced,
 	}}
 	if c.driver.kind == driverEpoll {
 		res.Config["epollLoops"] = c.driver.loops
@@ -273,12 +292,12 @@ func newResults(c config) *results {
 
 // measureReference measures the reference server answering with the mock's canned answers;
 // check is called once it is up, before the load, with its address and the workload.
-func measureReference(c config, root, tmp, refBin string, canned []cannedResponse, check func(addr string, reqs []request)) (*serverResults, error) {
-	return measureRef(c, root, tmp, refBin, canned, "net/http reference", nil, check)
+func measureReference(c config, root, tmp, refBin string, canned []cannedResponse, pc *pacing, check func(addr string, reqs []request)) (*serverResults, error) {
+	return measureRef(c, root, tmp, refBin, canned, "net/http reference", nil, pc, check)
 }
 
 // measureRef is measureReference under another name, with extra arguments for the server.
-func measureRef(c config, root, tmp, refBin string, canned []cannedResponse, name string, extra []string, check func(addr string, reqs []request)) (*serverResults, error) {
+func measureRef(c config, root, tmp, refBin string, canned []cannedResponse, name string, extra []string, pc *pacing, check func(addr string, reqs []request)) (*serverResults, error) {
 	responses := filepath.Join(tmp, "responses.json")
 	if err := writeJSON(responses, canned); err != nil {
 		return nil, err
@@ -290,7 +309,7 @@ func measureRef(c config, root, tmp, refBin string, canned []cannedResponse, nam
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
 		refEnv = []string{"GOGC=" + mockDefaultGOGC, "GOMEMLIMIT=" + mockDefaultMemoryLimit}
 	}
-	return measure(c, name, append([]string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, extra...), refEnv, root, "",
+	return measure(c, name, append([]string{refBin, "--addr", "127.0.0.1:0", "--responses", responses}, extra...), refEnv, root, "", pc,
 		func(s *server) ([]request, error) {
 			reqs := workload(s.addr, fixedIDs, statusOK)
 			check(s.addr, reqs)
@@ -306,7 +325,7 @@ func measurePrism(c config, root, prismBin, spec string) (*serverResults, error)
 	}
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
 	argv := []string{prismBin, "mock", "-h", "127.0.0.1", "-p", port, "-v", "error", spec}
-	return measure(c, "Stoplight Prism", argv, nil, root, addr,
+	return measure(c, "Stoplight Prism", argv, nil, root, addr, nil,
 		func(s *server) ([]request, error) { return workload(s.addr, fixedIDs, statusOK), nil })
 }
 
@@ -330,8 +349,9 @@ func writeResults(c config, root string, res *results) error {
 }
 
 // measure spawns a server c.startups times for its startup time, keeps the last one running,
-// prepares its workload with setup, and runs the load against it.
-func measure(c config, name string, argv, env []string, dir, fixedAddr string, setup func(*server) ([]request, error)) (*serverResults, error) {
+// prepares its workload with setup, and runs the load against it: each case alone, then mixed,
+// in closed loops, then (with pc) each again at a fixed rate.
+func measure(c config, name string, argv, env []string, dir, fixedAddr string, pc *pacing, setup func(*server) ([]request, error)) (*serverResults, error) {
 	fmt.Printf("\n== %s\n", name)
 	out := &serverResults{Name: name, Command: strings.TrimSpace(strings.Join(env, " ") + " " + strings.Join(append([]string{filepath.Base(argv[0])}, argv[1:]...), " "))}
 	timeout := 10 * time.Second
@@ -369,9 +389,10 @@ func measure(c config, name string, argv, env []string, dir, fixedAddr string, s
 	}
 	load(c.driver, name+" warm-up", s.addr, ok, c.conns, c.warmup, c.maxRequests)
 	for _, r := range ok {
-		out.Ops = append(out.Ops, measureRun(c, s, r.op, []request{r}, c.duration))
+		out.Ops = append(out.Ops, measureRun(c, s, r.op, []request{r}, c.duration, 0))
 	}
-	out.Mixed = measureRun(c, s, "mixed", ok, c.mixed)
+	out.Mixed = measureRun(c, s, "mixed", ok, c.mixed, 0)
+	measurePaced(c, s, out, pc, ok)
 	_, hwm := s.memory()
 	out.PeakRSSMiB = mib(hwm)
 	out.LogLines, out.LogBytes = s.stderr.counts()
@@ -400,24 +421,34 @@ func probe(c config, s *server, out *serverResults, reqs []request) []request {
 	return ok
 }
 
-// measureRun drives reqs against s for d and measures the server's CPU time per request, the
-// load generator's and other processes' shares of the machine, and the server's peak RSS so far.
-func measureRun(c config, s *server, name string, reqs []request, d time.Duration) *runResult {
-	cpu0, self0, busy0, t0 := s.cpuTime(), selfCPU(), machineBusy(), time.Now()
-	rr := load(c.driver, name, s.addr, reqs, c.conns, d, c.maxRequests)
+// measureRun drives reqs against s for d, in a closed loop or (rate > 0) at rate requests a
+// second, and measures the server's CPU time per request, the load generator's and other
+// processes' shares of the machine, and the server's peak RSS so far.
+func measureRun(c config, s *server, name string, reqs []request, d time.Duration, rate float64) *runResult {
+	cpu0, self0, busy0, k0, t0 := s.cpuTime(), selfCPU(), machineBusy(), s.kernelCounts(), time.Now()
+	rr := loadPaced(c.driver, name, s.addr, reqs, c.conns, d, c.maxRequests, rate)
 	rr.Label = caseLabel(name)
-	server, self, busy := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0
+	server, self, busy, k := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0, s.kernelCounts().sub(k0)
 	capacity := float64(time.Since(t0)) * float64(runtime.NumCPU())
 	if n := rr.Requests + rr.Errors; n > 0 {
 		rr.ServerCPUus = math.Round(float64(server.Microseconds())/float64(n)*10) / 10
 		rr.LoadGenCPUus = math.Round(float64(self.Microseconds())/float64(n)*10) / 10
+		per := func(v uint64) float64 { return math.Round(float64(v)/float64(n)*1000) / 1000 }
+		rr.Kernel = &kernelPerRequest{Reads: per(k.reads), Writes: per(k.writes), Voluntary: per(k.voluntary), Involuntary: per(k.involuntary)}
 	}
 	rr.LoadGenCPU = math.Round(float64(self)/capacity*1000) / 1000
 	rr.OtherCPU = math.Round(max(0, float64(busy-server-self))/capacity*1000) / 1000
 	_, hwm := s.memory()
 	rr.PeakRSSMiB = mib(hwm)
+	if rate > 0 {
+		fmt.Printf("  %-26s offered %.0f req/s (open loop), p99.9 %.0f µs\n", caseLabel(name)+" (paced)", rate, rr.P999us)
+	}
 	fmt.Printf("  %-26s %9.0f req/s  p50 %7.0f µs  p99 %7.0f µs  server CPU %5.1f µs/req  peak RSS %6.1f MiB  loadgen %5.1f µs/req %3.0f%%  other %3.0f%%  errors %d %s\n",
 		caseLabel(name), rr.RPS, rr.P50us, rr.P99us, rr.ServerCPUus, rr.PeakRSSMiB, rr.LoadGenCPUus, rr.LoadGenCPU*100, rr.OtherCPU*100, rr.Errors, rr.FirstError)
+	if rr.Kernel != nil {
+		fmt.Printf("  %-26s per request: %.2f reads, %.2f writes, %.2f voluntary and %.2f involuntary context switches\n",
+			"", rr.Kernel.Reads, rr.Kernel.Writes, rr.Kernel.Voluntary, rr.Kernel.Involuntary)
+	}
 	return rr
 }
 

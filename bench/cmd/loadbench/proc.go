@@ -338,3 +338,51 @@ func loadAverage1() float64 {
 }
 
 var errNoNPM = errors.New("npm is not on PATH")
+
+// kernelCounts are what the kernel counts of a server's processes: the read- and write-class
+// system calls (/proc/PID/io syscr and syscw: read, write, readv, writev and the like on files
+// and sockets) and the context switches of every thread (/proc/PID/task/TID/status), voluntary
+// (the thread slept: epoll_wait, a futex) and not (it was preempted).
+type kernelCounts struct {
+	reads, writes, voluntary, involuntary uint64
+}
+
+func (s *server) kernelCounts() kernelCounts {
+	var k kernelCounts
+	for _, pid := range processTree(s.cmd.Process.Pid) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid)); err == nil {
+			for line := range strings.SplitSeq(string(b), "\n") {
+				name, value, _ := strings.Cut(line, ": ")
+				n, _ := strconv.ParseUint(value, 10, 64)
+				switch name {
+				case "syscr":
+					k.reads += n
+				case "syscw":
+					k.writes += n
+				}
+			}
+		}
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, t := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t.Name()))
+			if err != nil {
+				continue
+			}
+			for line := range strings.SplitSeq(string(b), "\n") {
+				name, value, _ := strings.Cut(line, ":")
+				n, _ := strconv.ParseUint(strings.TrimSpace(value), 10, 64)
+				switch name {
+				case "voluntary_ctxt_switches":
+					k.voluntary += n
+				case "nonvoluntary_ctxt_switches":
+					k.involuntary += n
+				}
+			}
+		}
+	}
+	return k
+}
+
+func (k kernelCounts) sub(o kernelCounts) kernelCounts {
+	return kernelCounts{k.reads - o.reads, k.writes - o.writes, k.voluntary - o.voluntary, k.involuntary - o.involuntary}
+}

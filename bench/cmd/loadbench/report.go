@@ -71,7 +71,11 @@ func evaluate(mock, ref, prism *serverResults, checks []bodyCheck) []target {
 	} else {
 		ts = append(ts, target{Name: targetGetAllName, Want: fmt.Sprintf(">= %.2fx", targetGetAll100), Note: "not measured"})
 	}
-	ts = append(ts, p99Target(mock, ref),
+	ts = append(ts, p99Target(mock, ref))
+	if t, ok := pacedTarget(mock, ref); ok {
+		ts = append(ts, t)
+	}
+	ts = append(ts,
 		target{Name: targetPeakRSSName, Want: fmt.Sprintf("<= %d MiB", targetPeakRSSMiB), Value: mock.PeakRSSMiB, Unit: "MiB",
 			Met: mock.PeakRSSMiB <= targetPeakRSSMiB, Note: fmt.Sprintf("reference %.1f MiB", ref.PeakRSSMiB)})
 	ok := 0
@@ -257,6 +261,7 @@ func printReport(w io.Writer, res *results) {
 		fmt.Fprintf(w, "%-20s startup %8.1f ms (median)  idle RSS %6.1f MiB  peak RSS %6.1f MiB  CPU share: load generator %3.0f%% (%.1f µs/req), other processes %3.0f%%  stderr %d lines\n",
 			s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, lg*100, loadGenPerRequest(s), other*100, s.LogLines)
 	}
+	writePaced(w, res, false)
 	writeBudget(w, res, false)
 	fmt.Fprintln(w, "\nreference bodies")
 	for _, c := range res.BodyChecks {
@@ -327,6 +332,7 @@ func markdown(res *results) string {
 		lg, other := cpuShares(s)
 		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f MiB | %.1f MiB | %d | %.0f%% | %.1f | %.0f%% | %d |\n", s.Name, s.StartupMed, s.IdleRSSMiB, s.PeakRSSMiB, totalErrors(s), lg*100, loadGenPerRequest(s), other*100, s.LogLines)
 	}
+	writePaced(&b, res, true)
 	writeBudget(&b, res, true)
 	b.WriteString("\n| case | body bytes | reference's body |\n| --- | ---: | --- |\n")
 	for _, c := range res.BodyChecks {

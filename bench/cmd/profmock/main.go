@@ -7,7 +7,8 @@
 //	go tool pprof -top /tmp/profmock /tmp/mock.pprof
 //
 // It accepts --addr (which loadbench passes) and --log-level, and prints the same "listening on"
-// line. PROFMOCK_MEM names a heap profile written at exit.
+// line. PROFMOCK_MEM names a heap profile written at exit, PROFMOCK_TRACE an execution trace of
+// the whole run (go tool trace).
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 	"time"
 
@@ -49,6 +51,18 @@ func main() {
 		_ = pprof.StartCPUProfile(out)
 		defer func() {
 			pprof.StopCPUProfile()
+			out.Close()
+		}()
+	}
+	if f := os.Getenv("PROFMOCK_TRACE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		_ = trace.Start(out)
+		defer func() {
+			trace.Stop()
 			out.Close()
 		}()
 	}

@@ -261,7 +261,9 @@ func (d *disk) load(st *store) error {
 			if err != nil {
 				return err
 			}
-			st.accountLocked(acc).nonces[nonce] = usedNonce{used: toTick(at)}
+			d := st.accountLocked(acc)
+			d.nonces[nonce] = usedNonce{used: toTick(at)}
+			d.sweep.addNonce(nonce)
 			return nil
 		})
 		if err != nil {

@@ -59,7 +59,7 @@ type accountData struct {
 	sessions      map[uuid.UUID]*sessionRecord
 	nonces        map[string]usedNonce // consumed nonce → when a session consumed it, and when its link expires
 	collections   map[string]*collection
-	sweepAt       int // the number of sessions and nonces at which the next sweep runs (store_prune.go)
+	sweep         sweepList // the sessions and nonces in the order added, for pruning (store_prune.go)
 	// listJSON is get-all's answer as of the verifications' generation listGen (store_list.go).
 	listJSON atomic.Pointer[listCache]
 	listGen  uint64
@@ -277,7 +277,9 @@ func (st *store) addSession(s *sessionRecord) error {
 }
 
 func (st *store) addSessionLocked(s *sessionRecord) {
-	st.accountLocked(s.account).sessions[s.id] = s
+	d := st.accountLocked(s.account)
+	d.sessions[s.id] = s
+	d.sweep.addSession(s.id, s.created)
 	st.sessionOwner[s.id] = s.account
 }
 
@@ -309,6 +311,7 @@ func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.T
 	prune()
 	if nonce != "" {
 		d.nonces[nonce] = u
+		d.sweep.addNonce(nonce)
 	}
 	st.addSessionLocked(s)
 	return nil

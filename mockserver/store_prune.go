@@ -18,14 +18,18 @@ import (
 //     from then on, before its nonce is looked at. A nonce of a link without reExpiration never
 //     expires, so it is kept until a reset.
 //
-// A sweep looks at all of an account's sessions and nonces, but only once the account holds
-// twice as many as the last sweep left (and at least pruneFloor), so its cost spread over the
-// writes that led to it is constant, and an account holds at most twice its live records plus
-// pruneFloor. A record pruned stays gone if the clock is later set back before its expiry, where
-// an unpruned one would be readable again.
+// The sweep is incremental: an account keeps its sessions and used nonces in a list, in the
+// order they were added, and every session it adds first looks at the next sweepStep entries of
+// that list, removing those past their window, and starts over at the end. Each write does a
+// small fixed amount of work under the store's lock, so no request waits behind a sweep of the
+// whole account (which, at a hundred thousand sessions, held the lock for milliseconds), and an
+// expired record is gone within one pass: a write adds at most two entries and looks at four, so
+// a pass over N entries ends within N/2 writes, and an account holds at most about twice its
+// live records. A record pruned stays gone if the clock is later set back before its expiry,
+// where an unpruned one would be readable again.
 
-// pruneFloor is the fewest sessions and nonces an account holds before a sweep runs.
-const pruneFloor = 64
+// sweepStep is how many entries of an account's sweep list each added session looks at.
+const sweepStep = 4
 
 // usedNonce is a nonce a session consumed: when, and when its link expires (zero: never).
 type usedNonce struct {
@@ -38,52 +42,89 @@ func (n usedNonce) expired(now time.Time) bool {
 	return !n.expires.IsZero() && now.Unix() > n.expires.Unix()
 }
 
-// sweepDueLocked reports whether account d holds enough records for a sweep.
-func (d *accountData) sweepDueLocked() bool {
-	return len(d.sessions)+len(d.nonces) >= max(pruneFloor, d.sweepAt)
+// sweepEntry is an entry of an account's sweep list: a session, with the time it was created
+// (which never changes), or a used nonce.
+type sweepEntry struct {
+	session uuid.UUID
+	created time.Time
+	nonce   string // "" for a session
 }
 
-// expiredLocked lists the sessions and nonces of account d that are past their window at now.
-func (d *accountData) expiredLocked(now time.Time) (sessions []uuid.UUID, nonces []string) {
-	for id, s := range d.sessions {
-		if !sessionReadable(s.created, now) {
-			sessions = append(sessions, id)
-		}
-	}
-	for n, u := range d.nonces {
-		if u.expired(now) {
-			nonces = append(nonces, n)
-		}
-	}
-	return sessions, nonces
+// sweepList is an account's sessions and used nonces in the order they were added, and how far
+// the current pass has come: entries[:kept] are those it kept, entries[cursor:] those it has not
+// looked at yet.
+type sweepList struct {
+	entries      []sweepEntry
+	cursor, kept int
 }
 
-// sweepLocked finds what a sweep of account acc at now removes, when one is due: the ops that
-// delete it from the data directory (written by the caller with its own change, in one
-// transaction), and apply, which removes it from memory once that write succeeded.
+func (l *sweepList) addSession(id uuid.UUID, created time.Time) {
+	l.entries = append(l.entries, sweepEntry{session: id, created: created})
+}
+
+func (l *sweepList) addNonce(nonce string) {
+	l.entries = append(l.entries, sweepEntry{nonce: nonce})
+}
+
+// What the sweep decides for an entry it looks at.
+const (
+	sweepKeep    = iota // inside its window
+	sweepDrop           // gone already (a nonce pruned through an earlier entry of the same value)
+	sweepExpired        // past its window: removed
+)
+
+// sweepLocked looks at the next sweepStep entries of account acc's sweep list at now, and
+// returns what removes those past their window: the ops that delete them from the data directory
+// (written by the caller with its own change, in one transaction), and apply, which removes them
+// from memory and moves the pass on once that write succeeded.
 func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func()) {
 	d := st.accountLocked(acc)
-	if !d.sweepDueLocked() {
-		return nil, func() {}
-	}
-	sessions, nonces := d.expiredLocked(now)
-	if st.disk != nil {
-		for _, id := range sessions {
-			ops = append(ops, deleteSessionOp(acc, id))
-		}
-		for _, n := range nonces {
-			ops = append(ops, deleteNonceOps(acc, n)...)
+	l := &d.sweep
+	from, to := l.cursor, min(len(l.entries), l.cursor+sweepStep)
+	var verdicts [sweepStep]uint8
+	for i := from; i < to; i++ {
+		e := &l.entries[i]
+		switch {
+		case e.nonce == "" && !sessionReadable(e.created, now):
+			verdicts[i-from] = sweepExpired
+			if st.disk != nil {
+				ops = append(ops, deleteSessionOp(acc, e.session))
+			}
+		case e.nonce != "":
+			u, ok := d.nonces[e.nonce]
+			switch {
+			case !ok:
+				verdicts[i-from] = sweepDrop
+			case u.expired(now):
+				verdicts[i-from] = sweepExpired
+				if st.disk != nil {
+					ops = append(ops, deleteNonceOps(acc, e.nonce)...)
+				}
+			}
 		}
 	}
 	return ops, func() {
-		for _, id := range sessions {
-			delete(d.sessions, id)
-			delete(st.sessionOwner, id)
+		for i := from; i < to; i++ {
+			e := l.entries[i]
+			switch verdicts[i-from] {
+			case sweepKeep:
+				l.entries[l.kept] = e
+				l.kept++
+			case sweepExpired:
+				if e.nonce != "" {
+					delete(d.nonces, e.nonce)
+				} else {
+					delete(d.sessions, e.session)
+					delete(st.sessionOwner, e.session)
+				}
+			}
 		}
-		for _, n := range nonces {
-			delete(d.nonces, n)
+		l.cursor = to
+		if l.cursor == len(l.entries) {
+			clear(l.entries[l.kept:]) // let go of the nonces' strings
+			l.entries = l.entries[:l.kept]
+			l.cursor, l.kept = 0, 0
 		}
-		d.sweepAt = 2 * (len(d.sessions) + len(d.nonces))
 	}
 }
 

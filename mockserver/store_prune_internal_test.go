@@ -16,6 +16,10 @@ import (
 
 var pruneStart = time.Date(2026, 2, 8, 11, 34, 54, 0, time.UTC)
 
+// pruneWrites is a number of sessions that makes the sweep pass over an account's few records
+// several times.
+const pruneWrites = 64
+
 // pruneCall sends one request to s as the development account and returns the answer.
 func pruneCall(t *testing.T, s *Server, method, path, body string) *httptest.ResponseRecorder {
 	t.Helper()
@@ -48,8 +52,8 @@ func pruneResultStatus(t *testing.T, s *Server, id string) int {
 }
 
 // TestExpiredSessionsArePruned: sessions older than SessionRetention by the account's clock are
-// dropped from memory once the account adds enough sessions for a sweep, and answer 404 as they
-// did before they were dropped; sessions inside the window stay.
+// dropped from memory as the account adds sessions, sweepStep of them looked at per session
+// added, and answer 404 as they did before they were dropped; sessions inside the window stay.
 func TestExpiredSessionsArePruned(t *testing.T) {
 	clock := NewFrozenClock(pruneStart)
 	s, err := New(Options{Clock: clock})
@@ -57,7 +61,7 @@ func TestExpiredSessionsArePruned(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	old := make([]string, pruneFloor)
+	old := make([]string, 16*sweepStep)
 	for i := range old {
 		old[i] = pruneSession(t, s)
 	}
@@ -74,12 +78,20 @@ func TestExpiredSessionsArePruned(t *testing.T) {
 	if got := pruneResultStatus(t, s, old[0]); got != http.StatusNotFound {
 		t.Fatalf("result past the window, before pruning: %d, want 404", got)
 	}
-	if n := s.store.sessionCount(); n != pruneFloor {
-		t.Fatalf("sessions before a sweep: %d, want %d (an expired session is pruned only by a write)", n, pruneFloor)
+	if n := s.store.sessionCount(); n != len(old) {
+		t.Fatalf("sessions before a write: %d, want %d (an expired session is pruned only by a write)", n, len(old))
 	}
-	fresh := pruneSession(t, s) // the account holds pruneFloor records: this start sweeps
-	if n := s.store.sessionCount(); n != 1 {
-		t.Errorf("sessions after the sweep: %d, want 1 (the %d expired ones pruned)", n, pruneFloor)
+	// Each write looks at sweepStep records, however many have expired: the work a write does
+	// under the store's lock is bounded.
+	fresh := pruneSession(t, s)
+	if n, want := s.store.sessionCount(), len(old)-sweepStep+1; n != want {
+		t.Fatalf("sessions after one write: %d, want %d (%d expired ones pruned, one added)", n, want, sweepStep)
+	}
+	for range len(old)/sweepStep - 1 {
+		fresh = pruneSession(t, s)
+	}
+	if n, want := s.store.sessionCount(), len(old)/sweepStep; n != want {
+		t.Errorf("sessions after a pass of the sweep: %d, want %d (the %d expired ones pruned)", n, want, len(old))
 	}
 	if got := pruneResultStatus(t, s, old[0]); got != http.StatusNotFound {
 		t.Errorf("a pruned session's result: %d, want 404 as before it was pruned", got)
@@ -87,14 +99,13 @@ func TestExpiredSessionsArePruned(t *testing.T) {
 	if got := pruneResultStatus(t, s, fresh); got != http.StatusOK {
 		t.Errorf("the new session's result: %d, want 200", got)
 	}
-	if h := s.Global().Holdings(); len(h.Sessions) != 1 {
-		t.Errorf("control API lists %d sessions, want 1", len(h.Sessions))
+	if h := s.Global().Holdings(); len(h.Sessions) != len(old)/sweepStep {
+		t.Errorf("control API lists %d sessions, want %d", len(h.Sessions), len(old)/sweepStep)
 	}
 }
 
-// TestSweepKeepsSessionsInsideTheWindow: a sweep removes only what is past its window; the
-// sessions created since stay readable, and the next sweep waits until the account holds twice
-// what the last one left.
+// TestSweepKeepsSessionsInsideTheWindow: the sweep removes only what is past its window; the
+// sessions created since stay readable, pass after pass.
 func TestSweepKeepsSessionsInsideTheWindow(t *testing.T) {
 	clock := NewFrozenClock(pruneStart)
 	s, err := New(Options{Clock: clock})
@@ -102,22 +113,27 @@ func TestSweepKeepsSessionsInsideTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for range pruneFloor / 2 {
+	const half = 8 * sweepStep
+	for range half {
 		pruneSession(t, s)
 	}
 	if err := clock.Advance(SessionRetention / 2); err != nil {
 		t.Fatal(err)
 	}
 	var kept []string
-	for range pruneFloor / 2 {
+	for range half {
 		kept = append(kept, pruneSession(t, s))
 	}
 	if err := clock.Advance(SessionRetention/2 + time.Second); err != nil {
 		t.Fatal(err)
 	}
-	pruneSession(t, s) // sweeps: the first half is past the window, the second is not
-	if n := s.store.sessionCount(); n != pruneFloor/2+1 {
-		t.Fatalf("sessions after the sweep: %d, want %d", n, pruneFloor/2+1)
+	// The first half is past the window, the second is not; the writes that pass over the first
+	// half add half/sweepStep sessions, and three more passes go over all that is left.
+	for range half/sweepStep + 3*(half+half/sweepStep) {
+		pruneSession(t, s)
+	}
+	if n, want := s.store.sessionCount(), half+half/sweepStep+3*(half+half/sweepStep); n != want {
+		t.Fatalf("sessions after the sweep: %d, want %d", n, want)
 	}
 	for _, id := range kept {
 		if got := pruneResultStatus(t, s, id); got != http.StatusOK {
@@ -154,31 +170,45 @@ func TestPruningReachesTheDataDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := make([]string, pruneFloor)
+	old := make([]string, 16*sweepStep)
 	for i := range old {
 		old[i] = pruneSession(t, s)
 	}
 	if err := clock.Advance(SessionRetention + time.Second); err != nil {
 		t.Fatal(err)
 	}
-	fresh := pruneSession(t, s)
+	var fresh string
+	for range len(old) / sweepStep {
+		fresh = pruneSession(t, s)
+	}
 	s.Close()
-	if n := boltKeys(t, dir, bucketSessions); n != 1 {
-		t.Fatalf("the database holds %d sessions after the sweep, want 1", n)
+	kept := len(old) / sweepStep
+	if n := boltKeys(t, dir, bucketSessions); n != kept {
+		t.Fatalf("the database holds %d sessions after the sweep, want %d", n, kept)
 	}
 	s, err = New(Options{Clock: clock, DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if n := s.store.sessionCount(); n != 1 {
-		t.Errorf("a restarted mock loads %d sessions, want 1", n)
+	if n := s.store.sessionCount(); n != kept {
+		t.Errorf("a restarted mock loads %d sessions, want %d", n, kept)
 	}
 	if got := pruneResultStatus(t, s, old[0]); got != http.StatusNotFound {
 		t.Errorf("a pruned session after a restart: %d, want 404", got)
 	}
 	if got := pruneResultStatus(t, s, fresh); got != http.StatusOK {
 		t.Errorf("the kept session after a restart: %d, want 200", got)
+	}
+	// The sessions loaded from the directory are swept like those made since.
+	if err := clock.Advance(SessionRetention + time.Second); err != nil {
+		t.Fatal(err)
+	}
+	for range kept / sweepStep {
+		pruneSession(t, s)
+	}
+	if n := s.store.sessionCount(); n != kept/sweepStep {
+		t.Errorf("after the loaded sessions' window and a pass: %d sessions, want %d", n, kept/sweepStep)
 	}
 }
 
@@ -247,7 +277,7 @@ func TestUsedNoncesArePrunedAfterTheirLink(t *testing.T) {
 	if s, err = New(Options{Clock: clock, DataDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	for range pruneFloor {
+	for range pruneWrites {
 		pruneSession(t, s) // inside the link's minute: the sweep keeps both nonces
 	}
 	if n := s.store.nonceCount(DevAccountID); n != 2 {
@@ -259,8 +289,8 @@ func TestUsedNoncesArePrunedAfterTheirLink(t *testing.T) {
 	if err := clock.Advance(61 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	for range pruneFloor + 2 {
-		pruneSession(t, s) // past the link's minute: the next sweep prunes its nonce
+	for range pruneWrites {
+		pruneSession(t, s) // past the link's minute: the sweep prunes its nonce
 	}
 	if n := s.store.nonceCount(DevAccountID); n != 1 {
 		t.Fatalf("used nonces after the link expired: %d, want 1 (the link without expiry)", n)
@@ -300,7 +330,7 @@ func TestNoncesOfEarlierVersionsAreKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	for range pruneFloor {
+	for range pruneWrites {
 		pruneSession(t, s)
 	}
 	if !s.store.nonceUsed(DevAccountID, "0123456789abcdef0123456789abcdef") {
@@ -333,7 +363,8 @@ func TestPruningFollowsEachAccountsClock(t *testing.T) {
 			t.Fatalf("create-session: %d %s", w.Code, w.Body)
 		}
 	}
-	for range pruneFloor {
+	const old = 16 * sweepStep
+	for range old {
 		start(DevAPIKey)
 		start(tn.APIKey)
 	}
@@ -344,17 +375,19 @@ func TestPruningFollowsEachAccountsClock(t *testing.T) {
 	if err := sc.Clock().Advance(SessionRetention + time.Second); err != nil {
 		t.Fatal(err)
 	}
-	start(DevAPIKey)
-	start(tn.APIKey)
+	for range old / sweepStep {
+		start(DevAPIKey)
+		start(tn.APIKey)
+	}
 	count := func(acc string) int {
 		s.store.mu.RLock()
 		defer s.store.mu.RUnlock()
 		return len(s.store.accounts[acc].sessions)
 	}
-	if n := count(tn.AccountID); n != 1 {
-		t.Errorf("the tenant, past its window, holds %d sessions, want 1", n)
+	if n := count(tn.AccountID); n != old/sweepStep {
+		t.Errorf("the tenant, past its window, holds %d sessions, want %d", n, old/sweepStep)
 	}
-	if n := count(DevAccountID); n != pruneFloor+1 {
-		t.Errorf("the development account, inside its window, holds %d sessions, want %d", n, pruneFloor+1)
+	if n := count(DevAccountID); n != old+old/sweepStep {
+		t.Errorf("the development account, inside its window, holds %d sessions, want %d", n, old+old/sweepStep)
 	}
 }

@@ -171,11 +171,7 @@ func run(c config) error {
 		return err
 	}
 
-	if c.quiet > 0 {
-		for end := time.Now().Add(2 * time.Minute); loadAverage1() >= c.quiet && time.Now().Before(end); {
-			time.Sleep(5 * time.Second)
-		}
-	}
+	waitQuiet(c.quiet)
 	res := newResults(c)
 	fmt.Printf("machine: %s, %d CPUs, %.1f GiB, %s, load average %s\n", res.Machine.CPU, res.Machine.CPUs,
 		res.Machine.MemoryGiB, res.Machine.Go, res.Machine.LoadAverage)
@@ -186,10 +182,7 @@ func run(c config) error {
 	mockArgv := []string{bins.mock, "--addr", "127.0.0.1:0"}
 	var canned []cannedResponse
 	var samples map[string]answer
-	var pc *pacing
-	if c.paced > 0 {
-		pc = &pacing{share: c.paced, lead: true, rates: map[string]float64{}}
-	}
+	pc := newPacing(c.paced)
 	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", pc, func(s *server) ([]request, error) {
 		reqs, cr, sm, err := setupMock(s.addr)
 		canned, samples = cr, sm
@@ -238,6 +231,16 @@ func run(c config) error {
 		return errors.New("the reference server's answers are not the mock's (see the body check)")
 	}
 	return nil
+}
+
+// waitQuiet waits (up to 2 minutes) until the 1-minute load average is below limit (0: not at all).
+func waitQuiet(limit float64) {
+	if limit <= 0 {
+		return
+	}
+	for end := time.Now().Add(2 * time.Minute); loadAverage1() >= limit && time.Now().Before(end); {
+		time.Sleep(5 * time.Second)
+	}
 }
 
 // quickText describes --quick.

@@ -21,6 +21,14 @@ type pacing struct {
 	rates map[string]float64 // case → requests a second
 }
 
+// newPacing is the mock's pacing for --paced share (nil when share is 0: no paced runs).
+func newPacing(share float64) *pacing {
+	if share <= 0 {
+		return nil
+	}
+	return &pacing{share: share, lead: true, rates: map[string]float64{}}
+}
+
 // rateFor is the rate of a case's paced run: share × closed.RPS when leading, else the leader's
 // rate for the case (0 when it has none: the case is not run).
 func (p *pacing) rateFor(name string, closed *runResult) float64 {

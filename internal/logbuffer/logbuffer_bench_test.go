@@ -42,3 +42,41 @@ func BenchmarkLogLineToPipe(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWriteParallel: Buffer.Write of a request's line (150 bytes) from every P at once, to
+// io.Discard (what gathering costs) and to a pipe drained by a goroutine (where writing a batch
+// takes a system call that the lines meanwhile should not wait for).
+func BenchmarkWriteParallel(b *testing.B) {
+	line := []byte(`time=2026-12-07T05:22:03.123Z level=INFO msg=request id=5f0c3e3b2b1a4d6e method=GET path=/v1/verification/get-all status=200 duration=41µs account=dev` + "\n")
+	for _, to := range []string{"discard", "pipe"} {
+		b.Run(to, func(b *testing.B) {
+			var w io.Writer = io.Discard
+			drained := make(chan struct{})
+			var r, pw *os.File
+			if to == "pipe" {
+				var err error
+				if r, pw, err = os.Pipe(); err != nil {
+					b.Fatal(err)
+				}
+				go func() { _, _ = io.Copy(io.Discard, r); close(drained) }()
+				w = pw
+			}
+			buf := New(w, FlushDelay)
+			buf.Batch()
+			b.SetBytes(int64(len(line)))
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					_, _ = buf.Write(line)
+				}
+			})
+			b.StopTimer()
+			_ = buf.Close()
+			if to == "pipe" {
+				_ = pw.Close()
+				<-drained
+				_ = r.Close()
+			}
+		})
+	}
+}

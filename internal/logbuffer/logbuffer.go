@@ -19,9 +19,9 @@ import (
 //
 // A batch is written without holding up the lines that come meanwhile: they gather in a second
 // buffer. (A full batch is written by a goroutine of its own, not by the request whose line
-// filled it; a batch whose delay is up, by the timer's.) stderr is often a pipe, and a write to a pipe waits while the pipe is full, that is
-// while its reader (a terminal, `| tee`, a CI runner or container engine collecting the log) is
-// slow. A line waits for the writer only when that second buffer has also filled before the first
+// filled it; a batch whose delay is up, by the timer's.) stderr is often a pipe, and a write to a
+// pipe waits while the pipe is full, that is while its reader (a terminal, `| tee`, a CI runner
+// or container engine collecting the log) is slow. A line waits for the writer only when that second buffer has also filled before the first
 // is written, so the log takes at most two batches of memory and, when its reader cannot keep
 // up, slows the server down to the reader's pace instead of growing.
 const (

@@ -263,7 +263,7 @@ func (d *disk) load(st *store) error {
 			}
 			d := st.accountLocked(acc)
 			d.nonces[nonce] = usedNonce{used: toTick(at)}
-			d.sweep.addNonce(nonce)
+			d.sweptNonces.add(nonce)
 			return nil
 		})
 		if err != nil {

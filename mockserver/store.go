@@ -59,7 +59,9 @@ type accountData struct {
 	sessions      map[uuid.UUID]*sessionRecord
 	nonces        map[string]usedNonce // consumed nonce → when a session consumed it, and when its link expires
 	collections   map[string]*collection
-	sweep         sweepList // the sessions and nonces in the order added, for pruning (store_prune.go)
+	// The sessions and the used nonces in the order added, for pruning (store_prune.go).
+	sweptSessions sweepList[sweptSession]
+	sweptNonces   sweepList[string]
 	// listJSON is get-all's answer as of the verifications' generation listGen (store_list.go).
 	listJSON atomic.Pointer[listCache]
 	listGen  uint64
@@ -279,7 +281,7 @@ func (st *store) addSession(s *sessionRecord) error {
 func (st *store) addSessionLocked(s *sessionRecord) {
 	d := st.accountLocked(s.account)
 	d.sessions[s.id] = s
-	d.sweep.addSession(s.id, s.created)
+	d.sweptSessions.add(sweptSession{id: s.id, sec: s.created.Unix(), nsec: int32(s.created.Nanosecond())})
 	st.sessionOwner[s.id] = s.account
 }
 
@@ -311,7 +313,7 @@ func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.T
 	prune()
 	if nonce != "" {
 		d.nonces[nonce] = u
-		d.sweep.addNonce(nonce)
+		d.sweptNonces.add(nonce)
 	}
 	st.addSessionLocked(s)
 	return nil

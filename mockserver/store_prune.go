@@ -18,17 +18,18 @@ import (
 //     from then on, before its nonce is looked at. A nonce of a link without reExpiration never
 //     expires, so it is kept until a reset.
 //
-// The sweep is incremental: an account keeps its sessions and used nonces in a list, in the
-// order they were added, and every session it adds first looks at the next sweepStep entries of
-// that list, removing those past their window, and starts over at the end. Each write does a
-// small fixed amount of work under the store's lock, so no request waits behind a sweep of the
-// whole account (which, at a hundred thousand sessions, held the lock for milliseconds), and an
-// expired record is gone within one pass: a write adds at most two entries and looks at four, so
-// a pass over N entries ends within N/2 writes, and an account holds at most about twice its
-// live records. A record pruned stays gone if the clock is later set back before its expiry,
-// where an unpruned one would be readable again.
+// The sweep is incremental: an account keeps its sessions, and its used nonces, in two lists in
+// the order they were added, and every session it adds first looks at the next sweepStep entries
+// of each list, removing those past their window, and starts over at a list's end. Each write
+// does a small fixed amount of work under the store's lock, so no request waits behind a sweep of
+// the whole account (which, at a hundred thousand sessions, held the lock for milliseconds), and
+// an expired record is gone within one pass: a write adds at most one entry to a list and looks
+// at four, so a pass over N entries ends within N/3 writes, and an account holds at most about
+// twice its live records. A record pruned stays gone if the clock is later set back before its
+// expiry, where an unpruned one would be readable again. The session list holds no pointers
+// (32 bytes a session), so the garbage collector does not look into it.
 
-// sweepStep is how many entries of an account's sweep list each added session looks at.
+// sweepStep is how many entries of each of an account's sweep lists every added session looks at.
 const sweepStep = 4
 
 // usedNonce is a nonce a session consumed: when, and when its link expires (zero: never).
@@ -42,89 +43,83 @@ func (n usedNonce) expired(now time.Time) bool {
 	return !n.expires.IsZero() && now.Unix() > n.expires.Unix()
 }
 
-// sweepEntry is an entry of an account's sweep list: a session, with the time it was created
-// (which never changes), or a used nonce.
-type sweepEntry struct {
-	session uuid.UUID
-	created time.Time
-	nonce   string // "" for a session
+// sweptSession is a session in its account's sweep list: its id and the time it was created
+// (which never changes), as Unix seconds and nanoseconds.
+type sweptSession struct {
+	id   uuid.UUID
+	sec  int64
+	nsec int32
 }
 
-// sweepList is an account's sessions and used nonces in the order they were added, and how far
+func (e sweptSession) created() time.Time { return time.Unix(e.sec, int64(e.nsec)) }
+
+// sweepList is one of an account's lists of records in the order they were added, and how far
 // the current pass has come: entries[:kept] are those it kept, entries[cursor:] those it has not
 // looked at yet.
-type sweepList struct {
-	entries      []sweepEntry
+type sweepList[T any] struct {
+	entries      []T
 	cursor, kept int
 }
 
-func (l *sweepList) addSession(id uuid.UUID, created time.Time) {
-	l.entries = append(l.entries, sweepEntry{session: id, created: created})
+func (l *sweepList[T]) add(e T) { l.entries = append(l.entries, e) }
+
+// next is the entries the next write looks at.
+func (l *sweepList[T]) next() []T {
+	return l.entries[l.cursor:min(len(l.entries), l.cursor+sweepStep)]
 }
 
-func (l *sweepList) addNonce(nonce string) {
-	l.entries = append(l.entries, sweepEntry{nonce: nonce})
+// advance moves the pass past next(), keeping the entries whose keep is set, and starts the
+// pass over at the list's end.
+func (l *sweepList[T]) advance(keep *[sweepStep]bool) {
+	to := min(len(l.entries), l.cursor+sweepStep)
+	for i := l.cursor; i < to; i++ {
+		if keep[i-l.cursor] {
+			l.entries[l.kept] = l.entries[i]
+			l.kept++
+		}
+	}
+	l.cursor = to
+	if l.cursor == len(l.entries) {
+		clear(l.entries[l.kept:]) // let go of what the dropped entries refer to
+		l.entries = l.entries[:l.kept]
+		l.cursor, l.kept = 0, 0
+	}
 }
 
-// What the sweep decides for an entry it looks at.
-const (
-	sweepKeep    = iota // inside its window
-	sweepDrop           // gone already (a nonce pruned through an earlier entry of the same value)
-	sweepExpired        // past its window: removed
-)
-
-// sweepLocked looks at the next sweepStep entries of account acc's sweep list at now, and
+// sweepLocked looks at the next sweepStep entries of account acc's sweep lists at now, and
 // returns what removes those past their window: the ops that delete them from the data directory
 // (written by the caller with its own change, in one transaction), and apply, which removes them
-// from memory and moves the pass on once that write succeeded.
+// from memory and moves the passes on once that write succeeded.
 func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func()) {
 	d := st.accountLocked(acc)
-	l := &d.sweep
-	from, to := l.cursor, min(len(l.entries), l.cursor+sweepStep)
-	var verdicts [sweepStep]uint8
-	for i := from; i < to; i++ {
-		e := &l.entries[i]
-		switch {
-		case e.nonce == "" && !sessionReadable(e.created, now):
-			verdicts[i-from] = sweepExpired
-			if st.disk != nil {
-				ops = append(ops, deleteSessionOp(acc, e.session))
-			}
-		case e.nonce != "":
-			u, ok := d.nonces[e.nonce]
-			switch {
-			case !ok:
-				verdicts[i-from] = sweepDrop
-			case u.expired(now):
-				verdicts[i-from] = sweepExpired
-				if st.disk != nil {
-					ops = append(ops, deleteNonceOps(acc, e.nonce)...)
-				}
-			}
+	var keepSessions, keepNonces [sweepStep]bool
+	sessions, nonces := d.sweptSessions.next(), d.sweptNonces.next()
+	for i, e := range sessions {
+		if keepSessions[i] = sessionReadable(e.created(), now); !keepSessions[i] && st.disk != nil {
+			ops = append(ops, deleteSessionOp(acc, e.id))
+		}
+	}
+	for i, n := range nonces {
+		// A nonce no longer held was pruned through an earlier entry of the same value.
+		u, held := d.nonces[n]
+		if keepNonces[i] = held && !u.expired(now); held && !keepNonces[i] && st.disk != nil {
+			ops = append(ops, deleteNonceOps(acc, n)...)
 		}
 	}
 	return ops, func() {
-		for i := from; i < to; i++ {
-			e := l.entries[i]
-			switch verdicts[i-from] {
-			case sweepKeep:
-				l.entries[l.kept] = e
-				l.kept++
-			case sweepExpired:
-				if e.nonce != "" {
-					delete(d.nonces, e.nonce)
-				} else {
-					delete(d.sessions, e.session)
-					delete(st.sessionOwner, e.session)
-				}
+		for i, e := range sessions {
+			if !keepSessions[i] {
+				delete(d.sessions, e.id)
+				delete(st.sessionOwner, e.id)
 			}
 		}
-		l.cursor = to
-		if l.cursor == len(l.entries) {
-			clear(l.entries[l.kept:]) // let go of the nonces' strings
-			l.entries = l.entries[:l.kept]
-			l.cursor, l.kept = 0, 0
+		for i, n := range nonces {
+			if !keepNonces[i] {
+				delete(d.nonces, n)
+			}
 		}
+		d.sweptSessions.advance(&keepSessions)
+		d.sweptNonces.advance(&keepNonces)
 	}
 }
 

@@ -171,11 +171,7 @@ func run(c config) error {
 		return err
 	}
 
-	if c.quiet > 0 {
-		for end := time.Now().Add(2 * time.Minute); loadAverage1() >= c.quiet && time.Now().Before(end); {
-			time.Sleep(5 * time.Second)
-		}
-	}
+	waitQuiet(c.quiet)
 	res := newResults(c)
 	fmt.Printf("machine: %s, %d CPUs, %.1f GiB, %s, load average %s\n", res.Machine.CPU, res.Machine.CPUs,
 		res.Machine.MemoryGiB, res.Machine.Go, res.Machine.LoadAverage)
@@ -186,10 +182,7 @@ func run(c config) error {
 	mockArgv := []string{bins.mock, "--addr", "127.0.0.1:0"}
 	var canned []cannedResponse
 	var samples map[string]answer
-	var pc *pacing
-	if c.paced > 0 {
-		pc = &pacing{share: c.paced, lead: true, rates: map[string]float64{}}
-	}
+	pc := newPacing(c.paced)
 	mock, err := measure(c, "verifeye-mock", mockArgv, c.mockEnv, root, "", pc, func(s *server) ([]request, error) {
 		reqs, cr, sm, err := setupMock(s.addr)
 		canned, samples = cr, sm
@@ -204,10 +197,7 @@ func run(c config) error {
 		printReport(os.Stdout, &results{Machine: res.Machine, Config: res.Config, Servers: []*serverResults{mock, mock}})
 		return nil
 	}
-	if pc != nil {
-		pc = pc.follow()
-	}
-	ref, err := measureReference(c, root, tmp, bins.ref, canned, pc, func(addr string, reqs []request) {
+	ref, err := measureReference(c, root, tmp, bins.ref, canned, pc.follow(), func(addr string, reqs []request) {
 		res.BodyChecks = checkBodies(addr, reqs, canned, samples)
 	})
 	if err != nil {
@@ -238,6 +228,17 @@ func run(c config) error {
 		return errors.New("the reference server's answers are not the mock's (see the body check)")
 	}
 	return nil
+}
+
+// waitQuiet waits, up to 2 minutes, until the 1-minute load average is below quiet (0: does not
+// wait).
+func waitQuiet(quiet float64) {
+	if quiet <= 0 {
+		return
+	}
+	for end := time.Now().Add(2 * time.Minute); loadAverage1() >= quiet && time.Now().Before(end); {
+		time.Sleep(5 * time.Second)
+	}
 }
 
 // quickText describes --quick.

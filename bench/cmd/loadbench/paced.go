@@ -32,8 +32,20 @@ func (p *pacing) rateFor(name string, closed *runResult) float64 {
 	return p.rates[name]
 }
 
-// follow is the same pacing for the reference server.
+// newPacing is the mock's pacing for --paced share, which leads; nil (no paced runs) when share
+// is 0.
+func newPacing(share float64) *pacing {
+	if share <= 0 {
+		return nil
+	}
+	return &pacing{share: share, lead: true, rates: map[string]float64{}}
+}
+
+// follow is the same pacing for the reference server (nil for nil: no paced runs).
 func (p *pacing) follow() *pacing {
+	if p == nil {
+		return nil
+	}
 	return &pacing{share: p.share, rates: p.rates}
 }
 

@@ -203,21 +203,9 @@ func load(drv driver, name, addr string, reqs []request, conns int, d time.Durat
 // loadPaced is load at a fixed rate of requests a second (open loop, see pace), or in a closed
 // loop when rate is 0.
 func loadPaced(drv driver, name, addr string, reqs []request, conns int, d time.Duration, maxRequests int64, rate float64) *runResult {
-	run := &loadRun{reqs: reqs, deadline: time.Now().Add(d), maxRequests: maxRequests}
-	if rate > 0 {
-		run.pace = newPace(rate, conns)
-		run.deadline = run.pace.origin.Add(d)
-	}
+	run := newLoadRun(reqs, conns, d, maxRequests, rate)
 	start := time.Now()
-	var samples [][]sample
-	if drv.kind == driverEpoll {
-		var err error
-		if samples, err = loadEpoll(run, addr, conns, drv.loops); err != nil {
-			run.fail(err) // the driver could not start: nothing was sent
-		}
-	} else {
-		samples = loadGoroutines(run, addr, conns)
-	}
+	samples := drive(drv, run, addr, conns)
 	elapsed := time.Since(start).Seconds()
 
 	all := make([]int64, 0)
@@ -242,6 +230,30 @@ func loadPaced(drv driver, name, addr string, reqs []request, conns int, d time.
 		}
 	}
 	return res
+}
+
+// newLoadRun is the state of a run of d (from now) and at most maxRequests, in a closed loop or
+// (rate > 0) paced at rate requests a second over conns connections.
+func newLoadRun(reqs []request, conns int, d time.Duration, maxRequests int64, rate float64) *loadRun {
+	run := &loadRun{reqs: reqs, deadline: time.Now().Add(d), maxRequests: maxRequests}
+	if rate > 0 {
+		run.pace = newPace(rate, conns)
+		run.deadline = run.pace.origin.Add(d)
+	}
+	return run
+}
+
+// drive runs run's connections on drv and returns the samples of every connection (epoll: of
+// every event loop).
+func drive(drv driver, run *loadRun, addr string, conns int) [][]sample {
+	if drv.kind == driverEpoll {
+		samples, err := loadEpoll(run, addr, conns, drv.loops)
+		if err != nil {
+			run.fail(err) // the driver could not start: nothing was sent
+		}
+		return samples
+	}
+	return loadGoroutines(run, addr, conns)
 }
 
 func summarize(name string, lats []int64, seconds float64) *runResult {

@@ -197,10 +197,7 @@ func run(c config) error {
 		printReport(os.Stdout, &results{Machine: res.Machine, Config: res.Config, Servers: []*serverResults{mock, mock}})
 		return nil
 	}
-	if pc != nil {
-		pc = pc.follow()
-	}
-	ref, err := measureReference(c, root, tmp, bins.ref, canned, pc, func(addr string, reqs []request) {
+	ref, err := measureReference(c, root, tmp, bins.ref, canned, pc.follow(), func(addr string, reqs []request) {
 		res.BodyChecks = checkBodies(addr, reqs, canned, samples)
 	})
 	if err != nil {
@@ -233,12 +230,13 @@ func run(c config) error {
 	return nil
 }
 
-// waitQuiet waits (up to 2 minutes) until the 1-minute load average is below limit (0: not at all).
-func waitQuiet(limit float64) {
-	if limit <= 0 {
+// waitQuiet waits, up to 2 minutes, until the 1-minute load average is below quiet (0: does not
+// wait).
+func waitQuiet(quiet float64) {
+	if quiet <= 0 {
 		return
 	}
-	for end := time.Now().Add(2 * time.Minute); loadAverage1() >= limit && time.Now().Before(end); {
+	for end := time.Now().Add(2 * time.Minute); loadAverage1() >= quiet && time.Now().Before(end); {
 		time.Sleep(5 * time.Second)
 	}
 }

@@ -21,14 +21,6 @@ type pacing struct {
 	rates map[string]float64 // case → requests a second
 }
 
-// newPacing is the mock's pacing for --paced share (nil when share is 0: no paced runs).
-func newPacing(share float64) *pacing {
-	if share <= 0 {
-		return nil
-	}
-	return &pacing{share: share, lead: true, rates: map[string]float64{}}
-}
-
 // rateFor is the rate of a case's paced run: share × closed.RPS when leading, else the leader's
 // rate for the case (0 when it has none: the case is not run).
 func (p *pacing) rateFor(name string, closed *runResult) float64 {
@@ -40,8 +32,20 @@ func (p *pacing) rateFor(name string, closed *runResult) float64 {
 	return p.rates[name]
 }
 
-// follow is the same pacing for the reference server.
+// newPacing is the mock's pacing for --paced share, which leads; nil (no paced runs) when share
+// is 0.
+func newPacing(share float64) *pacing {
+	if share <= 0 {
+		return nil
+	}
+	return &pacing{share: share, lead: true, rates: map[string]float64{}}
+}
+
+// follow is the same pacing for the reference server (nil for nil: no paced runs).
 func (p *pacing) follow() *pacing {
+	if p == nil {
+		return nil
+	}
 	return &pacing{share: p.share, rates: p.rates}
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	out := t.TempDir()
 	c := quickConfig(config{root: "../../..", out: out, driver: drv, maxRequests: 2000, startups: 5, prismDir: "bench/.prism",
-		budget: []time.Duration{2 * time.Microsecond}})
+		budget: []time.Duration{2 * time.Microsecond}, paced: 0.5})
 	if err := run(c); err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +87,7 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("%s: mixed %+v, peak RSS %.1f", s.Name, s.Mixed, s.PeakRSSMiB)
 		}
 	}
+	checkPacedAndKernel(t, &res, string(md))
 	if mock := res.Servers[0]; mock.LogLines < mock.Mixed.Requests {
 		t.Errorf("the mock logged %d lines for %d mixed requests: not at info level", mock.LogLines, mock.Mixed.Requests)
 	}
@@ -118,5 +120,34 @@ func TestQuickRun(t *testing.T) {
 	}
 	if tg := res.Targets[len(res.Targets)-1]; tg.Name != targetBodiesName || !tg.Met {
 		t.Errorf("body target: %+v", tg)
+	}
+}
+
+// checkPacedAndKernel: both servers ran every case and the mixed run paced, the reference at the
+// very rate the mock was offered, and latest.md has their table; every closed-loop run of the
+// mock has the kernel's counts, with at least 0.9 write system calls per request (each response
+// is written; Linux, where /proc/PID/io has them).
+func checkPacedAndKernel(t *testing.T, res *results, md string) {
+	t.Helper()
+	mock, ref := res.Servers[0], res.Servers[1]
+	if len(mock.Paced) != len(mock.Ops)+1 || len(ref.Paced) != len(mock.Paced) {
+		t.Errorf("paced runs: %d of the mock, %d of the reference, for %d cases and mixed", len(mock.Paced), len(ref.Paced), len(mock.Ops))
+	}
+	for _, m := range mock.Paced {
+		r := find(ref.Paced, m.Name)
+		if r == nil {
+			t.Errorf("paced %s: no run of the reference", m.Name)
+		} else if m.OfferedRPS <= 0 || m.Requests == 0 || r.OfferedRPS != m.OfferedRPS || r.Requests == 0 {
+			t.Errorf("paced %s: mock offered %v req/s, answered %d; reference offered %v, answered %d",
+				m.Name, m.OfferedRPS, m.Requests, r.OfferedRPS, r.Requests)
+		}
+	}
+	if !strings.Contains(md, "| case | offered req/s | verifeye-mock answered req/s |") || !strings.Contains(md, "| mixed | ") {
+		t.Errorf("latest.md has no paced table")
+	}
+	for _, r := range append(slices.Clone(mock.Ops), mock.Mixed) {
+		if k := r.Kernel; k == nil || k.Writes < 0.9 {
+			t.Errorf("%s: kernel counts per request %+v, want at least 0.9 writes", r.Name, k)
+		}
 	}
 }

@@ -120,9 +120,12 @@ func loadEpoll(run *loadRun, addr string, conns, loops int) ([][]sample, error) 
 			defer wg.Done()
 			// The loop owns its thread: it blocks in epoll_wait itself, not in the netpoller.
 			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
 			if run.pace != nil {
+				// The thread's timers lose their slack; it ends with the loop (a goroutine
+				// that exits locked takes its thread with it), so no other goroutine runs on it.
 				preciseTimers()
+			} else {
+				defer runtime.UnlockOSThread()
 			}
 			l.loop()
 		}()

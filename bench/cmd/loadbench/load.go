@@ -127,8 +127,12 @@ type sample struct {
 
 // loadRun is the state of a run that all its connections share, whichever the driver.
 type loadRun struct {
-	reqs        []request
-	deadline    time.Time
+	reqs []request
+	// length is a closed loop's, counted from its first request: a run whose event loop is
+	// scheduled late on a busy machine still sends its requests. deadline is in Unix ns, 0 until
+	// a closed loop's first request begins; a paced run's is set with its schedule.
+	length      time.Duration
+	deadline    atomic.Int64
 	maxRequests int64
 	pace        *pace        // nil: a closed loop
 	sent        atomic.Int64 // requests begun
@@ -171,13 +175,18 @@ func (r *loadRun) begin() (t0 time.Time, ok bool) {
 	}
 	// Checking the clock every request costs little next to a round trip.
 	t0 = time.Now()
-	return t0, !t0.After(r.deadline)
+	end := r.deadline.Load()
+	if end == 0 {
+		r.deadline.CompareAndSwap(0, t0.Add(r.length).UnixNano())
+		end = r.deadline.Load()
+	}
+	return t0, t0.UnixNano() <= end
 }
 
 // beginAt is begin for a request due at t0 (a paced run): ok is false once maxRequests have
 // begun or t0 is past the deadline.
 func (r *loadRun) beginAt(t0 time.Time) bool {
-	return r.sent.Add(1) <= r.maxRequests && !t0.After(r.deadline)
+	return r.sent.Add(1) <= r.maxRequests && t0.UnixNano() <= r.deadline.Load()
 }
 
 // fail counts a failed request and keeps the first failure.
@@ -232,13 +241,13 @@ func loadPaced(drv driver, name, addr string, reqs []request, conns int, d time.
 	return res
 }
 
-// newLoadRun is the state of a run of d (from now) and at most maxRequests, in a closed loop or
+// newLoadRun is the state of a run of d (from its first request, or from now when paced) and at most maxRequests, in a closed loop or
 // (rate > 0) paced at rate requests a second over conns connections.
 func newLoadRun(reqs []request, conns int, d time.Duration, maxRequests int64, rate float64) *loadRun {
-	run := &loadRun{reqs: reqs, deadline: time.Now().Add(d), maxRequests: maxRequests}
+	run := &loadRun{reqs: reqs, length: d, maxRequests: maxRequests}
 	if rate > 0 {
 		run.pace = newPace(rate, conns)
-		run.deadline = run.pace.origin.Add(d)
+		run.deadline.Store(run.pace.origin.Add(d).UnixNano())
 	}
 	return run
 }

@@ -54,6 +54,13 @@ func TestEvaluate(t *testing.T) {
 		!strings.Contains(p.Note, "the net/http reference: 10.8x mixed, below 10x on 0 of 3 operations") {
 		t.Errorf("Prism target: %+v", p)
 	}
+	// The RSS target is the peak of the closed-loop runs, read after the mixed run; the paced
+	// runs' peak is in the note.
+	mock.Mixed.PeakRSSMiB, mock.Paced = 95, []*runResult{{Name: "mixed"}}
+	if r := peakRSSTarget(mock, ref); !r.Met || r.Value != 95 || !strings.Contains(r.Note, "120.0 MiB at the end of the paced runs") {
+		t.Errorf("RSS target with paced runs: %+v", r)
+	}
+	mock.Mixed.PeakRSSMiB, mock.Paced = 0, nil
 	for _, tg := range evaluate(mock, ref, nil, checks) {
 		if tg.Name == targetPrismName && (tg.Note != notMeasuredNoPrism || tg.Met || verdict(tg) != "not measured") {
 			t.Errorf("without Prism: %+v", tg)

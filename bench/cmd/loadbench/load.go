@@ -114,7 +114,9 @@ type runResult struct {
 	// Kernel is what the kernel counted of the server per request during the run.
 	Kernel *kernelPerRequest `json:"kernelPerRequest,omitempty"`
 	// OfferedRPS is the rate a paced run offered (0: a closed loop); RPS is what was answered.
+	// Share is the share of the mock's closed-loop throughput the rate was set at.
 	OfferedRPS float64 `json:"offeredRps,omitempty"`
+	Share      float64 `json:"share,omitempty"`
 	// FirstError is the first failure, to tell a broken setup from a slow server.
 	FirstError string `json:"firstError,omitempty"`
 }

@@ -58,7 +58,7 @@ type config struct {
 	quiet       float64
 	driver      driver
 	quick       bool
-	paced       float64
+	paced       []float64
 }
 
 // multiFlag is a repeatable string flag.
@@ -91,15 +91,15 @@ func main() {
 	flag.Float64Var(&c.quiet, "wait-quiet", 0, "before starting, wait (up to 2 min) until the 1-minute load average is below this (0: do not wait)")
 	driverName := flag.String("driver", defaultDriver(), "how the load generator runs its connections: epoll (Linux: event loops on non-blocking sockets, cheapest) or goroutines (one per connection)")
 	loops := flag.Int("loops", 1, "event loops (OS threads) of the epoll driver (on 2 CPUs, 1 costs the least CPU per request)")
-	flag.Float64Var(&c.paced, "paced", 0.5, "also run every case open-loop at this share of the mock's closed-loop throughput, and the reference at the same rate, to compare latencies at an equal offered load (0: skip)")
+	c.paced = defaultPaced
+	flag.Func("paced", "shares of the mock's closed-loop throughput, separated by commas (default 0.1,0.5): also run every case open-loop at each share, and the reference at the same rates, to compare latencies at an equal offered load (0: none)", func(v string) (err error) {
+		c.paced, err = parseShares(v)
+		return err
+	})
 	flag.BoolVar(&c.quick, "quick", false, "a short run of the whole pipeline, for tests: "+quickText+" (overrides those flags)")
 	flag.Parse()
 	if c.quick {
 		c = quickConfig(c)
-	}
-	if c.paced < 0 || c.paced > 1 {
-		fmt.Fprintf(os.Stderr, "loadbench: --paced %v: want a share between 0 and 1\n", c.paced)
-		os.Exit(2)
 	}
 	var err error
 	if c.driver, err = newDriver(*driverName, *loops); err != nil {
@@ -283,7 +283,7 @@ func newResults(c config) *results {
 	res := &results{Time: time.Now().UTC(), Machine: describeMachine(), Config: map[string]any{
 		"connections": c.conns, "opDuration": c.duration.String(), "mixedDuration": c.mixed.String(),
 		"warmup": c.warmup.String(), "maxRequestsPerRun": c.maxRequests, "startupSpawns": c.startups,
-		"driver": c.driver.kind, "pacedShare": c.paced,
+		"driver": c.driver.kind, "pacedShares": c.paced,
 	}}
 	if c.driver.kind == driverEpoll {
 		res.Config["epollLoops"] = c.driver.loops

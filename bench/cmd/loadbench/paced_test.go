@@ -45,35 +45,62 @@ func TestPace(t *testing.T) {
 	}
 }
 
-// TestPacing: the mock leads, its rate for a case the share of its closed-loop throughput; the
-// reference follows, offered the mock's rate whatever its own throughput; a case the mock did
-// not pace (it did not run) is not run on the reference either. --paced 0 paces neither.
+// TestPacing: the mock leads, its rate for a case at a share the share of its closed-loop
+// throughput; the reference follows, offered the mock's rate at that share whatever its own
+// throughput; a case the mock did not pace (it did not run) is not run on the reference either.
+// --paced 0 paces neither.
 func TestPacing(t *testing.T) {
-	if p := newPacing(0); p != nil || p.follow() != nil {
+	if p := newPacing(nil); p != nil || p.follow() != nil {
 		t.Fatalf("--paced 0: %+v", p)
 	}
-	lead := newPacing(0.5)
-	if r := lead.rateFor("get", &runResult{RPS: 10001}); r != 5001 {
-		t.Errorf("leader, get at 10001 req/s: rate %v, want 5001", r)
+	lead := newPacing([]float64{0.1, 0.5})
+	if r := lead.rateFor(0.5, "get", &runResult{RPS: 10001}); r != 5001 {
+		t.Errorf("leader, get at 10001 req/s, half: rate %v, want 5001", r)
 	}
-	if r := lead.rateFor("healthz", &runResult{RPS: 20000}); r != 10000 {
+	if r := lead.rateFor(0.1, "get", &runResult{RPS: 10001}); r != 1000 {
+		t.Errorf("leader, get at 10001 req/s, a tenth: rate %v, want 1000", r)
+	}
+	if r := lead.rateFor(0.5, "healthz", &runResult{RPS: 20000}); r != 10000 {
 		t.Errorf("leader, healthz at 20000 req/s: rate %v, want 10000", r)
 	}
 	follow := lead.follow()
-	if follow.lead || follow.share != 0.5 {
+	if follow.lead || !slices.Equal(follow.shares, []float64{0.1, 0.5}) {
 		t.Fatalf("follower: %+v", follow)
 	}
-	if r := follow.rateFor("get", &runResult{RPS: 99999}); r != 5001 {
-		t.Errorf("follower, get: rate %v, want the leader's 5001", r)
+	if r := follow.rateFor(0.5, "get", &runResult{RPS: 99999}); r != 5001 {
+		t.Errorf("follower, get at half: rate %v, want the leader's 5001", r)
 	}
-	if r := follow.rateFor("healthz", &runResult{RPS: 1}); r != 10000 {
+	if r := follow.rateFor(0.1, "get", &runResult{RPS: 99999}); r != 1000 {
+		t.Errorf("follower, get at a tenth: rate %v, want the leader's 1000", r)
+	}
+	if r := follow.rateFor(0.5, "healthz", &runResult{RPS: 1}); r != 10000 {
 		t.Errorf("follower, healthz: rate %v, want the leader's 10000", r)
 	}
-	if r := follow.rateFor("mixed", &runResult{RPS: 8000}); r != 0 {
+	if r := follow.rateFor(0.1, "healthz", &runResult{RPS: 1}); r != 0 {
+		t.Errorf("follower, healthz at a tenth (the leader has no rate): %v, want 0", r)
+	}
+	if r := follow.rateFor(0.5, "mixed", &runResult{RPS: 8000}); r != 0 {
 		t.Errorf("follower, mixed (the leader has no rate): %v, want 0", r)
 	}
-	if _, ok := lead.rates["mixed"]; ok || len(lead.rates) != 2 {
+	if _, ok := lead.rates[pacedKey{"mixed", 0.5}]; ok || len(lead.rates) != 3 {
 		t.Errorf("the follower changed the leader's rates: %v", lead.rates)
+	}
+}
+
+// TestParseShares: --paced takes shares above 0 and at most 1, each once; 0 or nothing is none.
+func TestParseShares(t *testing.T) {
+	for in, want := range map[string][]float64{"0.1,0.5": {0.1, 0.5}, " 1 ": {1}, "0.05": {0.05}, "0": nil, "": nil} {
+		if got, err := parseShares(in); err != nil || !slices.Equal(got, want) {
+			t.Errorf("%q: %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"0.5,0.5", "1.5", "-0.1", "0,0.5", "half", "0.1,"} {
+		if got, err := parseShares(in); err == nil {
+			t.Errorf("%q: %v, want an error", in, got)
+		}
+	}
+	if percent(0.5) != "50%" || percent(0.05) != "5%" || percent(0.125) != "12.5%" {
+		t.Errorf("percent: %s %s %s", percent(0.5), percent(0.05), percent(0.125))
 	}
 }
 
@@ -81,7 +108,7 @@ func TestPacing(t *testing.T) {
 // and signature-create on the reference alone (neither has a row).
 func pacedServers(p99get, p99mixed float64) (mock, ref *serverResults) {
 	run := func(name string, offered, rps, p50, p99, p999, cpu float64) *runResult {
-		return &runResult{Name: name, OfferedRPS: offered, RPS: rps, P50us: p50, P99us: p99, P999us: p999, ServerCPUus: cpu}
+		return &runResult{Name: name, OfferedRPS: offered, RPS: rps, P50us: p50, P99us: p99, P999us: p999, ServerCPUus: cpu, Share: 0.5}
 	}
 	mock = &serverResults{Name: "verifeye-mock", Paced: []*runResult{
 		run("healthz", 9000, 9000, 100, 200, 300, 10),
@@ -102,7 +129,7 @@ func pacedServers(p99get, p99mixed float64) (mock, ref *serverResults) {
 func TestPacedTable(t *testing.T) {
 	mock, ref := pacedServers(1500, 1500)
 	header, body := pacedRows(mock, ref)
-	wantHeader := []string{"case", "offered req/s",
+	wantHeader := []string{"case", "share", "offered req/s",
 		"verifeye-mock answered req/s", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/req",
 		"net/http reference answered req/s", "p50 µs", "p99 µs", "p99.9 µs", "CPU µs/req",
 		"p50 mock/ref", "p99 mock/ref", "CPU mock/ref"}
@@ -110,22 +137,31 @@ func TestPacedTable(t *testing.T) {
 		t.Errorf("header:\n%q\nwant\n%q", header, wantHeader)
 	}
 	wantBody := [][]string{
-		{"get (full)", "5000", "4990", "300", "1500", "2000", "20.0", "4995", "250", "600", "1000", "16.0", "1.20x", "2.50x", "1.25x"},
-		{"mixed", "4000", "4000", "400", "1500", "3000", "25.5", "3998", "200", "1000", "2000", "17.0", "2.00x", "1.50x", "1.50x"},
+		{"get (full)", "50%", "5000", "4990", "300", "1500", "2000", "20.0", "4995", "250", "600", "1000", "16.0", "1.20x", "2.50x", "1.25x"},
+		{"mixed", "50%", "4000", "4000", "400", "1500", "3000", "25.5", "3998", "200", "1000", "2000", "17.0", "2.00x", "1.50x", "1.50x"},
 	}
 	if !slices.EqualFunc(body, wantBody, slices.Equal) {
 		t.Errorf("rows:\n%q\nwant\n%q", body, wantBody)
 	}
-	tg, ok := pacedTarget(mock, ref)
-	if want := (target{Name: targetPacedName, Want: "<= 1.3x", Value: 2.5, Unit: "x", Met: false, Note: "highest on get (full)"}); !ok || tg != want {
-		t.Errorf("target: %+v, %t; want %+v", tg, ok, want)
+	ts := pacedTargets(mock, ref)
+	if want := (target{Name: targetPacedName(0.5), Want: "<= 1.3x", Value: 2.5, Unit: "x", Met: false, Note: "highest on get (full)"}); len(ts) != 1 || ts[0] != want {
+		t.Errorf("targets: %+v; want %+v", ts, want)
 	}
-	if tg, ok := pacedTarget(pacedServers(700, 1250)); !ok || tg.Value != 1.25 || !tg.Met || tg.Note != "highest on mixed" {
-		t.Errorf("target, p99 within 1.3x: %+v, %t", tg, ok)
+	if ts := pacedTargets(pacedServers(700, 1250)); len(ts) != 1 || ts[0].Value != 1.25 || !ts[0].Met || ts[0].Note != "highest on mixed" {
+		t.Errorf("target, p99 within 1.3x: %+v", ts)
 	}
-	if tg, ok := pacedTarget(&serverResults{}, ref); ok {
-		t.Errorf("target without paced runs: %+v", tg)
+	if ts := pacedTargets(&serverResults{}, ref); len(ts) != 0 {
+		t.Errorf("target without paced runs: %+v", ts)
 	}
+	// A second share has its own target, and runs of one share are not compared with the other's.
+	mock.Paced = append(mock.Paced, &runResult{Name: "get", Share: 0.1, P99us: 500}, &runResult{Name: "mixed", Share: 0.1, P99us: 400})
+	ref.Paced = append(ref.Paced, &runResult{Name: "get", Share: 0.1, P99us: 400})
+	ts = pacedTargets(mock, ref)
+	if len(ts) != 2 || ts[1].Name != targetPacedName(0.1) || ts[1].Value != 1.25 || !ts[1].Met || ts[1].Note != "highest on get (full)" ||
+		ts[0].Value != 2.5 {
+		t.Errorf("targets of two shares: %+v", ts)
+	}
+	mock.Paced, ref.Paced = mock.Paced[:3], ref.Paced[:3]
 
 	var md bytes.Buffer
 	writePaced(&md, &results{Servers: []*serverResults{mock, ref}}, true)

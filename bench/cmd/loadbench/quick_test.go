@@ -41,7 +41,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	out := t.TempDir()
 	c := quickConfig(config{root: "../../..", out: out, driver: drv, maxRequests: 2000, startups: 5, prismDir: "bench/.prism",
-		budget: []time.Duration{2 * time.Microsecond}, paced: 0.5})
+		budget: []time.Duration{2 * time.Microsecond}, paced: []float64{0.1, 0.5}})
 	if err := run(c); err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +130,11 @@ func TestQuickRun(t *testing.T) {
 func checkPacedAndKernel(t *testing.T, res *results, md string) {
 	t.Helper()
 	mock, ref := res.Servers[0], res.Servers[1]
-	if len(mock.Paced) != len(mock.Ops)+1 || len(ref.Paced) != len(mock.Paced) {
-		t.Errorf("paced runs: %d of the mock, %d of the reference, for %d cases and mixed", len(mock.Paced), len(ref.Paced), len(mock.Ops))
+	if len(mock.Paced) != 2*(len(mock.Ops)+1) || len(ref.Paced) != len(mock.Paced) {
+		t.Errorf("paced runs: %d of the mock, %d of the reference, for %d cases and mixed at two shares", len(mock.Paced), len(ref.Paced), len(mock.Ops))
 	}
 	for _, m := range mock.Paced {
-		r := find(ref.Paced, m.Name)
+		r := findPaced(ref.Paced, m.Name, m.Share)
 		if r == nil {
 			t.Errorf("paced %s: no run of the reference", m.Name)
 		} else if m.OfferedRPS <= 0 || m.Requests == 0 || r.OfferedRPS != m.OfferedRPS || r.Requests == 0 {
@@ -142,7 +142,8 @@ func checkPacedAndKernel(t *testing.T, res *results, md string) {
 				m.Name, m.OfferedRPS, m.Requests, r.OfferedRPS, r.Requests)
 		}
 	}
-	if !strings.Contains(md, "| case | offered req/s | verifeye-mock answered req/s |") || !strings.Contains(md, "| mixed | ") {
+	if !strings.Contains(md, "| case | share | offered req/s | verifeye-mock answered req/s |") || !strings.Contains(md, "| mixed | 10% | ") ||
+		!strings.Contains(md, "| mixed | 50% | ") {
 		t.Errorf("latest.md has no paced table")
 	}
 	for _, r := range append(slices.Clone(mock.Ops), mock.Mixed) {

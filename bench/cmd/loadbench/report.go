@@ -72,9 +72,7 @@ func evaluate(mock, ref, prism *serverResults, checks []bodyCheck) []target {
 		ts = append(ts, target{Name: targetGetAllName, Want: fmt.Sprintf(">= %.2fx", targetGetAll100), Note: "not measured"})
 	}
 	ts = append(ts, p99Target(mock, ref))
-	if t, ok := pacedTarget(mock, ref); ok {
-		ts = append(ts, t)
-	}
+	ts = append(ts, pacedTargets(mock, ref)...)
 	ts = append(ts,
 		peakRSSTarget(mock, ref))
 	ok := 0

@@ -42,7 +42,7 @@ func (s *Server) CompleteSession(id uuid.UUID, spec SubjectSpec) (Completion, er
 		// The faker draws only for a session that completes, so a refused completion does not
 		// shift the values a seed gives later sessions.
 		subj := s.faker.resolve(spec)
-		return computeResult(sessionInput{id: rec.id, config: rec.config, externalID: rec.externalID, customInput: rec.customInput}, subj, faces)
+		return computeResult(sessionInput{id: rec.id, config: *rec.config, externalID: rec.externalID, customInput: rec.customInput}, subj, faces)
 	})
 	if err != nil {
 		return Completion{}, err // ErrSessionNotFound, ErrSessionCompleted or a storage failure

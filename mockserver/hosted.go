@@ -92,7 +92,8 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 		return nil, herr
 	}
 	rec := &sessionRecord{id: s.ids.uuid(), account: acc, verificationID: &v.id, hosted: true, created: account.state.clock.Now()}
-	rec.config = applyHostedOverrides(v.config, params)
+	cfg := applyHostedOverrides(v.config, params)
+	rec.config = &cfg
 	externalID, _ := params.Get(keyExternalID)
 	rec.externalID = strings.Clone(externalID) // not a slice of the query, which it would keep alive
 	if rec.customInput, herr = customInput(params); herr != nil {
@@ -101,7 +102,7 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 	if w := rec.config.WebhookConfig; w != nil && w.EventCallbackUrl != nil {
 		rec.webhookURL = *w.EventCallbackUrl
 	}
-	if t, needed := externalIDNeeded(rec.config); needed && rec.externalID == "" {
+	if t, needed := externalIDNeeded(*rec.config); needed && rec.externalID == "" {
 		return nil, &hostedError{http.StatusBadRequest, "External id required",
 			"This verification's face recognition (" + string(t) + ") needs the caller's id as reExternalId.", nil}
 	}

@@ -205,7 +205,7 @@ func deleteVerificationOp(acc string, id uuid.UUID) op {
 
 func sessionOp(s *sessionRecord) op {
 	return op{bucketSessions, recordKey(s.account, s.id.String()), mustJSON(storedSession{
-		ID: s.id, VerificationID: s.verificationID, Config: s.config, ExternalID: s.externalID,
+		ID: s.id, VerificationID: s.verificationID, Config: *s.config, ExternalID: s.externalID,
 		WebhookURL: s.webhookURL, CustomInput: storedCustomInput(s), Hosted: s.hosted, Created: s.created,
 		Completed: s.completed, Result: s.result})}
 }
@@ -247,7 +247,8 @@ func (d *disk) load(st *store) error {
 			if err != nil {
 				return err
 			}
-			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: r.Config,
+			cfg := r.Config
+			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: &cfg,
 				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: loadedCustomInput(r), hosted: r.Hosted,
 				created: toTick(r.Created), completed: toTick(r.Completed), result: r.Result})
 			return nil

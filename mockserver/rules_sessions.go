@@ -39,36 +39,48 @@ func sessionReadable(created, now time.Time) bool {
 // applyHostedOverrides), not what the account's own server-side call asks for, and inline
 // blocks are never dropped. An inline webhookConfig replaces the base's. verifierConfigs is
 // required only when there is no base to run.
-func sessionConfig(body *generated.CreateSessionRequest, name string, base *verificationRecord) (generated.VerificationConfig, error) {
-	var e fieldErrors
-	var cfg generated.VerificationConfig
-	var normalized *generated.VerificationConfig // the base as it is, normalized once
+//
+// The configuration returned is shared (the base's normalized configuration) when the request
+// has no inline blocks; it is never to be changed.
+func sessionConfig(body *generated.CreateSessionRequest, name string, base *verificationRecord) (*generated.VerificationConfig, error) {
 	if base != nil && body.VerifierConfigs == nil && body.WebhookConfig == nil {
-		normalized = base.normalizedConfig()
+		if normalized := base.normalizedConfig(); normalized != nil { // the base as it is, normalized once
+			if t, needed := externalIDNeeded(*normalized); needed && body.ExternalId == nil {
+				return nil, fieldError("externalId", "is required when faceRecognition.type is "+string(t))
+			}
+			return normalized, nil
+		}
 	}
+	return mergedSessionConfig(body, name, base)
+}
+
+// mergedSessionConfig is sessionConfig for a request with inline blocks, or with no base, or
+// with a base whose configuration normalizing faults: a configuration of the session's own.
+func mergedSessionConfig(body *generated.CreateSessionRequest, name string, base *verificationRecord) (*generated.VerificationConfig, error) {
+	var e fieldErrors
+	cfg := new(generated.VerificationConfig)
 	switch {
-	case normalized != nil:
-		cfg = *normalized
 	case base != nil:
-		cfg = base.config
+		*cfg = base.config
 		cfg.VerifierConfigs = overrideVerifiers(cfg.VerifierConfigs, body.VerifierConfigs)
 	case body.VerifierConfigs == nil && body.Name != nil:
-		return cfg, fieldError("verifierConfigs", fmt.Sprintf("is required when no verification is named %q", name))
+		return nil, fieldError("verifierConfigs", fmt.Sprintf("is required when no verification is named %q", name))
 	case body.VerifierConfigs == nil:
-		return cfg, fieldError("verifierConfigs", "is required when name is not given")
+		return nil, fieldError("verifierConfigs", "is required when name is not given")
 	default:
 		cfg.VerifierConfigs = body.VerifierConfigs
 	}
 	if body.WebhookConfig != nil {
 		cfg.WebhookConfig = body.WebhookConfig
 	}
-	if normalized == nil {
-		cfg = normalizeConfig("", cfg, &e)
-	}
-	if t, needed := externalIDNeeded(cfg); needed && body.ExternalId == nil {
+	*cfg = normalizeConfig("", *cfg, &e)
+	if t, needed := externalIDNeeded(*cfg); needed && body.ExternalId == nil {
 		e.add("externalId", "is required when faceRecognition.type is "+string(t))
 	}
-	return cfg, e.err()
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // normalizedConfig is the record's configuration normalized as sessionConfig normalizes a

@@ -96,3 +96,21 @@ func asJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestSessionsShareTheirVerificationsConfiguration: sessions started by a verification's name
+// without inline blocks hold its normalized configuration itself, one pointer for a stored
+// session to keep, not a copy of its six; a session with inline blocks gets one of its own.
+func TestSessionsShareTheirVerificationsConfiguration(t *testing.T) {
+	var e fieldErrors
+	rec := &verificationRecord{name: "v", config: normalizeConfig("verificationConfig",
+		*decodeJSON[generated.VerificationConfig](t, `{"verifierConfigs":{"liveness":{"type":"Verification"}}}`), &e)}
+	a, errA := sessionConfig(decodeJSON[generated.CreateSessionRequest](t, `{"name":"v","externalId":"a"}`), "v", rec)
+	b, errB := sessionConfig(decodeJSON[generated.CreateSessionRequest](t, `{"name":"v"}`), "v", rec)
+	if errA != nil || errB != nil || a != b || a != rec.normalizedConfig() {
+		t.Errorf("two sessions by name: %p %v, %p %v; the verification's normalized configuration is %p", a, errA, b, errB, rec.normalizedConfig())
+	}
+	c, err := sessionConfig(decodeJSON[generated.CreateSessionRequest](t, `{"name":"v","verifierConfigs":{"age":{"type":"Verification","threshold":18}}}`), "v", rec)
+	if err != nil || c == a {
+		t.Errorf("a session with inline blocks: %p %v, shares the verification's %p", c, err, a)
+	}
+}

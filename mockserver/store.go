@@ -42,14 +42,17 @@ type sessionRecord struct {
 	id             uuid.UUID
 	account        string
 	verificationID *uuid.UUID // the verification it was started from, if any
-	config         generated.VerificationConfig
-	externalID     string
-	webhookURL     string
-	customInput    map[string]string
-	hosted         bool // started from the hosted page, which redirects when it completes
-	created        time.Time
-	completed      time.Time
-	result         *generated.SessionResult
+	// config is the session's effective configuration, never changed once stored: a session
+	// named after a verification without inline blocks shares the verification's normalized
+	// configuration, so that a stored session holds one pointer to it rather than its six.
+	config      *generated.VerificationConfig
+	externalID  string
+	webhookURL  string
+	customInput map[string]string
+	hosted      bool // started from the hosted page, which redirects when it completes
+	created     time.Time
+	completed   time.Time
+	result      *generated.SessionResult
 }
 
 // accountData is everything one account owns.

@@ -54,7 +54,7 @@ func benchPopulate(tb testing.TB, s *Server, acc string, verifications, sessions
 	var nonce [16]byte
 	for i := range sessions {
 		rec := &sessionRecord{
-			id: benchUUID('s', uint64(i)), account: acc, config: cfg,
+			id: benchUUID('s', uint64(i)), account: acc, config: &cfg,
 			created: now.Add(-time.Duration(i%3600) * time.Second),
 		}
 		if i%2 == 1 {
@@ -116,7 +116,7 @@ func BenchmarkStore(b *testing.B) {
 	b.Run("addSession", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := st.addSession(&sessionRecord{id: e.s.ids.uuid(), account: "acct-create", config: v.config, created: now}); err != nil {
+			if err := st.addSession(&sessionRecord{id: e.s.ids.uuid(), account: "acct-create", config: &v.config, created: now}); err != nil {
 				b.Fatal(err)
 			}
 		}

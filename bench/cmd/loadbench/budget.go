@@ -82,25 +82,40 @@ func writeBudget(w io.Writer, res *results, md bool) {
 		return
 	}
 	header, body := budgetRows(res.Servers[1], res.Budget)
+	t := table{header: header, body: body, firstWidth: 26, width: 15,
+		text:     "work budget: the reference with CPU work added to every request (timed alone in process)",
+		markdown: "Work budget: the reference server with CPU work added to every request (SHA-256 rounds timed alone in its process)."}
+	t.write(w, md)
+}
+
+// table is a report's table with its title, written as aligned text or as Markdown.
+type table struct {
+	header            []string
+	body              [][]string
+	text, markdown    string // the title in each form
+	firstWidth, width int    // the text form's column widths: the first (left-aligned) and the others
+}
+
+func (t table) write(w io.Writer, md bool) {
 	if !md {
-		fmt.Fprintln(w, "\nwork budget: the reference with CPU work added to every request (timed alone in process)")
-		for _, r := range append([][]string{header}, body...) {
-			fmt.Fprintf(w, "  %-26s", r[0])
+		fmt.Fprintln(w, "\n"+t.text)
+		for _, r := range append([][]string{t.header}, t.body...) {
+			fmt.Fprintf(w, "  %-*s", t.firstWidth, r[0])
 			for _, c := range r[1:] {
-				fmt.Fprintf(w, " %15s", c)
+				fmt.Fprintf(w, " %*s", t.width, c)
 			}
 			fmt.Fprintln(w)
 		}
 		return
 	}
-	fmt.Fprintf(w, "\nWork budget: the reference server with CPU work added to every request (SHA-256 rounds timed alone in its process).\n\n| %s |\n", strings.Join(header, " | "))
-	seps := make([]string, len(header))
+	fmt.Fprintf(w, "\n%s\n\n| %s |\n", t.markdown, strings.Join(t.header, " | "))
+	seps := make([]string, len(t.header))
 	for i := range seps {
 		seps[i] = "---:"
 	}
 	seps[0] = "---"
 	fmt.Fprintf(w, "| %s |\n", strings.Join(seps, " | "))
-	for _, r := range body {
+	for _, r := range t.body {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
 	}
 }

@@ -181,26 +181,8 @@ func writePaced(w io.Writer, res *results, md bool) {
 	if len(body) == 0 {
 		return
 	}
-	const title = "at a fixed rate: both servers offered the same requests a second, open loop; latency from the time each request was due"
-	if !md {
-		fmt.Fprintln(w, "\n"+title)
-		for _, r := range append([][]string{header}, body...) {
-			fmt.Fprintf(w, "  %-20s", r[0])
-			for _, c := range r[1:] {
-				fmt.Fprintf(w, " %12s", c)
-			}
-			fmt.Fprintln(w)
-		}
-		return
-	}
-	fmt.Fprintf(w, "\nAt a fixed rate: both servers offered the same requests a second, open loop; latency from the time each request was due.\n\n| %s |\n", strings.Join(header, " | "))
-	seps := make([]string, len(header))
-	for i := range seps {
-		seps[i] = "---:"
-	}
-	seps[0] = "---"
-	fmt.Fprintf(w, "| %s |\n", strings.Join(seps, " | "))
-	for _, r := range body {
-		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
-	}
+	t := table{header: header, body: body, firstWidth: 20, width: 12,
+		text:     "at a fixed rate: both servers offered the same requests a second, open loop; latency from the time each request was due",
+		markdown: "At a fixed rate: both servers offered the same requests a second, open loop; latency from the time each request was due."}
+	t.write(w, md)
 }

@@ -74,7 +74,6 @@ func newDriver(kind string, loops int) (driver, error) {
 	return driver{}, fmt.Errorf("--driver %q: want %s or %s", kind, driverEpoll, driverGoroutines)
 }
 
-// runResult is what one load run measured.
 // kernelPerRequest is kernelCounts per request: the read- and write-class system calls and
 // the context switches of the server's threads.
 type kernelPerRequest struct {
@@ -84,6 +83,7 @@ type kernelPerRequest struct {
 	Involuntary float64 `json:"involuntaryContextSwitches"`
 }
 
+// runResult is what one load run measured.
 type runResult struct {
 	Name     string  `json:"name"`
 	Label    string  `json:"label,omitempty"` // the case's name in the tables
@@ -243,8 +243,9 @@ func loadPaced(drv driver, name, addr string, reqs []request, conns int, d time.
 	return res
 }
 
-// newLoadRun is the state of a run of d (from its first request, or from now when paced) and at most maxRequests, in a closed loop or
-// (rate > 0) paced at rate requests a second over conns connections.
+// newLoadRun is the state of a run of d (from its first request, or from now when paced) and at
+// most maxRequests, in a closed loop or (rate > 0) paced at rate requests a second over conns
+// connections.
 func newLoadRun(reqs []request, conns int, d time.Duration, maxRequests int64, rate float64) *loadRun {
 	run := &loadRun{reqs: reqs, length: d, maxRequests: maxRequests}
 	if rate > 0 {

@@ -426,10 +426,11 @@ func probe(c config, s *server, out *serverResults, reqs []request) []request {
 // second, and measures the server's CPU time per request, the load generator's and other
 // processes' shares of the machine, and the server's peak RSS so far.
 func measureRun(c config, s *server, name string, reqs []request, d time.Duration, rate float64) *runResult {
-	cpu0, self0, busy0, k0, t0 := s.cpuTime(), selfCPU(), machineBusy(), s.kernelCounts(), time.Now()
+	k0, self0, busy0, t0 := s.kernelCounts(), selfCPU(), machineBusy(), time.Now()
 	rr := loadPaced(c.driver, name, s.addr, reqs, c.conns, d, c.maxRequests, rate)
 	rr.Label = caseLabel(name)
-	server, self, busy, k := s.cpuTime()-cpu0, selfCPU()-self0, machineBusy()-busy0, s.kernelCounts().sub(k0)
+	k, self, busy := s.kernelCounts().sub(k0), selfCPU()-self0, machineBusy()-busy0
+	server := k.cpu()
 	capacity := float64(time.Since(t0)) * float64(runtime.NumCPU())
 	if n := rr.Requests + rr.Errors; n > 0 {
 		rr.ServerCPUus = math.Round(float64(server.Microseconds())/float64(n)*10) / 10

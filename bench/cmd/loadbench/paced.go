@@ -12,10 +12,11 @@ import (
 
 // Paced runs (--paced): after its closed-loop runs, every case is run again open-loop (see pace)
 // at a fixed rate, a share of the mock's closed-loop throughput for that case (each share of the
-// list in turn), and the reference server is offered the very same rates. A closed loop of N connections answers each request about
-// N / throughput after it was sent (Little's law), so its latencies restate its throughput; at an
-// equal offered rate that both servers sustain, the latencies say what a server adds to a request
-// when it is not the bottleneck, which is what a test suite calling the mock waits for.
+// list in turn), and the reference server is offered the very same rates. A closed loop of N
+// connections answers each request about N / throughput after it was sent (Little's law), so its
+// latencies restate its throughput; at an equal offered rate that both servers sustain, the
+// latencies say what a server adds to a request when it is not the bottleneck, which is what a
+// test suite calling the mock waits for.
 
 // defaultPaced are --paced's shares: a tenth of the mock's throughput (a mock well within its
 // capacity) and half (a busy one).

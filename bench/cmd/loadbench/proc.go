@@ -124,25 +124,21 @@ func (s *server) memory() (rss, hwm uint64) {
 	return rss, hwm
 }
 
-// cpuTime returns the CPU time (user + system) the server's processes have used so far.
-func (s *server) cpuTime() time.Duration {
-	var ticks uint64
-	for _, pid := range processTree(s.cmd.Process.Pid) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		st := string(b)
-		f := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
-		if len(f) < 13 {
-			continue
-		}
-		// After "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime.
-		u, _ := strconv.ParseUint(f[11], 10, 64)
-		sy, _ := strconv.ParseUint(f[12], 10, 64)
-		ticks += u + sy
+// cpuTicks returns the CPU time (user + system) process pid has used so far, in clockTicks.
+func cpuTicks(pid int) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
 	}
-	return time.Duration(ticks) * time.Second / clockTicks
+	st := string(b)
+	f := strings.Fields(st[strings.LastIndexByte(st, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	// After "(comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime.
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	sy, _ := strconv.ParseUint(f[12], 10, 64)
+	return u + sy
 }
 
 // machineBusy returns the CPU time all processes of the machine have used (every CPU's user,
@@ -339,17 +335,25 @@ func loadAverage1() float64 {
 
 var errNoNPM = errors.New("npm is not on PATH")
 
-// kernelCounts are what the kernel counts of a server's processes: the read- and write-class
-// system calls (/proc/PID/io syscr and syscw: read, write, readv, writev and the like on files
-// and sockets) and the context switches of every thread (/proc/PID/task/TID/status), voluntary
-// (the thread slept: epoll_wait, a futex) and not (it was preempted).
+// kernelCounts are what the kernel counts of a server's processes: their CPU time (user +
+// system, in clockTicks), the read- and write-class system calls (/proc/PID/io syscr and syscw:
+// read, write, readv, writev and the like on files and sockets) and the context switches of
+// every thread (/proc/PID/task/TID/status), voluntary (the thread slept: epoll_wait, a futex)
+// and not (it was preempted).
 type kernelCounts struct {
-	reads, writes, voluntary, involuntary uint64
+	ticks, reads, writes, voluntary, involuntary uint64
 }
 
+// cpu is the CPU time counted.
+func (k kernelCounts) cpu() time.Duration {
+	return time.Duration(k.ticks) * time.Second / clockTicks
+}
+
+// kernelCounts reads the server's counts so far, in one walk of its process tree.
 func (s *server) kernelCounts() kernelCounts {
 	var k kernelCounts
 	for _, pid := range processTree(s.cmd.Process.Pid) {
+		k.ticks += cpuTicks(pid)
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid)); err == nil {
 			for line := range strings.SplitSeq(string(b), "\n") {
 				name, value, _ := strings.Cut(line, ": ")
@@ -384,5 +388,5 @@ func (s *server) kernelCounts() kernelCounts {
 }
 
 func (k kernelCounts) sub(o kernelCounts) kernelCounts {
-	return kernelCounts{k.reads - o.reads, k.writes - o.writes, k.voluntary - o.voluntary, k.involuntary - o.involuntary}
+	return kernelCounts{k.ticks - o.ticks, k.reads - o.reads, k.writes - o.writes, k.voluntary - o.voluntary, k.involuntary - o.involuntary}
 }

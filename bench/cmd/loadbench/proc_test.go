@@ -67,16 +67,29 @@ func TestKernelCounts(t *testing.T) {
 	for range 20 {
 		_ = syscall.Nanosleep(&ts, nil)
 	}
+	// 50 ms of CPU, as getrusage counts it.
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	for c0 := cpu(); cpu()-c0 < 50*time.Millisecond; {
+	}
 	k := s.kernelCounts().sub(k0)
-	if k.writes < 400 || k.reads < 100 || k.reads >= 400 || k.voluntary < 20 {
-		t.Errorf("after 400 writes, 100 reads and 20 sleeps: %+v", k)
+	if k.writes < 400 || k.reads < 100 || k.reads >= 400 || k.voluntary < 20 || k.cpu() < 30*time.Millisecond {
+		t.Errorf("after 400 writes, 100 reads, 20 sleeps and 50 ms of CPU: %+v (CPU %v)", k, k.cpu())
 	}
 }
 
 // TestKernelCountsSub: the counts during a run are the counts at its end less those at its start.
 func TestKernelCountsSub(t *testing.T) {
-	end, start := kernelCounts{reads: 10, writes: 20, voluntary: 30, involuntary: 40}, kernelCounts{reads: 1, writes: 2, voluntary: 3, involuntary: 4}
-	if got, want := end.sub(start), (kernelCounts{reads: 9, writes: 18, voluntary: 27, involuntary: 36}); got != want {
+	end, start := kernelCounts{ticks: 150, reads: 10, writes: 20, voluntary: 30, involuntary: 40}, kernelCounts{ticks: 50, reads: 1, writes: 2, voluntary: 3, involuntary: 4}
+	if got, want := end.sub(start), (kernelCounts{ticks: 100, reads: 9, writes: 18, voluntary: 27, involuntary: 36}); got != want {
 		t.Errorf("%+v.sub(%+v) = %+v, want %+v", end, start, got, want)
+	}
+	if got := end.sub(start).cpu(); got != time.Duration(100)*time.Second/clockTicks {
+		t.Errorf("100 ticks of CPU: %v", got)
 	}
 }

@@ -58,7 +58,7 @@ func (st *store) holdings(acc string) Holdings {
 			h.Verifications = append(h.Verifications, VerificationState{Account: id, Verification: v.wire()})
 			seqs = append(seqs, v.seq)
 		}
-		for _, s := range d.sessions {
+		for s := range d.sessions.all(id) {
 			st := SessionState{ID: s.id, Account: s.account, VerificationID: s.verificationID, ExternalID: s.externalID,
 				Hosted: s.hosted, State: "pending", Created: s.created}
 			if s.result != nil {

@@ -220,14 +220,12 @@ func (e *robFuzzEnv) state(tb testing.TB) robStoreState {
 		}
 		sort.Strings(names)
 		fmt.Fprintf(&b, "names %s\n", strings.Join(names, ","))
-		for id, s := range d.sessions {
-			out.sessions[id] = s.result != nil
-		}
-		sessions := make([]string, 0, len(d.sessions))
-		for id, s := range d.sessions {
+		sessions := make([]string, 0, d.sessions.len())
+		for s := range d.sessions.all(acc) {
+			out.sessions[s.id] = s.result != nil
 			// A session's result is set once, when it completes: whether it is set, and when,
 			// tells every change.
-			sessions = append(sessions, fmt.Sprintf("s %s %v %s", id, s.result != nil, s.completed))
+			sessions = append(sessions, fmt.Sprintf("s %s %v %s", s.id, s.result != nil, s.completed))
 		}
 		sort.Strings(sessions)
 		b.WriteString(strings.Join(sessions, "\n"))

@@ -300,7 +300,7 @@ func (sum *DataDirSummary) summarize(st *store, tenants []storedTenant) {
 	for acc, d := range st.accounts {
 		accounts[acc] = true
 		sum.Verifications += len(d.verifications)
-		sum.Sessions += len(d.sessions)
+		sum.Sessions += d.sessions.len()
 		sum.Nonces += len(d.nonces)
 		sum.FaceCollections += len(d.collections)
 	}

@@ -36,8 +36,8 @@ func (v *verificationRecord) wire() generated.Verification {
 	}
 }
 
-// sessionRecord is a stored session. The result is nil while the session is pending; completion
-// sets it under the store's lock, and readers get copies.
+// sessionRecord is a session as the store takes and gives it (it holds it in a sessionTable). The
+// result is nil while the session is pending; completion sets it under the store's lock.
 type sessionRecord struct {
 	id             uuid.UUID
 	account        string
@@ -57,9 +57,11 @@ type sessionRecord struct {
 
 // accountData is everything one account owns.
 type accountData struct {
+	id            string
+	num           uint32 // its number in store.numbered, which sessionOwner holds
 	verifications map[uuid.UUID]*verificationRecord
 	byName        map[string]uuid.UUID
-	sessions      map[uuid.UUID]*sessionRecord
+	sessions      sessionTable
 	nonces        map[string]usedNonce // consumed nonce → when a session consumed it, and when its link expires
 	collections   map[string]*collection
 	// The sessions and the used nonces in the order added, for pruning (store_prune.go).
@@ -77,9 +79,13 @@ type store struct {
 	mu       sync.RWMutex
 	accounts map[string]*accountData
 	// The hosted page and the control API know a verification or session only by its id, so the
-	// store also maps ids to their owners.
+	// store also maps ids to their owners. A session's owner is its account's number (which, like
+	// the id, holds no pointer: see sessionTable), numbered[n] is the account of number n, and
+	// freeNums the numbers of accounts forgotten since.
 	verificationOwner map[uuid.UUID]string
-	sessionOwner      map[uuid.UUID]string
+	sessionOwner      map[uuid.UUID]uint32
+	numbered          []*accountData
+	freeNums          []uint32
 	seq               uint64
 	// disk, when set, is written (in one transaction per change) before memory changes.
 	disk *disk
@@ -98,7 +104,7 @@ func newStore() *store {
 	return &store{
 		accounts:          map[string]*accountData{},
 		verificationOwner: map[uuid.UUID]string{},
-		sessionOwner:      map[uuid.UUID]string{},
+		sessionOwner:      map[uuid.UUID]uint32{},
 	}
 }
 
@@ -113,7 +119,8 @@ func (st *store) reset() error {
 	}
 	st.accounts = map[string]*accountData{}
 	st.verificationOwner = map[uuid.UUID]string{}
-	st.sessionOwner = map[uuid.UUID]string{}
+	st.sessionOwner = map[uuid.UUID]uint32{}
+	st.numbered, st.freeNums = nil, nil
 	return nil
 }
 
@@ -121,15 +128,32 @@ func (st *store) accountLocked(acc string) *accountData {
 	d := st.accounts[acc]
 	if d == nil {
 		d = &accountData{
+			id:            acc,
 			verifications: map[uuid.UUID]*verificationRecord{},
 			byName:        map[string]uuid.UUID{},
-			sessions:      map[uuid.UUID]*sessionRecord{},
+			sessions:      newSessionTable(),
 			nonces:        map[string]usedNonce{},
 			collections:   map[string]*collection{},
+		}
+		if k := len(st.freeNums); k > 0 {
+			d.num, st.freeNums = st.freeNums[k-1], st.freeNums[:k-1]
+			st.numbered[d.num] = d
+		} else {
+			d.num = uint32(len(st.numbered))
+			st.numbered = append(st.numbered, d)
 		}
 		st.accounts[acc] = d
 	}
 	return d
+}
+
+// sessionAccountLocked returns the account that owns session id.
+func (st *store) sessionAccountLocked(id uuid.UUID) (*accountData, bool) {
+	n, ok := st.sessionOwner[id]
+	if !ok {
+		return nil, false
+	}
+	return st.numbered[n], true
 }
 
 func (st *store) getVerification(acc string, id uuid.UUID) (*verificationRecord, error) {
@@ -283,9 +307,9 @@ func (st *store) addSession(s *sessionRecord) error {
 
 func (st *store) addSessionLocked(s *sessionRecord) {
 	d := st.accountLocked(s.account)
-	d.sessions[s.id] = s
-	d.sweptSessions.add(sweptSession{id: s.id, sec: s.created.Unix(), nsec: int32(s.created.Nanosecond())})
-	st.sessionOwner[s.id] = s.account
+	d.sessions.put(s)
+	d.sweptSessions.add(sweptSession{id: s.id, created: toUnixTime(s.created)})
+	st.sessionOwner[s.id] = d.num
 }
 
 // startSession stores a session started from a hosted-page link, consuming its nonce (when it
@@ -328,17 +352,17 @@ func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.T
 func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessionRecord, faceIndex) generated.SessionResult) (sessionRecord, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	acc, ok := st.sessionOwner[id]
+	d, ok := st.sessionAccountLocked(id)
 	if !ok {
 		return sessionRecord{}, sessionNotFound(id)
 	}
-	d := st.accounts[acc]
-	s := d.sessions[id]
+	acc := d.id
+	s, _ := d.sessions.get(acc, id)
 	if !sessionReadable(s.created, now) {
 		return sessionRecord{}, sessionNotFound(id)
 	}
 	if s.result != nil {
-		return *s, sessionCompleted(id)
+		return s, sessionCompleted(id)
 	}
 	// With a disk, faces are indexed into copies, written with the result, and only then made
 	// current, so a failed write leaves the collections as they were.
@@ -346,8 +370,8 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 	if st.disk != nil {
 		faces.changed = map[string]*collection{}
 	}
-	res := compute(*s, faces)
-	done := *s
+	res := compute(s, faces)
+	done := s
 	done.result = &res
 	done.completed = now
 	err := st.persistLocked(func() []op {
@@ -363,7 +387,7 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 	for name, c := range faces.changed {
 		d.collections[name] = c
 	}
-	d.sessions[id] = &done
+	d.sessions.complete(id, now, done.result)
 	return done, nil
 }
 
@@ -402,11 +426,11 @@ func (st *store) getSession(acc string, id uuid.UUID, now time.Time) (sessionRec
 	if d == nil {
 		return sessionRecord{}, sessionNotFound(id)
 	}
-	s := d.sessions[id]
-	if s == nil || !sessionReadable(s.created, now) {
+	s, ok := d.sessions.get(acc, id)
+	if !ok || !sessionReadable(s.created, now) {
 		return sessionRecord{}, sessionNotFound(id)
 	}
-	return *s, nil
+	return s, nil
 }
 
 // nonceUsed reports whether a started session has consumed the account's nonce.

@@ -21,10 +21,12 @@ func (st *store) resetAccount(acc string) error {
 	for id := range d.verifications {
 		delete(st.verificationOwner, id)
 	}
-	for id := range d.sessions {
+	for id := range d.sessions.byID {
 		delete(st.sessionOwner, id)
 	}
 	delete(st.accounts, acc)
+	st.numbered[d.num] = nil
+	st.freeNums = append(st.freeNums, d.num)
 	return nil
 }
 
@@ -32,8 +34,11 @@ func (st *store) resetAccount(acc string) error {
 func (st *store) sessionOwnerOf(id uuid.UUID) (string, bool) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	acc, ok := st.sessionOwner[id]
-	return acc, ok
+	d, ok := st.sessionAccountLocked(id)
+	if !ok {
+		return "", false
+	}
+	return d.id, true
 }
 
 // verificationOwnerOf returns the account that owns verification id.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
@@ -238,4 +239,65 @@ func benchHeap() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
+}
+
+// BenchmarkCollectionWithSessions measures what stored sessions cost the garbage collector: it
+// stores 150,000 sessions through the create-session handler (by a verification's name, with an
+// external id, as the load benchmark does; "completed" completes every tenth), then times full
+// collections (runtime.GC). Each collection marks the whole live heap, so its time is the mark
+// work the stored sessions add to every collection the mock runs under load; "mark-ms" is the CPU
+// the collector's mark phase spent per collection (runtime/metrics).
+func BenchmarkCollectionWithSessions(b *testing.B) {
+	for _, completed := range []int{0, 10} {
+		name := "pending"
+		if completed > 0 {
+			name = "completed=10%"
+		}
+		b.Run(name, func(b *testing.B) {
+			// Not newBenchEnv: its cleanup would keep this run's sessions alive into the next.
+			s, err := New(Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+			e.do(http.MethodPost, "/v1/verification/create", `{"name":"bench","verificationConfig":`+benchVerificationConfig+`}`)
+			h := &handlers{s: s}
+			ctx := withAccount(b.Context(), s.auth.account(DevAccountID), viaAPIKey)
+			vname := "bench"
+			for i := range 150_000 {
+				ext := "user-" + strconv.Itoa(i)
+				req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &vname, ExternalId: &ext}}
+				resp, err := h.CreateSession(ctx, req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if completed > 0 && i%completed == 0 {
+					var created generated.SessionCreated
+					if err := json.Unmarshal(resp.(createSessionAnswer), &created); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := e.s.CompleteSession(created.VerificationSessionId, SubjectSpec{Preset: "pass"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			runtime.GC()
+			mark := []metrics.Sample{{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
+				{Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"}}
+			markCPU := func() float64 {
+				metrics.Read(mark)
+				return mark[0].Value.Float64() + mark[1].Value.Float64() + mark[2].Value.Float64()
+			}
+			before := markCPU()
+			n := 0
+			for b.Loop() {
+				runtime.GC()
+				n++
+			}
+			b.ReportMetric((markCPU()-before)*1e3/float64(n), "mark-ms")
+			b.ReportMetric(float64(benchHeap())/(1<<20), "heap-MiB")
+			runtime.KeepAlive(e)
+		})
+	}
 }

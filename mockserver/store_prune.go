@@ -44,14 +44,11 @@ func (n usedNonce) expired(now time.Time) bool {
 }
 
 // sweptSession is a session in its account's sweep list: its id and the time it was created
-// (which never changes), as Unix seconds and nanoseconds.
+// (which never changes).
 type sweptSession struct {
-	id   uuid.UUID
-	sec  int64
-	nsec int32
+	id      uuid.UUID
+	created unixTime
 }
-
-func (e sweptSession) created() time.Time { return time.Unix(e.sec, int64(e.nsec)) }
 
 // sweepList is one of an account's lists of records in the order they were added, and how far
 // the current pass has come: entries[:kept] are those it kept, entries[cursor:] those it has not
@@ -95,7 +92,7 @@ func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func())
 	var keepSessions, keepNonces [sweepStep]bool
 	sessions, nonces := d.sweptSessions.next(), d.sweptNonces.next()
 	for i, e := range sessions {
-		if keepSessions[i] = sessionReadable(e.created(), now); !keepSessions[i] && st.disk != nil {
+		if keepSessions[i] = sessionReadable(e.created.time(), now); !keepSessions[i] && st.disk != nil {
 			ops = append(ops, deleteSessionOp(acc, e.id))
 		}
 	}
@@ -109,7 +106,7 @@ func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func())
 	return ops, func() {
 		for i, e := range sessions {
 			if !keepSessions[i] {
-				delete(d.sessions, e.id)
+				d.sessions.remove(e.id)
 				delete(st.sessionOwner, e.id)
 			}
 		}

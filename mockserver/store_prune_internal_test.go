@@ -382,7 +382,7 @@ func TestPruningFollowsEachAccountsClock(t *testing.T) {
 	count := func(acc string) int {
 		s.store.mu.RLock()
 		defer s.store.mu.RUnlock()
-		return len(s.store.accounts[acc].sessions)
+		return s.store.accounts[acc].sessions.len()
 	}
 	if n := count(tn.AccountID); n != old/sweepStep {
 		t.Errorf("the tenant, past its window, holds %d sessions, want %d", n, old/sweepStep)

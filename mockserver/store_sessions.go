@@ -1,0 +1,242 @@
+package mockserver
+
+import (
+	"iter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// An account's sessions are held where the garbage collector does not look into them. A mock
+// that CI shares, or that a load test fills, may hold hundreds of thousands of sessions, and every
+// collection marks the whole live heap: held as records with pointers (a configuration, strings,
+// a result), 150,000 sessions cost each collection about 20 ms of mark work, which on a machine
+// of two cores is a pause every request behind it waits out (docs/performance.md). Held here,
+// a pending session is one entry of a map whose keys and values hold no pointers, which the
+// collector marks as a single object without reading it:
+//
+//   - times as Unix seconds and nanoseconds, the verification's id by value;
+//   - the configuration as a number in the account's configTable, where the sessions started by
+//     one verification's name share one entry;
+//   - the external id (and a webhook URL that is not the configuration's own) in the account's
+//     textArena;
+//   - only what few sessions have, a hosted link's custom input and a completed session's
+//     result, in a map of their own.
+//
+// The store's methods take and give sessionRecords, built from these parts on each read; none of
+// them is changed once stored but by completion, which replaces the result.
+
+// sessionTable is an account's sessions.
+type sessionTable struct {
+	byID    map[uuid.UUID]heldSession
+	configs configTable
+	text    textArena
+	extras  map[uuid.UUID]sessionExtras
+}
+
+// heldSession is a session as its account's sessionTable holds it; it has no pointers.
+type heldSession struct {
+	verificationID     uuid.UUID // with fromVerification
+	created, completed unixTime
+	config             uint32 // in the table's configs; 0: none
+	externalID         textRef
+	webhookURL         textRef // unless webhookOfConfig
+	flags              sessionFlags
+}
+
+type sessionFlags uint8
+
+const (
+	fromVerification sessionFlags = 1 << iota // started from a verification, verificationID
+	startedHosted                             // sessionRecord.hosted
+	webhookOfConfig                           // the webhook URL is the configuration's callback URL
+	hasExtras                                 // custom input or a result, in the table's extras
+)
+
+// sessionExtras is what only some sessions have.
+type sessionExtras struct {
+	customInput map[string]string
+	result      *generated.SessionResult
+}
+
+// unixTime is a time in UTC as Unix seconds and nanoseconds: a time.Time without its location
+// pointer.
+type unixTime struct {
+	sec  int64
+	nsec int32
+}
+
+func toUnixTime(t time.Time) unixTime { return unixTime{t.Unix(), int32(t.Nanosecond())} }
+
+// time is u as the store's times are: in UTC, which the clock and the data directory give.
+func (u unixTime) time() time.Time { return time.Unix(u.sec, int64(u.nsec)).UTC() }
+
+func newSessionTable() sessionTable {
+	return sessionTable{byID: map[uuid.UUID]heldSession{}, extras: map[uuid.UUID]sessionExtras{}}
+}
+
+func (t *sessionTable) len() int { return len(t.byID) }
+
+// put stores s, in place of a session of its id if there is one.
+func (t *sessionTable) put(s *sessionRecord) {
+	if _, ok := t.byID[s.id]; ok {
+		t.remove(s.id)
+	}
+	e := heldSession{
+		created: toUnixTime(s.created), completed: toUnixTime(s.completed),
+		config: t.configs.add(s.config), externalID: t.text.add(s.externalID),
+	}
+	if s.verificationID != nil {
+		e.verificationID, e.flags = *s.verificationID, e.flags|fromVerification
+	}
+	if s.hosted {
+		e.flags |= startedHosted
+	}
+	if s.webhookURL != "" && s.webhookURL == configWebhookURL(s.config) {
+		e.flags |= webhookOfConfig
+	} else {
+		e.webhookURL = t.text.add(s.webhookURL)
+	}
+	if s.customInput != nil || s.result != nil {
+		e.flags |= hasExtras
+		t.extras[s.id] = sessionExtras{customInput: s.customInput, result: s.result}
+	}
+	t.byID[s.id] = e
+}
+
+// complete gives the stored session id its result, completed at at.
+func (t *sessionTable) complete(id uuid.UUID, at time.Time, result *generated.SessionResult) {
+	e := t.byID[id]
+	x := t.extras[id]
+	x.result = result
+	t.extras[id] = x
+	e.completed, e.flags = toUnixTime(at), e.flags|hasExtras
+	t.byID[id] = e
+}
+
+// get returns session id of account acc as a record.
+func (t *sessionTable) get(acc string, id uuid.UUID) (sessionRecord, bool) {
+	e, ok := t.byID[id]
+	if !ok {
+		return sessionRecord{}, false
+	}
+	return t.record(acc, id, &e), true
+}
+
+// createdAt returns when session id was created.
+func (t *sessionTable) createdAt(id uuid.UUID) (time.Time, bool) {
+	e, ok := t.byID[id]
+	return e.created.time(), ok
+}
+
+func (t *sessionTable) record(acc string, id uuid.UUID, e *heldSession) sessionRecord {
+	s := sessionRecord{
+		id: id, account: acc, config: t.configs.get(e.config), externalID: t.text.get(e.externalID),
+		hosted: e.flags&startedHosted != 0, created: e.created.time(), completed: e.completed.time(),
+	}
+	if e.flags&fromVerification != 0 {
+		vid := e.verificationID
+		s.verificationID = &vid
+	}
+	if e.flags&webhookOfConfig != 0 {
+		s.webhookURL = configWebhookURL(s.config)
+	} else {
+		s.webhookURL = t.text.get(e.webhookURL)
+	}
+	if e.flags&hasExtras != 0 {
+		x := t.extras[id]
+		s.customInput, s.result = x.customInput, x.result
+	}
+	return s
+}
+
+// remove forgets session id, and reports whether the table held it.
+func (t *sessionTable) remove(id uuid.UUID) bool {
+	e, ok := t.byID[id]
+	if !ok {
+		return false
+	}
+	t.configs.release(e.config)
+	t.text.release(e.externalID)
+	t.text.release(e.webhookURL)
+	if e.flags&hasExtras != 0 {
+		delete(t.extras, id)
+	}
+	delete(t.byID, id)
+	return true
+}
+
+// all yields account acc's sessions as records, in no particular order.
+func (t *sessionTable) all(acc string) iter.Seq[sessionRecord] {
+	return func(yield func(sessionRecord) bool) {
+		for id, e := range t.byID {
+			if !yield(t.record(acc, id, &e)) {
+				return
+			}
+		}
+	}
+}
+
+// configWebhookURL is cfg's webhook callback URL, empty when it has none.
+func configWebhookURL(cfg *generated.VerificationConfig) string {
+	if cfg == nil || cfg.WebhookConfig == nil || cfg.WebhookConfig.EventCallbackUrl == nil {
+		return ""
+	}
+	return *cfg.WebhookConfig.EventCallbackUrl
+}
+
+// configTable holds the configurations of an account's sessions, each once however many sessions
+// share it (by pointer: the sessions started by one verification's name, see sessionConfig), and
+// numbers them from 1. An entry goes when the last session holding it does.
+type configTable struct {
+	list  []*generated.VerificationConfig // number-1 → configuration; nil: free
+	refs  []uint32                        // number-1 → sessions holding it
+	index map[*generated.VerificationConfig]uint32
+	free  []uint32 // free numbers
+}
+
+// add counts one more session holding cfg and returns its number; nil is 0.
+func (c *configTable) add(cfg *generated.VerificationConfig) uint32 {
+	if cfg == nil {
+		return 0
+	}
+	if n, ok := c.index[cfg]; ok {
+		c.refs[n-1]++
+		return n
+	}
+	if c.index == nil {
+		c.index = map[*generated.VerificationConfig]uint32{}
+	}
+	var n uint32
+	if k := len(c.free); k > 0 {
+		n, c.free = c.free[k-1], c.free[:k-1]
+		c.list[n-1], c.refs[n-1] = cfg, 1
+	} else {
+		c.list, c.refs = append(c.list, cfg), append(c.refs, 1)
+		n = uint32(len(c.list))
+	}
+	c.index[cfg] = n
+	return n
+}
+
+func (c *configTable) get(n uint32) *generated.VerificationConfig {
+	if n == 0 {
+		return nil
+	}
+	return c.list[n-1]
+}
+
+// release counts one session fewer holding configuration n.
+func (c *configTable) release(n uint32) {
+	if n == 0 {
+		return
+	}
+	if c.refs[n-1]--; c.refs[n-1] > 0 {
+		return
+	}
+	delete(c.index, c.list[n-1])
+	c.list[n-1] = nil
+	c.free = append(c.free, n)
+}

@@ -1,0 +1,292 @@
+package mockserver
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/verifeye-twin/verifeye/generated"
+)
+
+// pointerFree reports the path to the first pointer-holding part of t, or "" when t holds none.
+func pointerFree(t reflect.Type, path string) string {
+	switch t.Kind() {
+	case reflect.Pointer, reflect.UnsafePointer, reflect.String, reflect.Slice, reflect.Map,
+		reflect.Chan, reflect.Func, reflect.Interface:
+		return path + " (" + t.Kind().String() + ")"
+	case reflect.Array:
+		if t.Len() == 0 {
+			return ""
+		}
+		return pointerFree(t.Elem(), path+"[]")
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if p := pointerFree(t.Field(i).Type, path+"."+t.Field(i).Name); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// The garbage collector skips memory whose type holds no pointers: what a stored session costs
+// every collection depends on these types staying so.
+func TestStoredSessionsHoldNoPointers(t *testing.T) {
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[map[uuid.UUID]heldSession](),
+		reflect.TypeFor[map[uuid.UUID]uint32](), // store.sessionOwner
+		reflect.TypeFor[sweptSession](),
+	} {
+		switch typ.Kind() {
+		case reflect.Map:
+			for _, part := range []reflect.Type{typ.Key(), typ.Elem()} {
+				if p := pointerFree(part, part.String()); p != "" {
+					t.Errorf("%s holds a pointer at %s", typ, p)
+				}
+			}
+		default:
+			if p := pointerFree(typ, typ.String()); p != "" {
+				t.Errorf("%s holds a pointer at %s", typ, p)
+			}
+		}
+	}
+	if f, _ := reflect.TypeFor[sessionTable]().FieldByName("byID"); f.Type != reflect.TypeFor[map[uuid.UUID]heldSession]() {
+		t.Errorf("sessionTable.byID is %s", f.Type)
+	}
+	if f, _ := reflect.TypeFor[store]().FieldByName("sessionOwner"); f.Type != reflect.TypeFor[map[uuid.UUID]uint32]() {
+		t.Errorf("store.sessionOwner is %s", f.Type)
+	}
+}
+
+// randomSession is a session with every part the store keeps varied: with and without a
+// verification, hosted or not, webhook URLs that are and are not the configuration's, custom
+// input nil, empty and full, a result or none, and times before 1970, zero and far ahead.
+func randomSession(t *testing.T, r *rand.Rand, configs []*generated.VerificationConfig) *sessionRecord {
+	s := &sessionRecord{id: randomUUID(r), account: "acct", config: configs[r.IntN(len(configs))],
+		hosted: r.IntN(2) == 0, created: randomTime(r)}
+	if r.IntN(2) == 0 {
+		vid := randomUUID(r)
+		s.verificationID = &vid
+	}
+	switch r.IntN(4) {
+	case 0:
+		s.externalID = oddString(r)
+	case 1:
+		s.externalID = strings.Repeat("x", textChunkSize/4+1+r.IntN(100)) // a chunk of its own
+	case 2:
+		s.externalID = "user-" + oddString(r)
+	}
+	switch r.IntN(3) {
+	case 0:
+		s.webhookURL = configWebhookURL(s.config)
+	case 1:
+		s.webhookURL = "https://hooks.example.com/" + oddString(r)
+	}
+	switch r.IntN(3) {
+	case 0:
+		s.customInput = map[string]string{}
+	case 1:
+		s.customInput = map[string]string{"a": oddString(r), oddString(r): "b"}
+	}
+	switch r.IntN(4) {
+	case 0:
+		res := randomResult(r)
+		s.result, s.completed = &res, randomTime(r)
+	case 1:
+		s.created = time.Date(1001+r.IntN(900), 3, 4, 5, 6, 7, r.IntN(1e7)*100, time.UTC)
+	case 2:
+		s.created = time.Time{}
+	}
+	return s
+}
+
+func sessionConfigs(t *testing.T, r *rand.Rand) []*generated.VerificationConfig {
+	withHook := randomConfig(t, r)
+	hook := "https://hooks.example.com/own"
+	withHook.WebhookConfig = &generated.WebhookConfig{EventCallbackUrl: &hook}
+	plain := randomConfig(t, r)
+	return []*generated.VerificationConfig{nil, &withHook, &plain, &withHook}
+}
+
+// A session reads back from the table as it was put, field for field, and its configuration is
+// the very one it was stored with; completion changes the result and time only; a removed
+// session is gone.
+func TestSessionTableKeepsEveryPart(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 4))
+	configs := sessionConfigs(t, r)
+	tab := newSessionTable()
+	want := map[uuid.UUID]sessionRecord{}
+	for range 2000 {
+		s := randomSession(t, r, configs)
+		tab.put(s)
+		want[s.id] = *s
+	}
+	check := func() {
+		t.Helper()
+		if tab.len() != len(want) {
+			t.Fatalf("table holds %d sessions, want %d", tab.len(), len(want))
+		}
+		for id, w := range want {
+			got, ok := tab.get("acct", id)
+			if !ok {
+				t.Fatalf("session %s is missing", id)
+			}
+			if !reflect.DeepEqual(got, w) {
+				t.Fatalf("session %s reads back as\n%+v\nwant\n%+v", id, got, w)
+			}
+			if got.config != w.config {
+				t.Fatalf("session %s has a copy of its configuration, not the one stored", id)
+			}
+			if at, _ := tab.createdAt(id); at != w.created {
+				t.Fatalf("session %s created at %v, want %v", id, at, w.created)
+			}
+		}
+		seen := 0
+		for s := range tab.all("acct") {
+			if !reflect.DeepEqual(s, want[s.id]) {
+				t.Fatalf("all yields session %s as %+v", s.id, s)
+			}
+			seen++
+		}
+		if seen != len(want) {
+			t.Fatalf("all yields %d sessions, want %d", seen, len(want))
+		}
+	}
+	check()
+	n := 0
+	for id, w := range want {
+		switch n++; n % 3 {
+		case 0:
+			res := randomResult(r)
+			at := randomTime(r)
+			tab.complete(id, at, &res)
+			w.result, w.completed = &res, at
+			want[id] = w
+		case 1:
+			if !tab.remove(id) {
+				t.Fatalf("remove(%s) found nothing", id)
+			}
+			delete(want, id)
+		}
+	}
+	check()
+	if tab.remove(randomUUID(r)) {
+		t.Error("remove of an unknown id reports a session")
+	}
+	// Put again in place of a stored session: the old one's parts are let go of.
+	for id, w := range want {
+		w.externalID = "again"
+		tab.put(&w)
+		want[id] = w
+	}
+	check()
+	for id := range want {
+		tab.remove(id)
+	}
+	if tab.len() != 0 || len(tab.extras) != 0 || len(tab.configs.index) != 0 {
+		t.Errorf("an empty table still holds %d sessions, %d extras, %d configurations", tab.len(), len(tab.extras), len(tab.configs.index))
+	}
+	if live := liveChunks(&tab.text); live > 1 {
+		t.Errorf("an empty table's text holds %d chunks", live)
+	}
+}
+
+func liveChunks(a *textArena) int {
+	n := 0
+	for _, c := range a.chunks {
+		if c != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Strings released in the order they were added free their chunks as they go, so an arena
+// whose oldest strings keep going holds only the chunks of the live ones; a string handed out
+// keeps its bytes after its chunk is let go of and after more strings are added.
+func TestTextArenaLetsGoOfChunks(t *testing.T) {
+	var a textArena
+	var refs []textRef
+	var held []string
+	var copies []string
+	for i := range 200_000 {
+		s := "user-" + strings.Repeat("é", i%7) + string(rune('a'+i%26))
+		r := a.add(s)
+		refs = append(refs, r)
+		if i%1000 == 0 {
+			held, copies = append(held, a.get(r)), append(copies, strings.Clone(s))
+		}
+		if len(refs) > 10_000 { // keep the newest 10,000
+			a.release(refs[0])
+			refs = refs[1:]
+		}
+	}
+	// 10,000 strings of at most 19 bytes fill at most 12 chunks of 16 KiB, and one is partly held.
+	if live := liveChunks(&a); live > 13 {
+		t.Errorf("the arena holds %d chunks for 10,000 strings", live)
+	}
+	if len(a.chunks) > 16 {
+		t.Errorf("the arena numbered %d chunks: freed numbers are not reused", len(a.chunks))
+	}
+	for i := range held {
+		if held[i] != copies[i] {
+			t.Fatalf("string %d handed out as %q reads %q after its chunk was let go of", i, copies[i], held[i])
+		}
+	}
+	for _, r := range refs {
+		a.release(r)
+	}
+	if live := liveChunks(&a); live > 1 {
+		t.Errorf("the arena holds %d chunks with no string", live)
+	}
+	long := strings.Repeat("y", textChunkSize)
+	r := a.add(long)
+	if a.get(r) != long {
+		t.Error("a string longer than a chunk does not read back")
+	}
+	a.release(r)
+	if a.chunks[r.chunk] != nil {
+		t.Error("a released long string keeps its chunk")
+	}
+	if got := a.get(a.add("")); got != "" {
+		t.Errorf("the empty string reads back as %q", got)
+	}
+}
+
+// Sessions holding one configuration share one entry; it goes with the last of them, and its
+// number is given again.
+func TestConfigTableSharesAndFrees(t *testing.T) {
+	var c configTable
+	a, b := &generated.VerificationConfig{}, &generated.VerificationConfig{}
+	na := c.add(a)
+	for range 2 {
+		if c.add(a) != na {
+			t.Fatal("one configuration got two numbers")
+		}
+	}
+	nb := c.add(b)
+	if nb == na || c.get(na) != a || c.get(nb) != b {
+		t.Fatalf("numbers %d and %d give %p and %p, want %p and %p", na, nb, c.get(na), c.get(nb), a, b)
+	}
+	if c.add(nil) != 0 || c.get(0) != nil {
+		t.Error("no configuration is not number 0")
+	}
+	c.release(na)
+	c.release(na)
+	if c.get(na) != a {
+		t.Fatal("a configuration went while a session still held it")
+	}
+	c.release(na)
+	if c.get(na) != nil || len(c.index) != 1 {
+		t.Fatalf("a configuration no session holds is kept (index %d)", len(c.index))
+	}
+	d := &generated.VerificationConfig{}
+	if nd := c.add(d); nd != na {
+		t.Errorf("a freed number is not given again: got %d, want %d", nd, na)
+	}
+	c.release(0) // no configuration: nothing to do
+}

@@ -64,17 +64,14 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 
 func (h *handlers) GetSessionResult(ctx context.Context, req generated.GetSessionResultRequestObject) (generated.GetSessionResultResponseObject, error) {
 	id := req.Params.VerificationSessionId
-	rec, err := h.s.store.getSession(accountFrom(ctx).ID, id, h.s.now(ctx))
+	b, err := h.s.store.sessionResultAnswer(accountFrom(ctx).ID, id, h.s.now(ctx))
 	if err != nil {
 		return nil, err
 	}
-	res := rec.result
-	if res == nil {
-		res = &generated.SessionResult{VerificationSessionId: id, VerificationResult: generated.SessionStatusPending}
-	}
-	b, err := sessionResultJSON(res)
-	if err != nil {
-		return nil, err
+	if b == nil {
+		if b, err = sessionResultJSON(&generated.SessionResult{VerificationSessionId: id, VerificationResult: generated.SessionStatusPending}); err != nil {
+			return nil, err
+		}
 	}
 	return getSessionResultAnswer(b), nil
 }

@@ -433,6 +433,23 @@ func (st *store) getSession(acc string, id uuid.UUID, now time.Time) (sessionRec
 	return s, nil
 }
 
+// sessionResultAnswer returns the account's session id's get-session-result answer when it is
+// completed, nil while it is pending, if it was created within SessionRetention of now (see
+// getSession).
+func (st *store) sessionResultAnswer(acc string, id uuid.UUID, now time.Time) ([]byte, error) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	d := st.accounts[acc]
+	if d == nil {
+		return nil, sessionNotFound(id)
+	}
+	answer, created, ok, err := d.sessions.resultAnswer(id)
+	if !ok || !sessionReadable(created, now) {
+		return nil, sessionNotFound(id)
+	}
+	return answer, err
+}
+
 // nonceUsed reports whether a started session has consumed the account's nonce.
 func (st *store) nonceUsed(acc, nonce string) bool {
 	st.mu.RLock()

@@ -1,8 +1,11 @@
 package mockserver
 
 import (
+	"encoding/json"
 	"iter"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/google/uuid"
 
@@ -22,8 +25,11 @@ import (
 //     one verification's name share one entry;
 //   - the external id (and a webhook URL that is not the configuration's own) in the account's
 //     textArena;
-//   - only what few sessions have, a hosted link's custom input and a completed session's
-//     result, in a map of their own.
+//   - a completed session's result as its get-session-result answer, in the textArena too: every
+//     reader after completion sees the result as JSON (the API, the control API, the data
+//     directory), so it is decoded from those bytes when a reader wants it as a struct;
+//   - only what few sessions have, a hosted link's custom input (and a result that does not
+//     encode, which the mock never makes), in a map of their own.
 //
 // The store's methods take and give sessionRecords, built from these parts on each read; none of
 // them is changed once stored but by completion, which replaces the result.
@@ -43,6 +49,7 @@ type heldSession struct {
 	config             uint32 // in the table's configs; 0: none
 	externalID         textRef
 	webhookURL         textRef // unless webhookOfConfig
+	result             textRef // the result's JSON, with resultJSON
 	flags              sessionFlags
 }
 
@@ -53,6 +60,7 @@ const (
 	startedHosted                             // sessionRecord.hosted
 	webhookOfConfig                           // the webhook URL is the configuration's callback URL
 	hasExtras                                 // custom input or a result, in the table's extras
+	resultJSON                                // the result, as its JSON in result
 )
 
 // sessionExtras is what only some sessions have.
@@ -99,21 +107,90 @@ func (t *sessionTable) put(s *sessionRecord) {
 	} else {
 		e.webhookURL = t.text.add(s.webhookURL)
 	}
-	if s.customInput != nil || s.result != nil {
+	x := sessionExtras{customInput: s.customInput}
+	t.setResult(&e, &x, s.result)
+	if x.customInput != nil || x.result != nil {
 		e.flags |= hasExtras
-		t.extras[s.id] = sessionExtras{customInput: s.customInput, result: s.result}
+		t.extras[s.id] = x
 	}
 	t.byID[s.id] = e
 }
 
-// complete gives the stored session id its result, completed at at.
+// setResult stores result (nil: none) in e as its JSON, or in x when its JSON does not decode to
+// it exactly (a result that does not encode, or holds a string that is not UTF-8, which JSON
+// cannot carry; the mock makes neither from a request of the API).
+func (t *sessionTable) setResult(e *heldSession, x *sessionExtras, result *generated.SessionResult) {
+	if result == nil {
+		return
+	}
+	if b, err := sessionResultJSON(result); err == nil && jsonExact(result) {
+		e.result, e.flags = t.text.add(unsafe.String(unsafe.SliceData(b), len(b))), e.flags|resultJSON
+		return
+	}
+	x.result = result
+}
+
+// jsonExact reports whether r's JSON (when it encodes: an age that is a number) decodes to r
+// exactly: every string is UTF-8 (JSON writes U+FFFD for a byte that is not), and no pointer
+// holds a nil map or slice (written null, which decodes to a nil pointer). A member added to
+// SessionResult must be added here too (TestJSONExactIsRoundTrip).
+func jsonExact(r *generated.SessionResult) bool {
+	ok := utf8.ValidString(string(r.VerificationResult))
+	for _, p := range []*generated.VerifierResult{r.AgeVerificationResult, r.FaceRecognitionResult,
+		r.GenderVerificationResult, r.LivenessVerificationResult} {
+		ok = ok && (p == nil || utf8.ValidString(string(*p)))
+	}
+	for _, p := range []*string{r.CorrelationId, r.FaceId, (*string)(r.EstimatedGender)} {
+		ok = ok && (p == nil || utf8.ValidString(*p))
+	}
+	if m := r.CustomInputParameters; m != nil {
+		ok = ok && *m != nil
+		for k, v := range *m {
+			ok = ok && utf8.ValidString(k) && utf8.ValidString(v)
+		}
+	}
+	if l := r.VerificationFailedReasons; l != nil {
+		ok = ok && *l != nil
+		for _, v := range *l {
+			ok = ok && utf8.ValidString(string(v))
+		}
+	}
+	return ok
+}
+
+// complete gives the stored session id its result, completed at at, in place of any it had.
 func (t *sessionTable) complete(id uuid.UUID, at time.Time, result *generated.SessionResult) {
 	e := t.byID[id]
 	x := t.extras[id]
-	x.result = result
-	t.extras[id] = x
-	e.completed, e.flags = toUnixTime(at), e.flags|hasExtras
+	t.text.release(e.result)
+	e.result, e.flags, x.result = textRef{}, e.flags&^(resultJSON|hasExtras), nil
+	t.setResult(&e, &x, result)
+	if x.customInput != nil || x.result != nil {
+		e.flags |= hasExtras
+		t.extras[id] = x
+	} else {
+		delete(t.extras, id)
+	}
+	e.completed = toUnixTime(at)
 	t.byID[id] = e
+}
+
+// resultAnswer returns session id's result as its get-session-result answer, nil while it is
+// pending, and whether the table holds the session and when it was created. The answer shares
+// the table's bytes, which never change.
+func (t *sessionTable) resultAnswer(id uuid.UUID) (answer []byte, created time.Time, ok bool, err error) {
+	e, ok := t.byID[id]
+	switch {
+	case !ok:
+		return nil, time.Time{}, false, nil
+	case e.flags&resultJSON != 0:
+		s := t.text.get(e.result)
+		return unsafe.Slice(unsafe.StringData(s), len(s)), e.created.time(), true, nil
+	case e.flags&hasExtras != 0 && t.extras[id].result != nil:
+		answer, err = sessionResultJSON(t.extras[id].result)
+		return answer, e.created.time(), true, err
+	}
+	return nil, e.created.time(), true, nil
 }
 
 // get returns session id of account acc as a record.
@@ -149,6 +226,11 @@ func (t *sessionTable) record(acc string, id uuid.UUID, e *heldSession) sessionR
 		x := t.extras[id]
 		s.customInput, s.result = x.customInput, x.result
 	}
+	if e.flags&resultJSON != 0 {
+		var res generated.SessionResult
+		_ = json.Unmarshal([]byte(t.text.get(e.result)), &res) // setResult saw it decode to the result
+		s.result = &res
+	}
 	return s
 }
 
@@ -161,6 +243,7 @@ func (t *sessionTable) remove(id uuid.UUID) bool {
 	t.configs.release(e.config)
 	t.text.release(e.externalID)
 	t.text.release(e.webhookURL)
+	t.text.release(e.result)
 	if e.flags&hasExtras != 0 {
 		delete(t.extras, id)
 	}

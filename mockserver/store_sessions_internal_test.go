@@ -1,6 +1,8 @@
 package mockserver
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -143,6 +145,14 @@ func TestSessionTableKeepsEveryPart(t *testing.T) {
 			}
 			if at, _ := tab.createdAt(id); at != w.created {
 				t.Fatalf("session %s created at %v, want %v", id, at, w.created)
+			}
+			answer, created, ok, err := tab.resultAnswer(id)
+			var want []byte
+			if w.result != nil {
+				want, _ = sessionResultJSON(w.result)
+			}
+			if !ok || err != nil || created != w.created || !bytes.Equal(answer, want) {
+				t.Fatalf("session %s answers get-session-result with %s (%v, %v, created %v), want %s", id, answer, ok, err, created, want)
 			}
 		}
 		seen := 0
@@ -289,4 +299,62 @@ func TestConfigTableSharesAndFrees(t *testing.T) {
 		t.Errorf("a freed number is not given again: got %d, want %d", nd, na)
 	}
 	c.release(0) // no configuration: nothing to do
+}
+
+// A result the mock computes is held as its JSON, not as a struct the collector reads, and reads
+// back as it was computed, through the API and through the store.
+func TestCompletedSessionsHoldTheirResultAsJSON(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+	e.do("POST", "/v1/verification/create", `{"name":"held","verificationConfig":`+benchVerificationConfig+`}`)
+	var created generated.SessionCreated
+	e.mustJSON(t, e.do("POST", "/v1/verification/create-session", `{"name":"held","externalId":"user-1"}`), &created)
+	id := created.VerificationSessionId
+	done, err := s.CompleteSession(id, SubjectSpec{Preset: "pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := &s.store.accounts[DevAccountID].sessions
+	if held := tab.byID[id]; held.flags&resultJSON == 0 || held.flags&hasExtras != 0 || len(tab.extras) != 0 {
+		t.Fatalf("the result is not held as JSON alone (flags %b, %d extras)", held.flags, len(tab.extras))
+	}
+	got, err := s.store.getSession(DevAccountID, id, s.clock.Now())
+	if err != nil || !reflect.DeepEqual(*got.result, done.Result) {
+		t.Fatalf("the stored result reads back as %+v (%v), want %+v", got.result, err, done.Result)
+	}
+	want, _ := sessionResultJSON(&done.Result)
+	body := e.do("GET", "/v1/verification/get-session-result?verificationSessionId="+id.String(), "").body.Bytes()
+	if !bytes.Equal(bytes.TrimSpace(body), bytes.TrimSpace(want)) {
+		t.Fatalf("get-session-result answers %s, want %s", body, want)
+	}
+}
+
+// jsonExact says a result's JSON decodes to it exactly when, and only when, it does: checked
+// against encoding and decoding over random results, with strings that are not UTF-8, nil maps
+// and slices behind pointers, and every member set and unset.
+func TestJSONExactIsRoundTrip(t *testing.T) {
+	if n := reflect.TypeFor[generated.SessionResult]().NumField(); n != 13 {
+		t.Fatalf("SessionResult has %d fields; jsonExact knows 13", n)
+	}
+	r := rand.New(rand.NewPCG(5, 21))
+	seen := map[bool]int{}
+	for range 20_000 {
+		res := randomResult(r)
+		roundTrips := false
+		if b, err := sessionResultJSON(&res); err == nil {
+			var back generated.SessionResult
+			roundTrips = json.Unmarshal(b, &back) == nil && reflect.DeepEqual(back, res)
+		}
+		if got := jsonExact(&res); got != roundTrips {
+			t.Fatalf("jsonExact(%+v) = %v; its JSON decodes to it: %v", res, got, roundTrips)
+		}
+		seen[roundTrips]++
+	}
+	if seen[true] < 100 || seen[false] < 100 {
+		t.Fatalf("random results round-trip %d times and not %d times: too few of one to tell", seen[true], seen[false])
+	}
 }

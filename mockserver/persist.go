@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/google/uuid"
@@ -241,14 +242,15 @@ func (d *disk) load(st *store) error {
 		if err != nil {
 			return err
 		}
+		shared := loadedConfigs{}
 		err = eachRecord(tx, bucketSessions, func(k, v []byte) error {
 			acc, _ := splitKey(k)
 			r, err := decodeSession(k, v)
 			if err != nil {
 				return err
 			}
-			cfg := r.Config
-			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: &cfg,
+			cfg := shared.config(st.accountLocked(acc), r.VerificationID, r.Config)
+			st.addSessionLocked(&sessionRecord{id: r.ID, account: acc, verificationID: r.VerificationID, config: cfg,
 				externalID: r.ExternalID, webhookURL: r.WebhookURL, customInput: loadedCustomInput(r), hosted: r.Hosted,
 				created: toTick(r.Created), completed: toTick(r.Completed), result: r.Result})
 			return nil
@@ -290,3 +292,41 @@ func (d *disk) load(st *store) error {
 		})
 	})
 }
+
+// loadedConfigs lets the sessions loaded from a data directory share their configurations as
+// they did when they were started: a session started by its verification's name ran the
+// verification's normalized configuration, which it shares again, and the sessions of one
+// verification that ran another configuration (it was updated since) share one copy of it. It
+// holds the first few configurations of each verification seen (sessions started with blocks of
+// their own may each have another), by the verification's id.
+type loadedConfigs map[uuid.UUID][]*generated.VerificationConfig
+
+func (l loadedConfigs) config(d *accountData, vid *uuid.UUID, cfg generated.VerificationConfig) *generated.VerificationConfig {
+	if vid == nil {
+		return &cfg
+	}
+	seen, ok := l[*vid]
+	if !ok {
+		if v := d.verifications[*vid]; v != nil {
+			if n := v.normalizedConfig(); n != nil {
+				seen = append(seen, n)
+			}
+		}
+	}
+	for _, c := range seen {
+		if reflect.DeepEqual(*c, cfg) {
+			l[*vid] = seen
+			return c
+		}
+	}
+	c := &cfg
+	if len(seen) < maxLoadedConfigs {
+		seen = append(seen, c)
+	}
+	l[*vid] = seen
+	return c
+}
+
+// maxLoadedConfigs is how many configurations of one verification loadedConfigs compares a
+// loaded session's with.
+const maxLoadedConfigs = 8

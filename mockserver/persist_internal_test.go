@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,77 @@ func TestLoadedTimesAreWholeTicks(t *testing.T) {
 	s.ServeHTTP(w, r)
 	if body := w.Body.String(); w.Code != http.StatusOK || strings.Count(body, `"`+want+`"`) != 2 {
 		t.Errorf("get-all: %d %s; want created and lastModified %s", w.Code, body, want)
+	}
+}
+
+// Sessions loaded from a data directory share their configurations as they did when they were
+// started: those started by a verification's name share its normalized configuration, those
+// started before it was updated share one copy of the configuration they ran, and a session
+// with its own blocks keeps its own. Each reads back as it was stored.
+func TestLoadedSessionsShareTheirConfigurations(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+	var v struct {
+		ID uuid.UUID `json:"verificationId"`
+	}
+	e.mustJSON(t, e.do("POST", "/v1/verification/create", `{"name":"shared","verificationConfig":`+benchVerificationConfig+`}`), &v)
+	create := func(n int, body string) {
+		for range n {
+			if w := e.do("POST", "/v1/verification/create-session", body); w.code != http.StatusOK {
+				t.Fatalf("create-session: %d %s", w.code, w.body.String())
+			}
+		}
+	}
+	create(20, `{"name":"shared","externalId":"before"}`)
+	if w := e.do("PUT", "/v1/verification/update", `{"verificationId":"`+v.ID.String()+`","name":"shared","verificationConfig":{"verifierConfigs":{"liveness":{"type":"Verification"}}}}`); w.code != http.StatusOK {
+		t.Fatalf("update: %d %s", w.code, w.body.String())
+	}
+	create(30, `{"name":"shared","externalId":"after"}`)
+	create(5, `{"verifierConfigs":{"age":{"type":"CalculationOnly"}},"externalId":"own"}`)
+	// More configurations of one verification than loading compares with: each keeps its own.
+	e.do("POST", "/v1/verification/create", `{"name":"many","verificationConfig":{"verifierConfigs":{"liveness":{"type":"Verification"}},"sessionOverrideConfig":{"allowVerifierOverrides":true}}}`)
+	for i := range maxLoadedConfigs + 4 {
+		create(1, `{"name":"many","verifierConfigs":{"age":{"type":"ThresholdVerification","threshold":`+strconv.Itoa(18+i)+`}},"externalId":"many"}`)
+	}
+	before := map[uuid.UUID]sessionRecord{}
+	for rec := range s.store.accounts[DevAccountID].sessions.all(DevAccountID) {
+		before[rec.id] = rec
+	}
+	s.Close()
+
+	s, err = New(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := s.store.accounts[DevAccountID]
+	if got, want := len(d.sessions.configs.index), 1+1+5+maxLoadedConfigs+4; got != want {
+		t.Errorf("the loaded sessions hold %d configurations, want %d (one before the update, one after, and one each of the others)", got, want)
+	}
+	current := d.verifications[v.ID].normalizedConfig()
+	held := map[string]int{}
+	for rec := range d.sessions.all(DevAccountID) {
+		want, ok := before[rec.id]
+		if !ok {
+			t.Fatalf("session %s was not stored", rec.id)
+		}
+		if !reflect.DeepEqual(*rec.config, *want.config) {
+			t.Errorf("session %s runs %+v after loading, want %+v", rec.id, *rec.config, *want.config)
+		}
+		rec.config, want.config = nil, nil
+		if !reflect.DeepEqual(rec, want) {
+			t.Errorf("session %s loads as %+v, want %+v", rec.id, rec, want)
+		}
+		if c, _ := d.sessions.get(DevAccountID, rec.id); rec.externalID == "after" && c.config != current {
+			t.Errorf("session %s started by name does not share the verification's configuration", rec.id)
+		}
+		held[rec.externalID]++
+	}
+	if held["before"] != 20 || held["after"] != 30 || held["own"] != 5 || held["many"] != maxLoadedConfigs+4 {
+		t.Errorf("loaded sessions by external id: %v", held)
 	}
 }

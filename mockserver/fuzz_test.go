@@ -229,8 +229,8 @@ func (e *robFuzzEnv) state(tb testing.TB) robStoreState {
 		}
 		sort.Strings(sessions)
 		b.WriteString(strings.Join(sessions, "\n"))
-		nonces := make([]string, 0, len(d.nonces))
-		for n := range d.nonces {
+		nonces := make([]string, 0, d.nonces.len())
+		for n := range d.nonces.all() {
 			nonces = append(nonces, n)
 		}
 		sort.Strings(nonces)

@@ -92,8 +92,12 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 		return nil, herr
 	}
 	rec := &sessionRecord{id: s.ids.uuid(), account: acc, verificationID: &v.id, hosted: true, created: account.state.clock.Now()}
-	cfg := applyHostedOverrides(v.config, params)
-	rec.config = &cfg
+	// Without an override the session runs the verification's own configuration, which it shares
+	// with the record (never changed once stored) as sessions started by name do.
+	rec.config = &v.config
+	if cfg := applyHostedOverrides(v.config, params); cfg.VerifierConfigs != v.config.VerifierConfigs {
+		rec.config = &cfg
+	}
 	externalID, _ := params.Get(keyExternalID)
 	rec.externalID = strings.Clone(externalID) // not a slice of the query, which it would keep alive
 	if rec.customInput, herr = customInput(params); herr != nil {

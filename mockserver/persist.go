@@ -265,8 +265,7 @@ func (d *disk) load(st *store) error {
 				return err
 			}
 			d := st.accountLocked(acc)
-			d.nonces[nonce] = usedNonce{used: toTick(at)}
-			d.sweptNonces.add(nonce)
+			d.nonces.put(nonce, usedNonce{used: toTick(at)})
 			return nil
 		})
 		if err != nil {

@@ -301,7 +301,7 @@ func (sum *DataDirSummary) summarize(st *store, tenants []storedTenant) {
 		accounts[acc] = true
 		sum.Verifications += len(d.verifications)
 		sum.Sessions += d.sessions.len()
-		sum.Nonces += len(d.nonces)
+		sum.Nonces += d.nonces.len()
 		sum.FaceCollections += len(d.collections)
 	}
 	for _, t := range tenants {

@@ -39,9 +39,9 @@ func loadNonceExpiries(tx *bolt.Tx, st *store) error {
 			return fmt.Errorf("nonce expiry %q: %w", k, err)
 		}
 		if d := st.accounts[acc]; d != nil {
-			if u, ok := d.nonces[nonce]; ok {
+			if u, ok := d.nonces.get(nonce); ok {
 				u.expires = at.UTC()
-				d.nonces[nonce] = u
+				d.nonces.put(nonce, u)
 			}
 		}
 		return nil

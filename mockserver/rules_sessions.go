@@ -159,16 +159,19 @@ func applyHostedOverrides(cfg generated.VerificationConfig, params signing.Param
 	}
 	on := func(k string) bool { v, _ := params.Get(k); return strings.EqualFold(v, "true") }
 	vc := *cfg.VerifierConfigs
+	changed := false
 	if on(keyDisableLiveness) && vc.Liveness != nil {
-		vc.Liveness = &generated.LivenessConfig{Type: generated.LivenessTypeDisabled}
+		vc.Liveness, changed = &generated.LivenessConfig{Type: generated.LivenessTypeDisabled}, true
 	}
 	if on(keyDisableAge) && vc.Age != nil {
-		vc.Age = &generated.AgeConfig{Type: generated.AgeTypeDisabled}
+		vc.Age, changed = &generated.AgeConfig{Type: generated.AgeTypeDisabled}, true
 	}
 	if on(keyDisableGender) && vc.Gender != nil {
-		vc.Gender = &generated.GenderConfig{Type: generated.GenderTypeDisabled}
+		vc.Gender, changed = &generated.GenderConfig{Type: generated.GenderTypeDisabled}, true
 	}
-	cfg.VerifierConfigs = &vc
+	if changed { // otherwise cfg keeps its own VerifierConfigs, which tells the caller
+		cfg.VerifierConfigs = &vc
+	}
 	return cfg
 }
 

@@ -62,11 +62,10 @@ type accountData struct {
 	verifications map[uuid.UUID]*verificationRecord
 	byName        map[string]uuid.UUID
 	sessions      sessionTable
-	nonces        map[string]usedNonce // consumed nonce → when a session consumed it, and when its link expires
+	nonces        nonceSet // consumed nonce → when a session consumed it, and when its link expires
 	collections   map[string]*collection
-	// The sessions and the used nonces in the order added, for pruning (store_prune.go).
+	// The sessions in the order added, for pruning (store_prune.go); nonces keeps its own.
 	sweptSessions sweepList[sweptSession]
-	sweptNonces   sweepList[string]
 	// listJSON is get-all's answer as of the verifications' generation listGen (store_list.go).
 	listJSON atomic.Pointer[listCache]
 	listGen  uint64
@@ -132,7 +131,7 @@ func (st *store) accountLocked(acc string) *accountData {
 			verifications: map[uuid.UUID]*verificationRecord{},
 			byName:        map[string]uuid.UUID{},
 			sessions:      newSessionTable(),
-			nonces:        map[string]usedNonce{},
+			nonces:        newNonceSet(),
 			collections:   map[string]*collection{},
 		}
 		if k := len(st.freeNums); k > 0 {
@@ -321,7 +320,7 @@ func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.T
 	defer st.mu.Unlock()
 	d := st.accountLocked(s.account)
 	if nonce != "" {
-		if _, used := d.nonces[nonce]; used {
+		if _, used := d.nonces.get(nonce); used {
 			return nonceUsed()
 		}
 	}
@@ -339,8 +338,7 @@ func (st *store) startSession(s *sessionRecord, nonce string, linkExpires time.T
 	}
 	prune()
 	if nonce != "" {
-		d.nonces[nonce] = u
-		d.sweptNonces.add(nonce)
+		d.nonces.put(nonce, u)
 	}
 	st.addSessionLocked(s)
 	return nil
@@ -458,6 +456,6 @@ func (st *store) nonceUsed(acc, nonce string) bool {
 	if d == nil {
 		return false
 	}
-	_, used := d.nonces[nonce]
+	_, used := d.nonces.get(nonce)
 	return used
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/signing"
 )
 
 // Benchmarks of the store, of the API at scale, and of the memory a stored session costs. Run
@@ -66,7 +67,7 @@ func benchPopulate(tb testing.TB, s *Server, acc string, verifications, sessions
 		st.addSessionLocked(rec)
 		if i%4 == 0 {
 			binary.LittleEndian.PutUint64(nonce[:], uint64(i))
-			d.nonces[hex.EncodeToString(nonce[:])] = usedNonce{used: now}
+			d.nonces.put(hex.EncodeToString(nonce[:]), usedNonce{used: now})
 		}
 	}
 }
@@ -242,18 +243,16 @@ func benchHeap() int64 {
 }
 
 // BenchmarkCollectionWithSessions measures what stored sessions cost the garbage collector: it
-// stores 150,000 sessions through the create-session handler (by a verification's name, with an
-// external id, as the load benchmark does; "completed" completes every tenth), then times full
-// collections (runtime.GC). Each collection marks the whole live heap, so its time is the mark
-// work the stored sessions add to every collection the mock runs under load; "mark-ms" is the CPU
-// the collector's mark phase spent per collection (runtime/metrics).
+// stores 150,000 sessions, then times full collections (runtime.GC). Each collection marks the
+// whole live heap, so its time is the mark work the stored sessions add to every collection the
+// mock runs under load; "mark-ms" is the CPU the collector's mark phase spent per collection
+// (runtime/metrics). "pending" creates them through the create-session handler (by a
+// verification's name, with an external id, as the load benchmark does), "completed=10%" also
+// completes every tenth, and "hosted" starts each from a signed hosted-page link with a nonce
+// and two custom parameters, as a browser would.
 func BenchmarkCollectionWithSessions(b *testing.B) {
-	for _, completed := range []int{0, 10} {
-		name := "pending"
-		if completed > 0 {
-			name = "completed=10%"
-		}
-		b.Run(name, func(b *testing.B) {
+	for _, kind := range []string{"pending", "completed=10%", "hosted"} {
+		b.Run(kind, func(b *testing.B) {
 			// Not newBenchEnv: its cleanup would keep this run's sessions alive into the next.
 			s, err := New(Options{})
 			if err != nil {
@@ -261,27 +260,11 @@ func BenchmarkCollectionWithSessions(b *testing.B) {
 			}
 			defer s.Close()
 			e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
-			e.do(http.MethodPost, "/v1/verification/create", `{"name":"bench","verificationConfig":`+benchVerificationConfig+`}`)
-			h := &handlers{s: s}
-			ctx := withAccount(b.Context(), s.auth.account(DevAccountID), viaAPIKey)
-			vname := "bench"
-			for i := range 150_000 {
-				ext := "user-" + strconv.Itoa(i)
-				req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &vname, ExternalId: &ext}}
-				resp, err := h.CreateSession(ctx, req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if completed > 0 && i%completed == 0 {
-					var created generated.SessionCreated
-					if err := json.Unmarshal(resp.(createSessionAnswer), &created); err != nil {
-						b.Fatal(err)
-					}
-					if _, err := e.s.CompleteSession(created.VerificationSessionId, SubjectSpec{Preset: "pass"}); err != nil {
-						b.Fatal(err)
-					}
-				}
+			var v struct {
+				ID uuid.UUID `json:"verificationId"`
 			}
+			e.mustJSON(b, e.do(http.MethodPost, "/v1/verification/create", `{"name":"bench","verificationConfig":`+benchVerificationConfig+`}`), &v)
+			storeSessions(b, e, v.ID, kind, 150_000)
 			runtime.GC()
 			mark := []metrics.Sample{{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"},
 				{Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"}}
@@ -299,5 +282,45 @@ func BenchmarkCollectionWithSessions(b *testing.B) {
 			b.ReportMetric(float64(benchHeap())/(1<<20), "heap-MiB")
 			runtime.KeepAlive(e)
 		})
+	}
+}
+
+// storeSessions stores n sessions of kind (see BenchmarkCollectionWithSessions) of verification
+// vid, named "bench".
+func storeSessions(b *testing.B, e *benchEnv, vid uuid.UUID, kind string, n int) {
+	h := &handlers{s: e.s}
+	ctx := withAccount(b.Context(), e.s.auth.account(DevAccountID), viaAPIKey)
+	acc := e.s.auth.set.Load().order[0]
+	vname := "bench"
+	for i := range n {
+		if kind == "hosted" {
+			link, err := signing.Create("userId=User"+strconv.Itoa(i)+"&campaignId=camp456", acc.SigningSecret,
+				signing.Settings{EnableNonce: &[]bool{true}[0]}, e.s.clock.Now(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if w := e.do(http.MethodGet, "/verification/"+vid.String()+"?"+link.SignedQueryString, ""); w.code >= 400 {
+				b.Fatalf("hosted page: %d %s", w.code, w.body.String())
+			}
+			continue
+		}
+		ext := "user-" + strconv.Itoa(i)
+		req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &vname, ExternalId: &ext}}
+		resp, err := h.CreateSession(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if kind == "completed=10%" && i%10 == 0 {
+			var created generated.SessionCreated
+			if err := json.Unmarshal(resp.(createSessionAnswer), &created); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.s.CompleteSession(created.VerificationSessionId, SubjectSpec{Preset: "pass"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if got := e.s.store.sessionCount(); got < n {
+		b.Fatalf("stored %d sessions, want %d", got, n)
 	}
 }

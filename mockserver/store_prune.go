@@ -89,17 +89,16 @@ func (l *sweepList[T]) advance(keep *[sweepStep]bool) {
 // from memory and moves the passes on once that write succeeded.
 func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func()) {
 	d := st.accountLocked(acc)
-	var keepSessions, keepNonces [sweepStep]bool
-	sessions, nonces := d.sweptSessions.next(), d.sweptNonces.next()
+	var keepSessions [sweepStep]bool
+	sessions := d.sweptSessions.next()
 	for i, e := range sessions {
 		if keepSessions[i] = sessionReadable(e.created.time(), now); !keepSessions[i] && st.disk != nil {
 			ops = append(ops, deleteSessionOp(acc, e.id))
 		}
 	}
-	for i, n := range nonces {
-		// A nonce no longer held was pruned through an earlier entry of the same value.
-		u, held := d.nonces[n]
-		if keepNonces[i] = held && !u.expired(now); held && !keepNonces[i] && st.disk != nil {
+	expiredNonces, forgetNonces := d.nonces.sweep(now)
+	if st.disk != nil {
+		for _, n := range expiredNonces {
 			ops = append(ops, deleteNonceOps(acc, n)...)
 		}
 	}
@@ -110,13 +109,8 @@ func (st *store) sweepLocked(acc string, now time.Time) (ops []op, apply func())
 				delete(st.sessionOwner, e.id)
 			}
 		}
-		for i, n := range nonces {
-			if !keepNonces[i] {
-				delete(d.nonces, n)
-			}
-		}
+		forgetNonces()
 		d.sweptSessions.advance(&keepSessions)
-		d.sweptNonces.advance(&keepNonces)
 	}
 }
 
@@ -133,7 +127,7 @@ func (st *store) nonceCount(acc string) int {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	if d := st.accounts[acc]; d != nil {
-		return len(d.nonces)
+		return d.nonces.len()
 	}
 	return 0
 }

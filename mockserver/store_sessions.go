@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"iter"
 	"time"
@@ -28,8 +29,9 @@ import (
 //   - a completed session's result as its get-session-result answer, in the textArena too: every
 //     reader after completion sees the result as JSON (the API, the control API, the data
 //     directory), so it is decoded from those bytes when a reader wants it as a struct;
-//   - only what few sessions have, a hosted link's custom input (and a result that does not
-//     encode, which the mock never makes), in a map of their own.
+//   - a hosted link's custom input, its pairs one after the other in the textArena;
+//   - only a result whose JSON would not decode to it exactly (which the mock does not make from
+//     an API request), in a map of its own.
 //
 // The store's methods take and give sessionRecords, built from these parts on each read; none of
 // them is changed once stored but by completion, which replaces the result.
@@ -39,7 +41,7 @@ type sessionTable struct {
 	byID    map[uuid.UUID]heldSession
 	configs configTable
 	text    textArena
-	extras  map[uuid.UUID]sessionExtras
+	odd     map[uuid.UUID]*generated.SessionResult // results not held as JSON (setResult)
 }
 
 // heldSession is a session as its account's sessionTable holds it; it has no pointers.
@@ -50,6 +52,7 @@ type heldSession struct {
 	externalID         textRef
 	webhookURL         textRef // unless webhookOfConfig
 	result             textRef // the result's JSON, with resultJSON
+	customInput        textRef // with hasCustomInput (appendPairs)
 	flags              sessionFlags
 }
 
@@ -59,15 +62,10 @@ const (
 	fromVerification sessionFlags = 1 << iota // started from a verification, verificationID
 	startedHosted                             // sessionRecord.hosted
 	webhookOfConfig                           // the webhook URL is the configuration's callback URL
-	hasExtras                                 // custom input or a result, in the table's extras
 	resultJSON                                // the result, as its JSON in result
+	oddResult                                 // the result, in the table's odd
+	hasCustomInput                            // customInput, which may hold no pair
 )
-
-// sessionExtras is what only some sessions have.
-type sessionExtras struct {
-	customInput map[string]string
-	result      *generated.SessionResult
-}
 
 // unixTime is a time in UTC as Unix seconds and nanoseconds: a time.Time without its location
 // pointer.
@@ -82,7 +80,7 @@ func toUnixTime(t time.Time) unixTime { return unixTime{t.Unix(), int32(t.Nanose
 func (u unixTime) time() time.Time { return time.Unix(u.sec, int64(u.nsec)).UTC() }
 
 func newSessionTable() sessionTable {
-	return sessionTable{byID: map[uuid.UUID]heldSession{}, extras: map[uuid.UUID]sessionExtras{}}
+	return sessionTable{byID: map[uuid.UUID]heldSession{}, odd: map[uuid.UUID]*generated.SessionResult{}}
 }
 
 func (t *sessionTable) len() int { return len(t.byID) }
@@ -107,19 +105,17 @@ func (t *sessionTable) put(s *sessionRecord) {
 	} else {
 		e.webhookURL = t.text.add(s.webhookURL)
 	}
-	x := sessionExtras{customInput: s.customInput}
-	t.setResult(&e, &x, s.result)
-	if x.customInput != nil || x.result != nil {
-		e.flags |= hasExtras
-		t.extras[s.id] = x
+	if s.customInput != nil {
+		e.customInput, e.flags = t.text.add(string(appendPairs(nil, s.customInput))), e.flags|hasCustomInput
 	}
+	t.setResult(s.id, &e, s.result)
 	t.byID[s.id] = e
 }
 
-// setResult stores result (nil: none) in e as its JSON, or in x when its JSON does not decode to
-// it exactly (a result that does not encode, or holds a string that is not UTF-8, which JSON
-// cannot carry; the mock makes neither from a request of the API).
-func (t *sessionTable) setResult(e *heldSession, x *sessionExtras, result *generated.SessionResult) {
+// setResult stores result (nil: none) for session id in e as its JSON, or in the table's odd
+// when its JSON does not decode to it exactly (a result that does not encode, or holds a string
+// that is not UTF-8, which JSON cannot carry; the mock makes neither from a request of the API).
+func (t *sessionTable) setResult(id uuid.UUID, e *heldSession, result *generated.SessionResult) {
 	if result == nil {
 		return
 	}
@@ -127,7 +123,34 @@ func (t *sessionTable) setResult(e *heldSession, x *sessionExtras, result *gener
 		e.result, e.flags = t.text.add(unsafe.String(unsafe.SliceData(b), len(b))), e.flags|resultJSON
 		return
 	}
-	x.result = result
+	t.odd[id], e.flags = result, e.flags|oddResult
+}
+
+// appendPairs appends m's pairs to b, each key and value as its length (a uvarint) and its
+// bytes; readPairs reads them back.
+func appendPairs(b []byte, m map[string]string) []byte {
+	for k, v := range m {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	return b
+}
+
+func readPairs(s string) map[string]string {
+	m := map[string]string{}
+	next := func() string {
+		n, w := binary.Uvarint([]byte(s[:min(len(s), binary.MaxVarintLen64)]))
+		v := s[w : w+int(n)]
+		s = s[w+int(n):]
+		return v
+	}
+	for s != "" {
+		k := next()
+		m[k] = next()
+	}
+	return m
 }
 
 // jsonExact reports whether r's JSON (when it encodes: an age that is a number) decodes to r
@@ -161,16 +184,10 @@ func jsonExact(r *generated.SessionResult) bool {
 // complete gives the stored session id its result, completed at at, in place of any it had.
 func (t *sessionTable) complete(id uuid.UUID, at time.Time, result *generated.SessionResult) {
 	e := t.byID[id]
-	x := t.extras[id]
 	t.text.release(e.result)
-	e.result, e.flags, x.result = textRef{}, e.flags&^(resultJSON|hasExtras), nil
-	t.setResult(&e, &x, result)
-	if x.customInput != nil || x.result != nil {
-		e.flags |= hasExtras
-		t.extras[id] = x
-	} else {
-		delete(t.extras, id)
-	}
+	delete(t.odd, id)
+	e.result, e.flags = textRef{}, e.flags&^(resultJSON|oddResult)
+	t.setResult(id, &e, result)
 	e.completed = toUnixTime(at)
 	t.byID[id] = e
 }
@@ -186,8 +203,8 @@ func (t *sessionTable) resultAnswer(id uuid.UUID) (answer []byte, created time.T
 	case e.flags&resultJSON != 0:
 		s := t.text.get(e.result)
 		return unsafe.Slice(unsafe.StringData(s), len(s)), e.created.time(), true, nil
-	case e.flags&hasExtras != 0 && t.extras[id].result != nil:
-		answer, err = sessionResultJSON(t.extras[id].result)
+	case e.flags&oddResult != 0:
+		answer, err = sessionResultJSON(t.odd[id])
 		return answer, e.created.time(), true, err
 	}
 	return nil, e.created.time(), true, nil
@@ -222,9 +239,11 @@ func (t *sessionTable) record(acc string, id uuid.UUID, e *heldSession) sessionR
 	} else {
 		s.webhookURL = t.text.get(e.webhookURL)
 	}
-	if e.flags&hasExtras != 0 {
-		x := t.extras[id]
-		s.customInput, s.result = x.customInput, x.result
+	if e.flags&hasCustomInput != 0 {
+		s.customInput = readPairs(t.text.get(e.customInput))
+	}
+	if e.flags&oddResult != 0 {
+		s.result = t.odd[id]
 	}
 	if e.flags&resultJSON != 0 {
 		var res generated.SessionResult
@@ -244,9 +263,8 @@ func (t *sessionTable) remove(id uuid.UUID) bool {
 	t.text.release(e.externalID)
 	t.text.release(e.webhookURL)
 	t.text.release(e.result)
-	if e.flags&hasExtras != 0 {
-		delete(t.extras, id)
-	}
+	t.text.release(e.customInput)
+	delete(t.odd, id)
 	delete(t.byID, id)
 	return true
 }

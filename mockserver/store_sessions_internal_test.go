@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/verifeye-twin/verifeye/generated"
+	"github.com/verifeye-twin/verifeye/signing"
 )
 
 // pointerFree reports the path to the first pointer-holding part of t, or "" when t holds none.
@@ -42,6 +45,7 @@ func TestStoredSessionsHoldNoPointers(t *testing.T) {
 		reflect.TypeFor[map[uuid.UUID]heldSession](),
 		reflect.TypeFor[map[uuid.UUID]uint32](), // store.sessionOwner
 		reflect.TypeFor[sweptSession](),
+		reflect.TypeFor[map[[16]byte]heldNonce](), // nonceSet.packed
 	} {
 		switch typ.Kind() {
 		case reflect.Map:
@@ -58,6 +62,9 @@ func TestStoredSessionsHoldNoPointers(t *testing.T) {
 	}
 	if f, _ := reflect.TypeFor[sessionTable]().FieldByName("byID"); f.Type != reflect.TypeFor[map[uuid.UUID]heldSession]() {
 		t.Errorf("sessionTable.byID is %s", f.Type)
+	}
+	if f, _ := reflect.TypeFor[nonceSet]().FieldByName("packed"); f.Type != reflect.TypeFor[map[[16]byte]heldNonce]() {
+		t.Errorf("nonceSet.packed is %s", f.Type)
 	}
 	if f, _ := reflect.TypeFor[store]().FieldByName("sessionOwner"); f.Type != reflect.TypeFor[map[uuid.UUID]uint32]() {
 		t.Errorf("store.sessionOwner is %s", f.Type)
@@ -197,8 +204,8 @@ func TestSessionTableKeepsEveryPart(t *testing.T) {
 	for id := range want {
 		tab.remove(id)
 	}
-	if tab.len() != 0 || len(tab.extras) != 0 || len(tab.configs.index) != 0 {
-		t.Errorf("an empty table still holds %d sessions, %d extras, %d configurations", tab.len(), len(tab.extras), len(tab.configs.index))
+	if tab.len() != 0 || len(tab.odd) != 0 || len(tab.configs.index) != 0 {
+		t.Errorf("an empty table still holds %d sessions, %d results, %d configurations", tab.len(), len(tab.odd), len(tab.configs.index))
 	}
 	if live := liveChunks(&tab.text); live > 1 {
 		t.Errorf("an empty table's text holds %d chunks", live)
@@ -319,8 +326,8 @@ func TestCompletedSessionsHoldTheirResultAsJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := &s.store.accounts[DevAccountID].sessions
-	if held := tab.byID[id]; held.flags&resultJSON == 0 || held.flags&hasExtras != 0 || len(tab.extras) != 0 {
-		t.Fatalf("the result is not held as JSON alone (flags %b, %d extras)", held.flags, len(tab.extras))
+	if held := tab.byID[id]; held.flags&resultJSON == 0 || held.flags&oddResult != 0 || len(tab.odd) != 0 {
+		t.Fatalf("the result is not held as JSON alone (flags %b, %d held as structs)", held.flags, len(tab.odd))
 	}
 	got, err := s.store.getSession(DevAccountID, id, s.clock.Now())
 	if err != nil || !reflect.DeepEqual(*got.result, done.Result) {
@@ -356,5 +363,133 @@ func TestJSONExactIsRoundTrip(t *testing.T) {
 	}
 	if seen[true] < 100 || seen[false] < 100 {
 		t.Fatalf("random results round-trip %d times and not %d times: too few of one to tell", seen[true], seen[false])
+	}
+}
+
+// A session started from a hosted link runs its verification's configuration, shared with the
+// verification's record, unless the link disables a verifier the verification has and allows
+// overriding; then it runs a copy with that verifier disabled, and the verification keeps its own.
+func TestHostedSessionsShareTheirVerificationsConfiguration(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+	acc := s.auth.set.Load().order[0]
+	verification := func(name string, overrides bool) *verificationRecord {
+		t.Helper()
+		var v struct {
+			ID uuid.UUID `json:"verificationId"`
+		}
+		e.mustJSON(t, e.do("POST", "/v1/verification/create", `{"name":"`+name+`","verificationConfig":{"verifierConfigs":`+
+			`{"liveness":{"type":"Verification"},"age":{"type":"ThresholdVerification","threshold":18}},`+
+			`"sessionOverrideConfig":{"allowVerifierOverrides":`+strconv.FormatBool(overrides)+`}}}`), &v)
+		rec, err := s.store.getVerification(DevAccountID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	start := func(v *verificationRecord, query string) sessionRecord {
+		t.Helper()
+		link, err := signing.Create(query, acc.SigningSecret, signing.Settings{}, s.clock.Now(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := map[uuid.UUID]bool{}
+		for rec := range s.store.accounts[DevAccountID].sessions.all(DevAccountID) {
+			before[rec.id] = true
+		}
+		if w := e.do("GET", "/verification/"+v.id.String()+"?"+link.SignedQueryString, ""); w.code >= 400 {
+			t.Fatalf("hosted page: %d %s", w.code, w.body.String())
+		}
+		for rec := range s.store.accounts[DevAccountID].sessions.all(DevAccountID) {
+			if !before[rec.id] {
+				return rec
+			}
+		}
+		t.Fatal("the link started no session")
+		return sessionRecord{}
+	}
+	open, closed := verification("open", true), verification("closed", false)
+	for _, c := range []struct {
+		v        *verificationRecord
+		query    string
+		disabled bool
+	}{
+		{open, "userId=1", false},
+		{open, "userId=2&reDisableGenderVerifier=true", false}, // it has no gender verifier
+		{open, "userId=3&reDisableAgeVerifier=true", true},
+		{closed, "userId=4&reDisableAgeVerifier=true", false},
+	} {
+		rec := start(c.v, c.query)
+		shares := rec.config == &c.v.config
+		ageType := rec.config.VerifierConfigs.Age.Type
+		if shares == c.disabled || (ageType == generated.AgeTypeDisabled) != c.disabled {
+			t.Errorf("%s with %q: shares the verification's configuration %v, age %s", c.v.name, c.query, shares, ageType)
+		}
+		if c.v.config.VerifierConfigs.Age.Type == generated.AgeTypeDisabled {
+			t.Fatalf("%s with %q disabled the verification's own age verifier", c.v.name, c.query)
+		}
+	}
+}
+
+// A nonce of the shape the signature check accepts is held as 16 bytes and any other by its
+// string; both read back with their times, are listed by their names, and are pruned once their
+// link has expired, those without an expiry never.
+func TestNonceSetHoldsEveryNonce(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 1234500, time.UTC)
+	expires := at.Add(time.Hour)
+	nonces := map[string]usedNonce{
+		"0123456789abcdef0123456789abcdef":  {used: at, expires: expires},
+		"fedcba9876543210fedcba9876543210":  {used: at},
+		"0123456789ABCDEF0123456789ABCDEF":  {used: at, expires: expires}, // upper case: not the shape
+		"0123456789abcdef0123456789abcde":   {used: at},                   // 31 characters
+		"0123456789abcdef0123456789abcdefa": {used: at, expires: expires}, // 33
+		"g123456789abcdef0123456789abcdef":  {used: at},
+	}
+	s := newNonceSet()
+	for n, u := range nonces {
+		s.put(n, u)
+		s.put(n, u) // again: one entry
+	}
+	if len(s.packed) != 2 || len(s.other) != 4 || s.len() != 6 {
+		t.Fatalf("held %d packed and %d other nonces", len(s.packed), len(s.other))
+	}
+	if len(s.sweptPacked.entries) != 2 || len(s.sweptOther.entries) != 4 {
+		t.Fatalf("sweep lists of %d and %d for nonces put twice", len(s.sweptPacked.entries), len(s.sweptOther.entries))
+	}
+	for n, u := range nonces {
+		if got, ok := s.get(n); !ok || got != u {
+			t.Errorf("nonce %q reads back as %+v (%v), want %+v", n, got, ok, u)
+		}
+	}
+	if _, ok := s.get("00000000000000000000000000000000"); ok {
+		t.Error("a nonce never used reads as used")
+	}
+	listed := map[string]usedNonce{}
+	for n, u := range s.all() {
+		listed[n] = u
+	}
+	if !reflect.DeepEqual(listed, nonces) {
+		t.Errorf("all lists %v, want %v", listed, nonces)
+	}
+	later := expires.Add(time.Second)
+	var gone []string
+	for range 3 { // two passes over lists of at most four
+		expired, apply := s.sweep(later)
+		gone = append(gone, expired...)
+		apply()
+	}
+	slices.Sort(gone)
+	want := []string{"0123456789ABCDEF0123456789ABCDEF", "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdefa"}
+	if !slices.Equal(gone, want) {
+		t.Errorf("swept %v, want %v", gone, want)
+	}
+	for n, u := range nonces {
+		if _, held := s.get(n); held != u.expires.IsZero() {
+			t.Errorf("nonce %q held %v after the sweep", n, held)
+		}
 	}
 }

@@ -18,16 +18,17 @@ import (
 //     from then on, before its nonce is looked at. A nonce of a link without reExpiration never
 //     expires, so it is kept until a reset.
 //
-// The sweep is incremental: an account keeps its sessions, and its used nonces, in two lists in
-// the order they were added, and every session it adds first looks at the next sweepStep entries
-// of each list, removing those past their window, and starts over at a list's end. Each write
-// does a small fixed amount of work under the store's lock, so no request waits behind a sweep of
-// the whole account (which, at a hundred thousand sessions, held the lock for milliseconds), and
-// an expired record is gone within one pass: a write adds at most one entry to a list and looks
-// at four, so a pass over N entries ends within N/3 writes, and an account holds at most about
-// twice its live records. A record pruned stays gone if the clock is later set back before its
-// expiry, where an unpruned one would be readable again. The session list holds no pointers
-// (32 bytes a session), so the garbage collector does not look into it.
+// The sweep is incremental: an account keeps its sessions, and its used nonces (two lists, one for
+// each way a nonce is held: store_nonces.go), in lists in the order they were added, and every
+// session it adds first looks at the next sweepStep entries of each list, removing those past their
+// window, and starts over at a list's end. Each write does a small fixed amount of work under the
+// store's lock, so no request waits behind a sweep of the whole account (which, at a hundred
+// thousand sessions, held the lock for milliseconds), and an expired record is gone within one
+// pass: a write adds at most one entry to a list and looks at four, so a pass over N entries ends
+// within N/3 writes, and an account holds at most about twice its live records. A record pruned
+// stays gone if the clock is later set back before its expiry, where an unpruned one would be
+// readable again. The session list holds no pointers (32 bytes a session), nor does the list of
+// nonces of the usual shape (16 bytes a nonce), so the garbage collector does not look into them.
 
 // sweepStep is how many entries of each of an account's sweep lists every added session looks at.
 const sweepStep = 4

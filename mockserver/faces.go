@@ -16,42 +16,40 @@ type collection struct {
 }
 
 // accountFaces implements faceIndex over one account's collections. The store's lock must be
-// held while it is used. With changed set, writes go to copies kept there (the store makes them
-// current once they are durable); otherwise they go to collections directly.
+// held while it is used. With pending set (the store has a data directory), writes gather there,
+// by collection, as the entries they add, and reads see them over the collections: the store
+// writes those entries (faceEntryOps) and only then makes them current (apply), so a failed
+// write leaves the collections as they were, and a completion costs the entries it adds, not
+// a copy of its collections.
 type accountFaces struct {
 	account     string
 	collections map[string]*collection
-	changed     map[string]*collection
+	pending     map[string]*collection
 }
 
-// read returns the collection as the current completion sees it.
-func (a *accountFaces) read(name string) *collection {
-	if c, ok := a.changed[name]; ok {
-		return c
+// to returns the collection a write goes to, creating it when needed.
+func (a *accountFaces) to(name string) *collection {
+	all := a.collections
+	if a.pending != nil {
+		all = a.pending
 	}
-	return a.collections[name]
-}
-
-// get returns the collection to write to, creating it (or its copy) when needed.
-func (a *accountFaces) get(name string) *collection {
-	if a.changed == nil {
-		c := a.collections[name]
-		if c == nil {
-			c = &collection{faces: map[string]string{}, enrolled: map[string]string{}}
-			a.collections[name] = c
-		}
-		return c
+	c := all[name]
+	if c == nil {
+		c = &collection{faces: map[string]string{}, enrolled: map[string]string{}}
+		all[name] = c
 	}
-	if c, ok := a.changed[name]; ok {
-		return c
-	}
-	c := &collection{faces: map[string]string{}, enrolled: map[string]string{}}
-	if old := a.collections[name]; old != nil {
-		maps.Copy(c.faces, old.faces)
-		maps.Copy(c.enrolled, old.enrolled)
-	}
-	a.changed[name] = c
 	return c
+}
+
+// apply adds the pending entries to the collections.
+func (a *accountFaces) apply() {
+	pending := a.pending
+	a.pending = nil // writes go to the collections again
+	for name, p := range pending {
+		c := a.to(name)
+		maps.Copy(c.faces, p.faces)
+		maps.Copy(c.enrolled, p.enrolled)
+	}
 }
 
 // stableFaceID derives a face's id from the account, the collection and the identity, so a face
@@ -62,36 +60,43 @@ func stableFaceID(account, collection, face string) string {
 }
 
 func (a *accountFaces) faceID(collection, face string) (string, bool) {
-	c := a.read(collection)
-	if c == nil {
-		return "", false
+	if p := a.pending[collection]; p != nil {
+		if id, ok := p.faces[face]; ok {
+			return id, true
+		}
 	}
-	id, ok := c.faces[face]
-	return id, ok
+	if c := a.collections[collection]; c != nil {
+		id, ok := c.faces[face]
+		return id, ok
+	}
+	return "", false
 }
 
 func (a *accountFaces) index(collection, face string) string {
-	c := a.get(collection)
-	id, ok := c.faces[face]
+	id, ok := a.faceID(collection, face)
 	if !ok {
 		id = stableFaceID(a.account, collection, face)
-		c.faces[face] = id
+		a.to(collection).faces[face] = id
 	}
 	return id
 }
 
 func (a *accountFaces) enrolled(collection, externalID string) (string, bool) {
-	c := a.read(collection)
-	if c == nil {
-		return "", false
+	if p := a.pending[collection]; p != nil {
+		if f, ok := p.enrolled[externalID]; ok {
+			return f, true
+		}
 	}
-	f, ok := c.enrolled[externalID]
-	return f, ok
+	if c := a.collections[collection]; c != nil {
+		f, ok := c.enrolled[externalID]
+		return f, ok
+	}
+	return "", false
 }
 
 func (a *accountFaces) enroll(collection, externalID, face string) {
 	a.index(collection, face)
-	a.get(collection).enrolled[externalID] = face
+	a.to(collection).enrolled[externalID] = face
 }
 
 // FaceCollection is a snapshot of one face collection, for the control API and tests.

@@ -33,8 +33,9 @@ var (
 	bucketSessions      = []byte("sessions")
 	bucketNonces        = []byte("nonces")
 	bucketCollections   = []byte("collections")
+	bucketFaceEntries   = []byte("faceEntries")
 	bucketMeta          = []byte("meta")
-	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections, bucketNonceExpiries}
+	dataBuckets         = [][]byte{bucketVerifications, bucketSessions, bucketNonces, bucketCollections, bucketNonceExpiries, bucketFaceEntries}
 )
 
 // op is one key written (or, with a nil value, deleted) in a bucket.
@@ -211,8 +212,45 @@ func sessionOp(s *sessionRecord) op {
 		Completed: s.completed, Result: s.result})}
 }
 
-func collectionOp(acc, name string, c *collection) op {
-	return op{bucketCollections, recordKey(acc, name), mustJSON(storedCollection{Faces: c.faces, Enrolled: c.enrolled})}
+// A face collection is written an entry at a time, each face indexed and each external id
+// enrolled in a record of its own (bucketFaceEntries), so that a completion writes what it adds
+// rather than its whole collection. The collections bucket holds collections as a directory
+// written before kept them, whole; the entries are read over them.
+
+// The kinds of a face entry.
+const (
+	faceEntryFace       = "face"       // a face identity and its faceId
+	faceEntryExternalID = "externalId" // an external id and the face identity enrolled for it
+)
+
+// faceEntryName is the part of a face entry's key after its account: its collection, kind and
+// key, as a JSON array, which no two entries share and no 0 byte is in.
+type faceEntryName struct {
+	Collection, Kind, Key string
+}
+
+// faceEntry is a face entry: its name and its value.
+type faceEntry struct {
+	faceEntryName
+	Value string
+}
+
+func faceEntryKey(acc string, n faceEntryName) string {
+	return recordKey(acc, string(mustJSON([]string{n.Collection, n.Kind, n.Key})))
+}
+
+// faceEntryOps are the writes that store the entries of pending (accountFaces.pending).
+func faceEntryOps(acc string, pending map[string]*collection) []op {
+	var ops []op
+	for name, c := range pending {
+		for face, id := range c.faces {
+			ops = append(ops, op{bucketFaceEntries, faceEntryKey(acc, faceEntryName{name, faceEntryFace, face}), mustJSON(id)})
+		}
+		for ext, face := range c.enrolled {
+			ops = append(ops, op{bucketFaceEntries, faceEntryKey(acc, faceEntryName{name, faceEntryExternalID, ext}), mustJSON(face)})
+		}
+	}
+	return ops
 }
 
 // load reads the whole database into st; a record that does not decode to a valid one fails it
@@ -274,7 +312,7 @@ func (d *disk) load(st *store) error {
 		if err := loadNonceExpiries(tx, st); err != nil {
 			return err
 		}
-		return eachRecord(tx, bucketCollections, func(k, v []byte) error {
+		err = eachRecord(tx, bucketCollections, func(k, v []byte) error {
 			acc, name := splitKey(k)
 			r, err := decodeCollection(k, v)
 			if err != nil {
@@ -287,6 +325,23 @@ func (d *disk) load(st *store) error {
 				r.Enrolled = map[string]string{}
 			}
 			st.accountLocked(acc).collections[name] = &collection{faces: r.Faces, enrolled: r.Enrolled}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return eachRecord(tx, bucketFaceEntries, func(k, v []byte) error {
+			acc, _ := splitKey(k)
+			e, err := decodeFaceEntry(k, v)
+			if err != nil {
+				return err
+			}
+			faces := &accountFaces{account: acc, collections: st.accountLocked(acc).collections}
+			if e.Kind == faceEntryFace {
+				faces.to(e.Collection).faces[e.Key] = e.Value
+			} else {
+				faces.to(e.Collection).enrolled[e.Key] = e.Value
+			}
 			return nil
 		})
 	})

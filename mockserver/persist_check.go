@@ -165,6 +165,25 @@ func decodeCollection(k, v []byte) (storedCollection, error) {
 	return r, nil
 }
 
+func decodeFaceEntry(k, v []byte) (faceEntry, error) {
+	var e faceEntry
+	acc, name := splitKey(k)
+	var parts []string
+	if err := json.Unmarshal([]byte(name), &parts); err != nil || len(parts) != 3 {
+		return e, recordError("face entry", k, "is not named by its collection, kind and key")
+	}
+	e.faceEntryName = faceEntryName{parts[0], parts[1], parts[2]}
+	switch err := json.Unmarshal(v, &e.Value); {
+	case err != nil:
+		return e, recordError("face entry", k, "is not a JSON string: "+err.Error())
+	case acc == "" || e.Collection == "":
+		return e, recordError("face entry", k, "has no account or no collection")
+	case e.Kind != faceEntryFace && e.Kind != faceEntryExternalID:
+		return e, recordError("face entry", k, "is of no known kind")
+	}
+	return e, nil
+}
+
 func decodeTenant(k, v []byte) (storedTenant, error) {
 	var t storedTenant
 	if err := json.Unmarshal(v, &t); err != nil {

@@ -139,6 +139,15 @@ func TestDamagedDataDirIsRefused(t *testing.T) {
 		{"nonce not a time", func(t *testing.T, path string) {
 			putRecord(t, path, "nonces", "dev\x00abc", []byte(`"yesterday"`))
 		}, "not a valid JSON time"},
+		{"face entry without its name", func(t *testing.T, path string) {
+			putRecord(t, path, "faceEntries", "dev\x00faces", []byte(`"x"`))
+		}, "not named by its collection, kind and key"},
+		{"face entry of no kind", func(t *testing.T, path string) {
+			putRecord(t, path, "faceEntries", `dev`+"\x00"+`["faces","other","alice"]`, []byte(`"x"`))
+		}, "of no known kind"},
+		{"face entry not a string", func(t *testing.T, path string) {
+			putRecord(t, path, "faceEntries", `dev`+"\x00"+`["faces","face","alice"]`, []byte(`{}`))
+		}, "not a JSON string"},
 		{"tenant without a key", func(t *testing.T, path string) {
 			b, _ := json.Marshal(map[string]string{"id": "t-x", "name": "x", "signingSecret": "s"})
 			putRecord(t, path, "tenants", "t-x", b)

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/verifeye-twin/verifeye/generated"
 )
 
 // TestFailedWriteChangesNothing: when the data directory cannot be written, the API answers 503
@@ -153,5 +156,63 @@ func TestLoadedSessionsShareTheirConfigurations(t *testing.T) {
 	}
 	if held["before"] != 20 || held["after"] != 30 || held["own"] != 5 || held["many"] != maxLoadedConfigs+4 {
 		t.Errorf("loaded sessions by external id: %v", held)
+	}
+}
+
+// With a data directory, a completion writes the face entries it adds, not its collection: after
+// n completions that each index a new face and enroll an external id, the directory holds 2n
+// entries and no whole collection, and a restart reads back every collection as it was. A
+// collection written whole by an earlier version is read too, with the entries over it.
+func TestFaceCollectionsAreWrittenAnEntryAtATime(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A collection as an earlier version wrote it: whole, in the collections bucket.
+	old := &collection{faces: map[string]string{"carol": "c-id"}, enrolled: map[string]string{"ext-carol": "carol"}}
+	if err := s.store.disk.write([]op{{bucketCollections, recordKey(DevAccountID, "faces"),
+		mustJSON(storedCollection{Faces: old.faces, Enrolled: old.enrolled})}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = New(Options{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+	e.do("POST", "/v1/verification/create", `{"name":"f","verificationConfig":{"verifierConfigs":`+
+		`{"faceRecognition":{"type":"MatchVerification","collectionId":"faces"}}}}`)
+	const n = 30
+	for i := range n {
+		var c generated.SessionCreated
+		e.mustJSON(t, e.do("POST", "/v1/verification/create-session", `{"name":"f","externalId":"u`+strconv.Itoa(i)+`"}`), &c)
+		if _, err := s.CompleteSession(c.VerificationSessionId, SubjectSpec{Preset: "pass"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := s.FaceCollections()
+	if len(before) != 1 || len(before[0].Faces) != n+1 || len(before[0].Enrolled) != n+1 {
+		t.Fatalf("collections after %d completions: %+v", n, before)
+	}
+	count := func(bucket []byte) int {
+		k := 0
+		err := s.store.disk.db.View(func(tx *bolt.Tx) error {
+			return eachRecord(tx, bucket, func(_, _ []byte) error { k++; return nil })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if entries, whole := count(bucketFaceEntries), count(bucketCollections); entries != 2*n || whole != 1 {
+		t.Errorf("the directory holds %d face entries and %d whole collections, want %d and the earlier version's 1", entries, whole, 2*n)
+	}
+	s.Close()
+	if s, err = New(Options{DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if after := s.FaceCollections(); !reflect.DeepEqual(after, before) {
+		t.Errorf("collections after a restart:\n%+v\nwant\n%+v", after, before)
 	}
 }

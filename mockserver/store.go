@@ -362,29 +362,23 @@ func (st *store) completeSession(id uuid.UUID, now time.Time, compute func(sessi
 	if s.result != nil {
 		return s, sessionCompleted(id)
 	}
-	// With a disk, faces are indexed into copies, written with the result, and only then made
-	// current, so a failed write leaves the collections as they were.
+	// With a disk, the faces indexed are gathered apart, written with the result, and only then
+	// made current, so a failed write leaves the collections as they were.
 	faces := &accountFaces{account: acc, collections: d.collections}
 	if st.disk != nil {
-		faces.changed = map[string]*collection{}
+		faces.pending = map[string]*collection{}
 	}
 	res := compute(s, faces)
 	done := s
 	done.result = &res
 	done.completed = now
 	err := st.persistLocked(func() []op {
-		ops := []op{sessionOp(&done)}
-		for name, c := range faces.changed {
-			ops = append(ops, collectionOp(acc, name, c))
-		}
-		return ops
+		return append([]op{sessionOp(&done)}, faceEntryOps(acc, faces.pending)...)
 	})
 	if err != nil {
 		return sessionRecord{}, err
 	}
-	for name, c := range faces.changed {
-		d.collections[name] = c
-	}
+	faces.apply()
 	d.sessions.complete(id, now, done.result)
 	return done, nil
 }

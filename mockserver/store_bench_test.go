@@ -324,3 +324,51 @@ func storeSessions(b *testing.B, e *benchEnv, vid uuid.UUID, kind string, n int)
 		b.Fatalf("stored %d sessions, want %d", got, n)
 	}
 }
+
+// BenchmarkCompletionWithFaces measures a completion that indexes a new face, with a data
+// directory, against a collection already holding faces=N faces: create-session by name, then
+// CompleteSession, each written to the directory in its own transaction. Its time must not grow
+// with the collection.
+func BenchmarkCompletionWithFaces(b *testing.B) {
+	for _, n := range []int{0, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("faces=%d", n), func(b *testing.B) {
+			s, err := New(Options{DataDir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+			e.do(http.MethodPost, "/v1/verification/create", `{"name":"f","verificationConfig":{"verifierConfigs":`+
+				`{"faceRecognition":{"type":"DuplicateVerification","collectionId":"faces"}}}}`)
+			fill := &collection{faces: map[string]string{}, enrolled: map[string]string{}}
+			for i := range n {
+				face := "filled-" + strconv.Itoa(i)
+				fill.faces[face] = stableFaceID(DevAccountID, "faces", face)
+			}
+			if err := s.store.disk.write(faceEntryOps(DevAccountID, map[string]*collection{"faces": fill})); err != nil {
+				b.Fatal(err)
+			}
+			s.store.accounts[DevAccountID].collections["faces"] = fill
+			h := &handlers{s: s}
+			ctx := withAccount(b.Context(), s.auth.account(DevAccountID), viaAPIKey)
+			name := "f"
+			req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &name}}
+			for b.Loop() {
+				resp, err := h.CreateSession(ctx, req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var created generated.SessionCreated
+				if err := json.Unmarshal(resp.(createSessionAnswer), &created); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.CompleteSession(created.VerificationSessionId, SubjectSpec{Preset: "pass"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if got := len(s.FaceCollections()[0].Faces); got < n+b.N {
+				b.Fatalf("the collection holds %d faces, want %d", got, n+b.N)
+			}
+		})
+	}
+}

@@ -19,8 +19,8 @@ import (
 // A data directory the mock cannot read as its own is refused, never half-loaded: a file that is
 // empty or not a bbolt database, a database with damaged pages (bbolt panics on some of them;
 // the panic is recovered here and becomes an error), and a record that does not decode to a
-// valid verification, session, nonce, face collection or tenant. The error names the file, says
-// what is wrong with it and what to do: move it aside.
+// valid verification, session, nonce, face collection, face entry or tenant. The error names the
+// file, says what is wrong with it and what to do: move it aside.
 
 // ErrDataDamaged marks a data directory whose database the mock cannot read: New and
 // CheckDataDir return it (wrapped, with the file and the problem) instead of starting on part of

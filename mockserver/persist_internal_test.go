@@ -89,8 +89,9 @@ func TestLoadedTimesAreWholeTicks(t *testing.T) {
 
 // Sessions loaded from a data directory share their configurations as they did when they were
 // started: those started by a verification's name share its normalized configuration, those
-// started before it was updated share one copy of the configuration they ran, and a session
-// with its own blocks keeps its own. Each reads back as it was stored.
+// started before it was updated share one copy of the configuration they ran, sessions with the
+// same blocks of their own share one, and the others keep their own. Each reads back as it was
+// stored.
 func TestLoadedSessionsShareTheirConfigurations(t *testing.T) {
 	dir := t.TempDir()
 	s, err := New(Options{DataDir: dir})
@@ -132,8 +133,8 @@ func TestLoadedSessionsShareTheirConfigurations(t *testing.T) {
 	}
 	defer s.Close()
 	d := s.store.accounts[DevAccountID]
-	if got, want := len(d.sessions.configs.index), 1+1+5+maxLoadedConfigs+4; got != want {
-		t.Errorf("the loaded sessions hold %d configurations, want %d (one before the update, one after, and one each of the others)", got, want)
+	if got, want := len(d.sessions.configs.index), 1+1+1+maxLoadedConfigs+4; got != want {
+		t.Errorf("the loaded sessions hold %d configurations, want %d (one before the update, one after, one for the five with the same blocks of their own, and one each of the others)", got, want)
 	}
 	current := d.verifications[v.ID].normalizedConfig()
 	held := map[string]int{}

@@ -249,9 +249,10 @@ func benchHeap() int64 {
 // (runtime/metrics). "pending" creates them through the create-session handler (by a
 // verification's name, with an external id, as the load benchmark does), "completed=10%" also
 // completes every tenth, and "hosted" starts each from a signed hosted-page link with a nonce
-// and two custom parameters, as a browser would.
+// and two custom parameters, as a browser would; "inline" creates them without a name, each
+// with the same verifier blocks of its own.
 func BenchmarkCollectionWithSessions(b *testing.B) {
-	for _, kind := range []string{"pending", "completed=10%", "hosted"} {
+	for _, kind := range []string{"pending", "completed=10%", "hosted", "inline"} {
 		b.Run(kind, func(b *testing.B) {
 			// Not newBenchEnv: its cleanup would keep this run's sessions alive into the next.
 			s, err := New(Options{})
@@ -306,6 +307,12 @@ func storeSessions(b *testing.B, e *benchEnv, vid uuid.UUID, kind string, n int)
 		}
 		ext := "user-" + strconv.Itoa(i)
 		req := generated.CreateSessionRequestObject{Body: &generated.CreateSessionRequest{Name: &vname, ExternalId: &ext}}
+		if kind == "inline" {
+			req.Body = &generated.CreateSessionRequest{ExternalId: &ext, VerifierConfigs: &generated.VerifierConfigs{
+				Liveness: &generated.LivenessConfig{Type: generated.LivenessTypeVerification},
+				Age:      &generated.AgeConfig{Type: generated.AgeTypeThresholdVerification, Threshold: &[]int32{18}[0]},
+			}}
+		}
 		resp, err := h.CreateSession(ctx, req)
 		if err != nil {
 			b.Fatal(err)

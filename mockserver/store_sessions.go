@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"iter"
+	"reflect"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -290,14 +291,21 @@ func configWebhookURL(cfg *generated.VerificationConfig) string {
 }
 
 // configTable holds the configurations of an account's sessions, each once however many sessions
-// share it (by pointer: the sessions started by one verification's name, see sessionConfig), and
-// numbers them from 1. An entry goes when the last session holding it does.
+// share it, and numbers them from 1. Sessions share a configuration by pointer (those started by
+// one verification's name, see sessionConfig, or from its hosted links without overrides), or by
+// content: a configuration of a session's own (inline blocks, a hosted link's overrides) equal to
+// one of the few the table took that way last is held once. An entry goes when the last session
+// holding it does.
 type configTable struct {
-	list  []*generated.VerificationConfig // number-1 → configuration; nil: free
-	refs  []uint32                        // number-1 → sessions holding it
-	index map[*generated.VerificationConfig]uint32
-	free  []uint32 // free numbers
+	list   []*generated.VerificationConfig // number-1 → configuration; nil: free
+	refs   []uint32                        // number-1 → sessions holding it
+	index  map[*generated.VerificationConfig]uint32
+	free   []uint32              // free numbers
+	recent [recentConfigs]uint32 // the numbers of the last configurations added new; 0: none
 }
+
+// recentConfigs is how many configurations configTable.add compares a new one with.
+const recentConfigs = 4
 
 // add counts one more session holding cfg and returns its number; nil is 0.
 func (c *configTable) add(cfg *generated.VerificationConfig) uint32 {
@@ -307,6 +315,12 @@ func (c *configTable) add(cfg *generated.VerificationConfig) uint32 {
 	if n, ok := c.index[cfg]; ok {
 		c.refs[n-1]++
 		return n
+	}
+	for _, n := range c.recent {
+		if n != 0 && reflect.DeepEqual(*c.list[n-1], *cfg) {
+			c.refs[n-1]++
+			return n
+		}
 	}
 	if c.index == nil {
 		c.index = map[*generated.VerificationConfig]uint32{}
@@ -320,6 +334,8 @@ func (c *configTable) add(cfg *generated.VerificationConfig) uint32 {
 		n = uint32(len(c.list))
 	}
 	c.index[cfg] = n
+	copy(c.recent[1:], c.recent[:])
+	c.recent[0] = n
 	return n
 }
 
@@ -341,4 +357,9 @@ func (c *configTable) release(n uint32) {
 	delete(c.index, c.list[n-1])
 	c.list[n-1] = nil
 	c.free = append(c.free, n)
+	for i, r := range c.recent {
+		if r == n {
+			c.recent[i] = 0
+		}
+	}
 }

@@ -274,11 +274,16 @@ func TestTextArenaLetsGoOfChunks(t *testing.T) {
 	}
 }
 
-// Sessions holding one configuration share one entry; it goes with the last of them, and its
-// number is given again.
+// Sessions holding one configuration share one entry, whether they hold the same pointer or an
+// equal configuration of their own among the few added last; an entry goes with the last session
+// holding it, and its number is given again.
 func TestConfigTableSharesAndFrees(t *testing.T) {
+	config := func(threshold int32) *generated.VerificationConfig {
+		return &generated.VerificationConfig{VerifierConfigs: &generated.VerifierConfigs{
+			Age: &generated.AgeConfig{Type: generated.AgeTypeThresholdVerification, Threshold: &threshold}}}
+	}
 	var c configTable
-	a, b := &generated.VerificationConfig{}, &generated.VerificationConfig{}
+	a, b := config(18), config(21)
 	na := c.add(a)
 	for range 2 {
 		if c.add(a) != na {
@@ -289,11 +294,15 @@ func TestConfigTableSharesAndFrees(t *testing.T) {
 	if nb == na || c.get(na) != a || c.get(nb) != b {
 		t.Fatalf("numbers %d and %d give %p and %p, want %p and %p", na, nb, c.get(na), c.get(nb), a, b)
 	}
+	if same := config(18); c.add(same) != na || c.get(na) != a {
+		t.Fatal("a configuration equal to one just added got a number of its own")
+	}
 	if c.add(nil) != 0 || c.get(0) != nil {
 		t.Error("no configuration is not number 0")
 	}
-	c.release(na)
-	c.release(na)
+	for range 3 {
+		c.release(na)
+	}
 	if c.get(na) != a {
 		t.Fatal("a configuration went while a session still held it")
 	}
@@ -301,9 +310,17 @@ func TestConfigTableSharesAndFrees(t *testing.T) {
 	if c.get(na) != nil || len(c.index) != 1 {
 		t.Fatalf("a configuration no session holds is kept (index %d)", len(c.index))
 	}
-	d := &generated.VerificationConfig{}
-	if nd := c.add(d); nd != na {
-		t.Errorf("a freed number is not given again: got %d, want %d", nd, na)
+	d := config(18) // equal to a, which went: a new entry, under the freed number
+	if nd := c.add(d); nd != na || c.get(nd) != d {
+		t.Errorf("a freed number is not given again: got %d (%p), want %d (%p)", nd, c.get(nd), na, d)
+	}
+	// Only the last few configurations added are compared with: an equal one older than that
+	// gets an entry of its own.
+	for i := range recentConfigs {
+		c.add(config(30 + int32(i)))
+	}
+	if nd := c.add(config(18)); nd == na {
+		t.Errorf("a configuration was compared with one %d additions back", recentConfigs+1)
 	}
 	c.release(0) // no configuration: nothing to do
 }

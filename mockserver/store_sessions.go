@@ -25,7 +25,7 @@ import (
 //
 //   - times as Unix seconds and nanoseconds, the verification's id by value;
 //   - the configuration as a number in the account's configTable, where the sessions started by
-//     one verification's name share one entry;
+//     one verification's name share one entry, as do sessions with equal blocks of their own;
 //   - the external id (and a webhook URL that is not the configuration's own) in the account's
 //     textArena;
 //   - a completed session's result as its get-session-result answer, in the textArena too: every

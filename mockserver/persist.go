@@ -312,38 +312,43 @@ func (d *disk) load(st *store) error {
 		if err := loadNonceExpiries(tx, st); err != nil {
 			return err
 		}
-		err = eachRecord(tx, bucketCollections, func(k, v []byte) error {
-			acc, name := splitKey(k)
-			r, err := decodeCollection(k, v)
-			if err != nil {
-				return err
-			}
-			if r.Faces == nil {
-				r.Faces = map[string]string{}
-			}
-			if r.Enrolled == nil {
-				r.Enrolled = map[string]string{}
-			}
-			st.accountLocked(acc).collections[name] = &collection{faces: r.Faces, enrolled: r.Enrolled}
-			return nil
-		})
+		return loadFaces(tx, st)
+	})
+}
+
+// loadFaces reads the face collections: those written whole, then the entries over them.
+func loadFaces(tx *bolt.Tx, st *store) error {
+	err := eachRecord(tx, bucketCollections, func(k, v []byte) error {
+		acc, name := splitKey(k)
+		r, err := decodeCollection(k, v)
 		if err != nil {
 			return err
 		}
-		return eachRecord(tx, bucketFaceEntries, func(k, v []byte) error {
-			acc, _ := splitKey(k)
-			e, err := decodeFaceEntry(k, v)
-			if err != nil {
-				return err
-			}
-			faces := &accountFaces{account: acc, collections: st.accountLocked(acc).collections}
-			if e.Kind == faceEntryFace {
-				faces.to(e.Collection).faces[e.Key] = e.Value
-			} else {
-				faces.to(e.Collection).enrolled[e.Key] = e.Value
-			}
-			return nil
-		})
+		if r.Faces == nil {
+			r.Faces = map[string]string{}
+		}
+		if r.Enrolled == nil {
+			r.Enrolled = map[string]string{}
+		}
+		st.accountLocked(acc).collections[name] = &collection{faces: r.Faces, enrolled: r.Enrolled}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return eachRecord(tx, bucketFaceEntries, func(k, v []byte) error {
+		acc, _ := splitKey(k)
+		e, err := decodeFaceEntry(k, v)
+		if err != nil {
+			return err
+		}
+		faces := &accountFaces{account: acc, collections: st.accountLocked(acc).collections}
+		if e.Kind == faceEntryFace {
+			faces.to(e.Collection).faces[e.Key] = e.Value
+		} else {
+			faces.to(e.Collection).enrolled[e.Key] = e.Value
+		}
+		return nil
 	})
 }
 

@@ -52,35 +52,69 @@ type sweptSession struct {
 }
 
 // sweepList is one of an account's lists of records in the order they were added, and how far
-// the current pass has come: entries[:kept] are those it kept, entries[cursor:] those it has not
-// looked at yet.
+// the current pass has come: entries [0, kept) are those it kept, [cursor, n) those it has not
+// looked at yet. The entries are held in blocks of sweepBlock, so that the list grows without
+// ever copying it: a slice grown by append copies all of itself now and then, which at a few
+// hundred thousand sessions held the store's lock for several milliseconds.
 type sweepList[T any] struct {
-	entries      []T
+	blocks       [][]T // each sweepBlock long; the list is their first n entries
+	n            int
 	cursor, kept int
 }
 
-func (l *sweepList[T]) add(e T) { l.entries = append(l.entries, e) }
+// sweepBlock is how many entries a block of a sweepList holds.
+const sweepBlock = 1024
 
-// next is the entries the next write looks at.
+func (l *sweepList[T]) at(i int) *T { return &l.blocks[i/sweepBlock][i%sweepBlock] }
+
+func (l *sweepList[T]) len() int { return l.n }
+
+func (l *sweepList[T]) add(e T) {
+	if l.n == len(l.blocks)*sweepBlock {
+		l.blocks = append(l.blocks, make([]T, sweepBlock))
+	}
+	*l.at(l.n) = e
+	l.n++
+}
+
+// next is the entries the next write looks at. It may share the list's memory: it is read before
+// advance moves the entries.
 func (l *sweepList[T]) next() []T {
-	return l.entries[l.cursor:min(len(l.entries), l.cursor+sweepStep)]
+	to := min(l.n, l.cursor+sweepStep)
+	if to == l.cursor {
+		return nil
+	}
+	if b, o := l.cursor/sweepBlock, l.cursor%sweepBlock; o+to-l.cursor <= sweepBlock {
+		return l.blocks[b][o : o+to-l.cursor]
+	}
+	out := make([]T, 0, sweepStep) // the entries span two blocks
+	for i := l.cursor; i < to; i++ {
+		out = append(out, *l.at(i))
+	}
+	return out
 }
 
 // advance moves the pass past next(), keeping the entries whose keep is set, and starts the
 // pass over at the list's end.
 func (l *sweepList[T]) advance(keep *[sweepStep]bool) {
-	to := min(len(l.entries), l.cursor+sweepStep)
+	to := min(l.n, l.cursor+sweepStep)
 	for i := l.cursor; i < to; i++ {
 		if keep[i-l.cursor] {
-			l.entries[l.kept] = l.entries[i]
+			*l.at(l.kept) = *l.at(i)
 			l.kept++
 		}
 	}
 	l.cursor = to
-	if l.cursor == len(l.entries) {
-		clear(l.entries[l.kept:]) // let go of what the dropped entries refer to
-		l.entries = l.entries[:l.kept]
-		l.cursor, l.kept = 0, 0
+	if l.cursor == l.n {
+		// Let go of the blocks past the kept entries, and of what the dropped entries in the
+		// last block refer to.
+		blocks := (l.kept + sweepBlock - 1) / sweepBlock
+		clear(l.blocks[blocks:])
+		l.blocks = l.blocks[:blocks]
+		if blocks > 0 {
+			clear(l.blocks[blocks-1][l.kept-(blocks-1)*sweepBlock:])
+		}
+		l.n, l.cursor, l.kept = l.kept, 0, 0
 	}
 }
 

@@ -474,8 +474,8 @@ func TestNonceSetHoldsEveryNonce(t *testing.T) {
 	if len(s.packed) != 2 || len(s.other) != 4 || s.len() != 6 {
 		t.Fatalf("held %d packed and %d other nonces", len(s.packed), len(s.other))
 	}
-	if len(s.sweptPacked.entries) != 2 || len(s.sweptOther.entries) != 4 {
-		t.Fatalf("sweep lists of %d and %d for nonces put twice", len(s.sweptPacked.entries), len(s.sweptOther.entries))
+	if s.sweptPacked.len() != 2 || s.sweptOther.len() != 4 {
+		t.Fatalf("sweep lists of %d and %d for nonces put twice", s.sweptPacked.len(), s.sweptOther.len())
 	}
 	for n, u := range nonces {
 		if got, ok := s.get(n); !ok || got != u {
@@ -508,5 +508,104 @@ func TestNonceSetHoldsEveryNonce(t *testing.T) {
 		if _, held := s.get(n); held != u.expires.IsZero() {
 			t.Errorf("nonce %q held %v after the sweep", n, held)
 		}
+	}
+}
+
+// sliceSweep is the sweep list as one slice, the model sweepList is held to.
+type sliceSweep struct {
+	entries      []string
+	cursor, kept int
+}
+
+func (l *sliceSweep) next() []string {
+	return l.entries[l.cursor:min(len(l.entries), l.cursor+sweepStep)]
+}
+
+func (l *sliceSweep) advance(keep *[sweepStep]bool) {
+	to := min(len(l.entries), l.cursor+sweepStep)
+	for i := l.cursor; i < to; i++ {
+		if keep[i-l.cursor] {
+			l.entries[l.kept] = l.entries[i]
+			l.kept++
+		}
+	}
+	l.cursor = to
+	if l.cursor == len(l.entries) {
+		l.entries = l.entries[:l.kept]
+		l.cursor, l.kept = 0, 0
+	}
+}
+
+// A sweep list in blocks looks at, keeps and drops the same entries as the same list in one
+// slice, across block boundaries and passes, and never moves a block as it grows; what it drops
+// at a pass's end it lets go of.
+func TestSweepListMatchesOneSlice(t *testing.T) {
+	// A pass that keeps 10 of 1,500 entries lets go of the second block and clears the first's
+	// dropped entries.
+	var short sweepList[string]
+	for i := range 1500 {
+		short.add(strconv.Itoa(i))
+	}
+	for short.cursor != 0 || short.kept == 0 && short.len() == 1500 {
+		var keep [sweepStep]bool
+		keep[0] = short.cursor < 40 && short.cursor%4 == 0
+		short.advance(&keep)
+	}
+	if short.len() != 10 || len(short.blocks) != 1 || slices.ContainsFunc(short.blocks[0][10:], func(s string) bool { return s != "" }) {
+		t.Fatalf("after a pass keeping 10 of 1,500: %d entries in %d blocks, dropped ones held: %v",
+			short.len(), len(short.blocks), slices.ContainsFunc(short.blocks[0][10:], func(s string) bool { return s != "" }))
+	}
+
+	r := rand.New(rand.NewPCG(9, 9))
+	var l sweepList[string]
+	var m sliceSweep
+	first := (*string)(nil)
+	longest := 0
+	for step := range 200_000 {
+		if r.IntN(3) > 0 || step < 5000 {
+			e := strconv.Itoa(step)
+			l.add(e)
+			m.entries = append(m.entries, e)
+			if first == nil {
+				first = &l.blocks[0][0]
+			}
+		}
+		got, want := l.next(), m.next()
+		if !slices.Equal(got, want) {
+			t.Fatalf("step %d: next %v, want %v", step, got, want)
+		}
+		var keep [sweepStep]bool
+		for i := range keep { // the list grows over the first half, and shrinks over the second
+			keep[i] = step < 100_000 && r.IntN(32) > 0 || step >= 100_000 && r.IntN(4) > 0
+		}
+		l.advance(&keep)
+		m.advance(&keep)
+		longest = max(longest, l.len())
+		if l.len() != len(m.entries) || l.cursor != m.cursor || l.kept != m.kept {
+			t.Fatalf("step %d: n %d cursor %d kept %d, want %d %d %d", step, l.len(), l.cursor, l.kept, len(m.entries), m.cursor, m.kept)
+		}
+		if l.len() > 0 && &l.blocks[0][0] != first {
+			t.Fatalf("step %d: the first block moved", step)
+		}
+		if l.len() == 0 {
+			first = nil
+		}
+	}
+	if longest < 20*sweepBlock {
+		t.Fatalf("the list held at most %d entries: too few blocks to tell", longest)
+	}
+	for i := range l.len() {
+		if *l.at(i) != m.entries[i] {
+			t.Fatalf("entry %d is %q, want %q", i, *l.at(i), m.entries[i])
+		}
+	}
+	if want := (l.len() + sweepBlock - 1) / sweepBlock; len(l.blocks) != want {
+		t.Errorf("%d entries in %d blocks, want %d", l.len(), len(l.blocks), want)
+	}
+	if l.len()%sweepBlock == 0 {
+		t.Fatalf("the list ends with %d entries, a whole number of blocks: nothing to tell of what it dropped", l.len())
+	}
+	if tail := l.blocks[len(l.blocks)-1][l.len()%sweepBlock:]; slices.ContainsFunc(tail, func(s string) bool { return s != "" }) {
+		t.Error("the last block still holds dropped entries")
 	}
 }

@@ -59,15 +59,20 @@ func stableFaceID(account, collection, face string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func (a *accountFaces) faceID(collection, face string) (string, bool) {
-	if p := a.pending[collection]; p != nil {
-		if id, ok := p.faces[face]; ok {
-			return id, true
+func (a *accountFaces) faceID(name, face string) (string, bool) {
+	return a.lookup(name, face, func(c *collection) map[string]string { return c.faces })
+}
+
+// lookup reads key in the map pick chooses of collection name, its pending entries first.
+func (a *accountFaces) lookup(name, key string, pick func(*collection) map[string]string) (string, bool) {
+	if c := a.pending[name]; c != nil {
+		if v, ok := pick(c)[key]; ok {
+			return v, true
 		}
 	}
-	if c := a.collections[collection]; c != nil {
-		id, ok := c.faces[face]
-		return id, ok
+	if c := a.collections[name]; c != nil {
+		v, ok := pick(c)[key]
+		return v, ok
 	}
 	return "", false
 }
@@ -81,17 +86,8 @@ func (a *accountFaces) index(collection, face string) string {
 	return id
 }
 
-func (a *accountFaces) enrolled(collection, externalID string) (string, bool) {
-	if p := a.pending[collection]; p != nil {
-		if f, ok := p.enrolled[externalID]; ok {
-			return f, true
-		}
-	}
-	if c := a.collections[collection]; c != nil {
-		f, ok := c.enrolled[externalID]
-		return f, ok
-	}
-	return "", false
+func (a *accountFaces) enrolled(name, externalID string) (string, bool) {
+	return a.lookup(name, externalID, func(c *collection) map[string]string { return c.enrolled })
 }
 
 func (a *accountFaces) enroll(collection, externalID, face string) {

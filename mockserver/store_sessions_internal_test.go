@@ -328,15 +328,10 @@ func TestConfigTableSharesAndFrees(t *testing.T) {
 // A result the mock computes is held as its JSON, not as a struct the collector reads, and reads
 // back as it was computed, through the API and through the store.
 func TestCompletedSessionsHoldTheirResultAsJSON(t *testing.T) {
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
-	e.do("POST", "/v1/verification/create", `{"name":"held","verificationConfig":`+benchVerificationConfig+`}`)
+	e := newBenchEnv(t, Options{}) // its verification "bench", and a session it completed
+	s := e.s
 	var created generated.SessionCreated
-	e.mustJSON(t, e.do("POST", "/v1/verification/create-session", `{"name":"held","externalId":"user-1"}`), &created)
+	e.mustJSON(t, e.do("POST", "/v1/verification/create-session", `{"name":"bench","externalId":"user-1"}`), &created)
 	id := created.VerificationSessionId
 	done, err := s.CompleteSession(id, SubjectSpec{Preset: "pass"})
 	if err != nil {
@@ -387,12 +382,8 @@ func TestJSONExactIsRoundTrip(t *testing.T) {
 // verification's record, unless the link disables a verifier the verification has and allows
 // overriding; then it runs a copy with that verifier disabled, and the verification keeps its own.
 func TestHostedSessionsShareTheirVerificationsConfiguration(t *testing.T) {
-	s, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	e := &benchEnv{s: s, auth: "ApiKey " + DevAPIKey}
+	e := newBenchEnv(t, Options{})
+	s := e.s
 	acc := s.auth.set.Load().order[0]
 	verification := func(name string, overrides bool) *verificationRecord {
 		t.Helper()

@@ -103,9 +103,7 @@ func (s *Server) startHostedSession(r *http.Request) (*sessionRecord, *hostedErr
 	if rec.customInput, herr = customInput(params); herr != nil {
 		return nil, herr
 	}
-	if w := rec.config.WebhookConfig; w != nil && w.EventCallbackUrl != nil {
-		rec.webhookURL = *w.EventCallbackUrl
-	}
+	rec.webhookURL = configWebhookURL(rec.config)
 	if t, needed := externalIDNeeded(*rec.config); needed && rec.externalID == "" {
 		return nil, &hostedError{http.StatusBadRequest, "External id required",
 			"This verification's face recognition (" + string(t) + ") needs the caller's id as reExternalId.", nil}

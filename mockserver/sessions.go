@@ -49,9 +49,7 @@ func (h *handlers) CreateSession(ctx context.Context, req generated.CreateSessio
 	if req.Body.ExternalId != nil {
 		rec.externalID = *req.Body.ExternalId
 	}
-	if w := cfg.WebhookConfig; w != nil && w.EventCallbackUrl != nil {
-		rec.webhookURL = *w.EventCallbackUrl
-	}
+	rec.webhookURL = configWebhookURL(cfg)
 	token, err := h.s.auth.issueSessionToken(acc, rec.id.String())
 	if err != nil {
 		return nil, err

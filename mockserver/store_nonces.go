@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"encoding/hex"
-	"iter"
 	"time"
 )
 
@@ -72,22 +71,6 @@ func (s *nonceSet) put(nonce string, u usedNonce) {
 		s.sweptOther.add(nonce)
 	}
 	s.other[nonce] = h
-}
-
-// all yields every used nonce, in no particular order.
-func (s *nonceSet) all() iter.Seq2[string, usedNonce] {
-	return func(yield func(string, usedNonce) bool) {
-		for k, h := range s.packed {
-			if !yield(hex.EncodeToString(k[:]), h.usedNonce()) {
-				return
-			}
-		}
-		for n, h := range s.other {
-			if !yield(n, h.usedNonce()) {
-				return
-			}
-		}
-	}
 }
 
 // sweep looks at the next sweepStep entries of each of the set's sweep lists at now, and returns

@@ -67,8 +67,6 @@ const sweepBlock = 1024
 
 func (l *sweepList[T]) at(i int) *T { return &l.blocks[i/sweepBlock][i%sweepBlock] }
 
-func (l *sweepList[T]) len() int { return l.n }
-
 func (l *sweepList[T]) add(e T) {
 	if l.n == len(l.blocks)*sweepBlock {
 		l.blocks = append(l.blocks, make([]T, sweepBlock))

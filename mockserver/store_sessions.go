@@ -221,12 +221,6 @@ func (t *sessionTable) get(acc string, id uuid.UUID) (sessionRecord, bool) {
 	return t.record(acc, id, &e), true
 }
 
-// createdAt returns when session id was created.
-func (t *sessionTable) createdAt(id uuid.UUID) (time.Time, bool) {
-	e, ok := t.byID[id]
-	return e.created.time(), ok
-}
-
 func (t *sessionTable) record(acc string, id uuid.UUID, e *heldSession) sessionRecord {
 	s := sessionRecord{
 		id: id, account: acc, config: t.configs.get(e.config), externalID: t.text.get(e.externalID),

@@ -54,33 +54,32 @@ func TestPacing(t *testing.T) {
 		t.Fatalf("--paced 0: %+v", p)
 	}
 	lead := newPacing([]float64{0.1, 0.5})
-	if r := lead.rateFor(0.5, "get", &runResult{RPS: 10001}); r != 5001 {
-		t.Errorf("leader, get at 10001 req/s, half: rate %v, want 5001", r)
-	}
-	if r := lead.rateFor(0.1, "get", &runResult{RPS: 10001}); r != 1000 {
-		t.Errorf("leader, get at 10001 req/s, a tenth: rate %v, want 1000", r)
-	}
-	if r := lead.rateFor(0.5, "healthz", &runResult{RPS: 20000}); r != 10000 {
-		t.Errorf("leader, healthz at 20000 req/s: rate %v, want 10000", r)
-	}
 	follow := lead.follow()
 	if follow.lead || !slices.Equal(follow.shares, []float64{0.1, 0.5}) {
 		t.Fatalf("follower: %+v", follow)
 	}
-	if r := follow.rateFor(0.5, "get", &runResult{RPS: 99999}); r != 5001 {
-		t.Errorf("follower, get at half: rate %v, want the leader's 5001", r)
-	}
-	if r := follow.rateFor(0.1, "get", &runResult{RPS: 99999}); r != 1000 {
-		t.Errorf("follower, get at a tenth: rate %v, want the leader's 1000", r)
-	}
-	if r := follow.rateFor(0.5, "healthz", &runResult{RPS: 1}); r != 10000 {
-		t.Errorf("follower, healthz: rate %v, want the leader's 10000", r)
-	}
-	if r := follow.rateFor(0.1, "healthz", &runResult{RPS: 1}); r != 0 {
-		t.Errorf("follower, healthz at a tenth (the leader has no rate): %v, want 0", r)
-	}
-	if r := follow.rateFor(0.5, "mixed", &runResult{RPS: 8000}); r != 0 {
-		t.Errorf("follower, mixed (the leader has no rate): %v, want 0", r)
+	// In order: the leader sets each rate from its own throughput, the follower takes the
+	// leader's whatever its own, and has none where the leader has none.
+	for _, c := range []struct {
+		what  string
+		p     *pacing
+		share float64
+		name  string
+		rps   float64
+		want  float64
+	}{
+		{"leader, get at 10001 req/s, half", lead, 0.5, "get", 10001, 5001},
+		{"leader, get at 10001 req/s, a tenth", lead, 0.1, "get", 10001, 1000},
+		{"leader, healthz at 20000 req/s, half", lead, 0.5, "healthz", 20000, 10000},
+		{"follower, get at half", follow, 0.5, "get", 99999, 5001},
+		{"follower, get at a tenth", follow, 0.1, "get", 99999, 1000},
+		{"follower, healthz at half", follow, 0.5, "healthz", 1, 10000},
+		{"follower, healthz at a tenth (the leader has no rate)", follow, 0.1, "healthz", 1, 0},
+		{"follower, mixed (the leader has no rate)", follow, 0.5, "mixed", 8000, 0},
+	} {
+		if r := c.p.rateFor(c.share, c.name, &runResult{RPS: c.rps}); r != c.want {
+			t.Errorf("%s: rate %v, want %v", c.what, r, c.want)
+		}
 	}
 	if _, ok := lead.rates[pacedKey{"mixed", 0.5}]; ok || len(lead.rates) != 3 {
 		t.Errorf("the follower changed the leader's rates: %v", lead.rates)

@@ -2,8 +2,10 @@ package contract_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -149,5 +151,44 @@ func TestLiveTargetsAreReadOnlyByDefault(t *testing.T) {
 	res, _ = allowed.Result("sessions/create-inline-and-read-pending-result")
 	if res.Status != contract.StatusPass {
 		t.Errorf("with --allow-sessions, sessions/create-inline-and-read-pending-result = %s %v", res.Status, res.Failures)
+	}
+}
+
+// TestFaultScenarioLeavesOtherSuitesAlone: the scenario that injects faults into getHealth (which
+// takes no credentials, so only a fault of the whole mock reaches it) does so for its own calls
+// only: another suite calling healthz on the same mock all the while never gets a fault.
+func TestFaultScenarioLeavesOtherSuitesAlone(t *testing.T) {
+	target := inProcessTarget(t, nil)
+	stop := make(chan struct{})
+	done := make(chan [2]int)
+	go func() {
+		calls, faulted := 0, 0
+		for {
+			select {
+			case <-stop:
+				done <- [2]int{calls, faulted}
+				return
+			default:
+			}
+			resp, err := http.Get(target.BaseURL + "/v1/healthz")
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			resp.Body.Close()
+			calls++
+			if resp.StatusCode != http.StatusOK {
+				faulted++
+			}
+		}
+	}()
+	rep := contract.Run(context.Background(), target, contract.Options{Run: regexp.MustCompile(`^errors/throttling-and-failures-are-problems$`)})
+	close(stop)
+	got := <-done
+	if rep.Error != "" || len(rep.Scenarios) != 1 || rep.Scenarios[0].Status != contract.StatusPass {
+		t.Errorf("the scenario did not pass: %+v", rep.Scenarios)
+	}
+	if got[0] == 0 || got[1] != 0 {
+		t.Errorf("the other suite's healthz calls: %d of %d got a fault, want 0 of at least 1", got[1], got[0])
 	}
 }

@@ -1,9 +1,14 @@
 package contract
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strconv"
 )
+
+// faultTagHeader is sent on a call that a fault of the whole mock is meant for, with a value that
+// fault asks for; production ignores it.
+const faultTagHeader = "X-Contract-Fault"
 
 // The statuses every operation declares for a throttled or failed call. Production answers them
 // when it must; the mock answers them when a fault asks, so the suite checks that each one comes
@@ -35,13 +40,17 @@ func init() {
 			}
 			for _, status := range declaredFaultStatuses {
 				for _, c := range calls {
-					control := t.target.Control
+					control, only := t.target.Control, map[string]string(nil)
 					if c.headers == nil {
 						// healthz takes no credentials, so only a fault of the whole mock reaches
-						// it; it is used up by this very call.
+						// it. The fault asks for a header of this call's own, so that no other
+						// call (another suite's sharing the mock, or this run's health checks)
+						// takes it.
 						control = &Control{BaseURL: control.BaseURL, Token: control.Token, HTTP: control.HTTP}
+						only = map[string]string{faultTagHeader: t.Unique("fault-" + rand.Text())}
+						c.headers = only
 					}
-					if err := control.AddFault(t.Context(), c.op, status); err != nil {
+					if err := control.AddFaultFor(t.Context(), c.op, status, only); err != nil {
 						t.Fatalf("add a %d fault to %s: %v", status, c.op, err)
 					}
 					var body []byte

@@ -233,7 +233,19 @@ func (c *Control) QueueSubject(ctx context.Context, preset string) error {
 // AddFault makes the next call of operation (an operationId) answer status with a problem body,
 // for the control API's account only.
 func (c *Control) AddFault(ctx context.Context, operation string, status int) error {
-	return c.do(ctx, http.MethodPost, "faults", map[string]any{"operation": operation, "status": status, "count": 1}, nil)
+	return c.AddFaultFor(ctx, operation, status, nil)
+}
+
+// AddFaultFor is AddFault for the next call that carries every one of requestHeaders with that
+// value only (none: the next call); other calls leave the fault to it. With a Control without
+// an APIKey, whose faults apply to every account's calls, that keeps other suites sharing the
+// mock from taking the fault.
+func (c *Control) AddFaultFor(ctx context.Context, operation string, status int, requestHeaders map[string]string) error {
+	f := map[string]any{"operation": operation, "status": status, "count": 1}
+	if len(requestHeaders) > 0 {
+		f["requestHeaders"] = requestHeaders
+	}
+	return c.do(ctx, http.MethodPost, "faults", f, nil)
 }
 
 // AimSubject queues a subject preset for the next hosted session of one verification only, so

@@ -785,7 +785,7 @@ func TestCtlFaults(t *testing.T) {
 	t.Run("forced 503 for the next 2 calls, then normal", func(t *testing.T) {
 		var f mockserver.Fault
 		c.call(http.MethodPost, "/_mock/faults", `{"operation":"getAllVerifications","status":503,"count":2}`).ok(t, &f)
-		if want := (mockserver.Fault{Operation: "getAllVerifications", Status: 503, Count: 2}); f != want {
+		if want := (mockserver.Fault{Operation: "getAllVerifications", Status: 503, Count: 2}); !reflect.DeepEqual(f, want) {
 			t.Fatalf("POST answered %+v, want the fault added, %+v", f, want)
 		}
 		if s := health().StatusCode(); s != http.StatusOK {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -32,7 +33,19 @@ type Fault struct {
 	// Fraction, between 0 and 1, applies the fault to that share of calls (seeded, so
 	// reproducible); zero means every call.
 	Fraction float64 `json:"fraction,omitempty"`
+	// RequestHeaders, when set, limits the fault to calls that carry every one of these headers
+	// with exactly this value (names in any letter case); other calls pass it by without using
+	// it up. One suite of several sharing a mock tags its own calls this way, so that a fault of
+	// the whole mock (the only kind that reaches getHealth, which takes no credentials) is never
+	// taken by another suite's call.
+	RequestHeaders map[string]string `json:"requestHeaders,omitempty"`
 }
+
+// MaxFaultHeaders bounds Fault.RequestHeaders; maxFaultHeaderValue bounds each value.
+const (
+	MaxFaultHeaders     = 8
+	maxFaultHeaderValue = 1024
+)
 
 // Duration is a time.Duration written as a Go duration string ("1.5s") in JSON.
 type Duration time.Duration
@@ -70,8 +83,59 @@ func (f Fault) check() error {
 		return fieldError("fraction", "must be between 0 and 1")
 	case f.Status == 0 && f.Latency == 0:
 		return fieldError("status or latency", "give at least one")
+	case len(f.RequestHeaders) > MaxFaultHeaders:
+		return fieldError("requestHeaders", fmt.Sprintf("must name at most %d headers (got %d)", MaxFaultHeaders, len(f.RequestHeaders)))
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.RequestHeaders)) {
+		value := f.RequestHeaders[name]
+		switch {
+		case !isHeaderName(name):
+			return fieldError("requestHeaders", fmt.Sprintf("%q is not a header name (letters, digits and !#$%%&'*+-.^_`|~ only)", name))
+		case len(value) > maxFaultHeaderValue:
+			return fieldError("requestHeaders."+name, fmt.Sprintf("must be at most %d bytes long", maxFaultHeaderValue))
+		case !isHeaderValue(value):
+			return fieldError("requestHeaders."+name, "must be a header value: visible characters, spaces and tabs, not at either end")
+		}
 	}
 	return nil
+}
+
+// isHeaderName reports whether s is a field name of RFC 9110 (a token).
+func isHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// isHeaderValue reports whether s is a value a request can carry as it is: net/http strips the
+// spaces and tabs around a value it reads, so a value with them at either end would never match.
+func isHeaderValue(s string) bool {
+	if s != strings.Trim(s, " \t") {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// matches reports whether the call's headers carry every header the fault asks for.
+func (f *Fault) matches(h http.Header) bool {
+	for name, want := range f.RequestHeaders {
+		if !slices.Contains(h.Values(name), want) {
+			return false
+		}
+	}
+	return true
 }
 
 // operationID is the route id op names regardless of letter case ("*" for "*"), or "" when op
@@ -160,10 +224,11 @@ func (fs *faults) clear() {
 	fs.n.Store(0)
 }
 
-// take returns the fault that applies to this call of operation (a route id), if any, using up
-// one of its calls. The faults looked at are the operation's own and those for every operation,
-// oldest first, as if they were one list in the order added.
-func (fs *faults) take(operation string) (Fault, bool) {
+// take returns the fault that applies to this call of operation (a route id) with these request
+// headers, if any, using up one of its calls. The faults looked at are the operation's own and
+// those for every operation, oldest first, as if they were one list in the order added; a fault
+// whose requestHeaders the call does not carry is passed by.
+func (fs *faults) take(operation string, h http.Header) (Fault, bool) {
 	if fs.n.Load() == 0 {
 		return Fault{}, false
 	}
@@ -177,7 +242,7 @@ func (fs *faults) take(operation string) (Fault, bool) {
 		} else {
 			f, every = every[0], every[1:]
 		}
-		if f.Fraction > 0 && fs.rng.Float64() >= f.Fraction {
+		if !f.matches(h) || f.Fraction > 0 && fs.rng.Float64() >= f.Fraction {
 			continue
 		}
 		applied := f.Fault
@@ -228,7 +293,7 @@ func (s *Server) applyFaults(operation string, set func(*http.Request) *faults, 
 			next.ServeHTTP(w, r)
 			return
 		}
-		f, ok := fs.take(operation)
+		f, ok := fs.take(operation, r.Header)
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

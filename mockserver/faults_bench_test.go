@@ -19,14 +19,14 @@ func BenchmarkFaultsTake(b *testing.B) {
 	}
 	b.Run("other operation", func(b *testing.B) {
 		for b.Loop() {
-			if _, ok := other.take("getAllVerifications"); ok {
+			if _, ok := other.take("getAllVerifications", nil); ok {
 				b.Fatal("a fault of another operation applied")
 			}
 		}
 	})
 	b.Run("own operation, none applies", func(b *testing.B) {
 		for b.Loop() {
-			own.take("getAllVerifications")
+			own.take("getAllVerifications", nil)
 		}
 	})
 }

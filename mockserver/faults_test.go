@@ -3,8 +3,10 @@ package mockserver_test
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/verifeye-twin/verifeye/mockserver"
@@ -33,7 +35,7 @@ func TestFaultsLimit(t *testing.T) {
 	// The development account's own faults are another scope.
 	var f mockserver.Fault
 	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getToken","status":502}`, "Authorization", "ApiKey "+mockserver.DevAPIKey).ok(t, &f)
-	if f != (mockserver.Fault{Operation: "getToken", Status: 502}) {
+	if !reflect.DeepEqual(f, mockserver.Fault{Operation: "getToken", Status: 502}) {
 		t.Errorf("the account's POST answered %+v", f)
 	}
 
@@ -65,5 +67,76 @@ func TestFaultsOrder(t *testing.T) {
 	}
 	if f := c.mock.Faults(); len(f) != 1 || f[0].Operation != "getAllVerifications" {
 		t.Errorf("faults left %+v, want getAllVerifications's", f)
+	}
+}
+
+// TestFaultsMatchRequestHeaders: a fault with requestHeaders is taken only by calls that carry
+// every one of them with that value (names in any case); other calls pass it by and leave it
+// whole, so suites sharing one mock can each fault their own getHealth calls. A bad condition is
+// a 400 naming it.
+func TestFaultsMatchRequestHeaders(t *testing.T) {
+	c := newCtlEnv(t, mockserver.Options{})
+	send := func(path string, headers ...string) int {
+		t.Helper()
+		return ctlSend(t, http.DefaultClient, http.MethodGet, c.base+path, "", headers...).status
+	}
+	var added mockserver.Fault
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getHealth","status":503,"count":1,"requestHeaders":{"X-Suite":"a"}}`).ok(t, &added)
+	if want := (mockserver.Fault{Operation: "getHealth", Status: 503, Count: 1, RequestHeaders: map[string]string{"X-Suite": "a"}}); !reflect.DeepEqual(added, want) {
+		t.Errorf("POST answered %+v, want %+v", added, want)
+	}
+	passers := [][]string{nil, {"X-Suite", "b"}, {"X-Suite", "A"}, {"X-Suite", "ab"}, {"X-Other", "a"}}
+	for _, h := range passers {
+		if s := send("/v1/healthz", h...); s != http.StatusOK {
+			t.Errorf("healthz with %q: %d, want 200 (the fault is not for it)", h, s)
+		}
+	}
+	if f := c.mock.Faults(); len(f) != 1 || f[0].Count != 1 {
+		t.Fatalf("calls without the header used the fault: %+v", f)
+	}
+	if s := send("/v1/healthz", "x-suite", "a"); s != http.StatusServiceUnavailable {
+		t.Errorf("healthz with x-suite: a: %d, want 503", s)
+	}
+	if s := send("/v1/healthz", "X-Suite", "a"); s != http.StatusOK {
+		t.Errorf("healthz after the fault was used: %d, want 200", s)
+	}
+
+	// An account's fault with two headers wants both; the oldest matching fault goes first.
+	auth := []string{"Authorization", "ApiKey " + mockserver.DevAPIKey}
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"*","status":429,"requestHeaders":{"X-Suite":"a","X-Case":"retry"}}`, auth...).ok(t, nil)
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getAllVerifications","status":500,"count":1,"requestHeaders":{"X-Case":"retry"}}`, auth...).ok(t, nil)
+	steps := []struct {
+		headers []string
+		want    int
+	}{
+		{append(slices.Clone(auth), "X-Suite", "a"), http.StatusOK},
+		{append(slices.Clone(auth), "X-Case", "retry"), http.StatusInternalServerError},
+		{append(slices.Clone(auth), "X-Case", "retry"), http.StatusOK},
+		{append(slices.Clone(auth), "X-Case", "retry", "X-Suite", "a"), http.StatusTooManyRequests},
+		{append(slices.Clone(auth), "X-Case", "retry", "X-Suite", "a"), http.StatusTooManyRequests},
+	}
+	for i, s := range steps {
+		if got := send("/v1/verification/get-all", s.headers...); got != s.want {
+			t.Errorf("call %d with %q: %d, want %d", i+1, s.headers[2:], got, s.want)
+		}
+	}
+
+	bad := []struct{ body, field, says string }{
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"X Suite":"a"}}`, "requestHeaders", "not a header name"},
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"":"a"}}`, "requestHeaders", "not a header name"},
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"X-Suite":" a"}}`, "requestHeaders.X-Suite", "header value"},
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"X-Suite":"a\u0000b"}}`, "requestHeaders.X-Suite", "header value"},
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"X-Suite":"` + strings.Repeat("v", 1025) + `"}}`, "requestHeaders.X-Suite", "1024 bytes"},
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"A":"1","B":"1","C":"1","D":"1","E":"1","F":"1","G":"1","H":"1","I":"1"}}`, "requestHeaders", "at most 8"},
+		{`{"operation":"getHealth","status":503,"requestHeaders":{"X-Suite":1}}`, "requestHeaders", ""},
+	}
+	for _, b := range bad {
+		p := c.call(http.MethodPost, "/_mock/faults", b.body).problem(t, http.StatusBadRequest)
+		if !p.names(b.field) || !p.mentions(b.says) {
+			t.Errorf("%s: problem %+v, want %s named with %q", b.body, p, b.field, b.says)
+		}
+	}
+	if f := c.mock.Faults(); len(f) != 0 {
+		t.Errorf("the refused faults were kept: %+v", f)
 	}
 }

@@ -62,7 +62,7 @@ func TestLimitsTablesStateTheConstants(t *testing.T) {
 		"sessions and their results":               {fmt.Sprintf("%d days", SessionRetention/(24*time.Hour)), "404"},
 		"session token (`sessionToken`)":           {fmt.Sprintf("%d minutes", int(sessionTTL/time.Minute)), "403"},
 		"subject queue":                            {comma(MaxQueuedSubjects) + " subjects", "409"},
-		"faults":                                   {comma(MaxFaults) + " per scope", "409", "400"},
+		"faults":                                   {comma(MaxFaults) + " per scope", "409", "400", fmt.Sprintf("at most %d `requestHeaders`", MaxFaultHeaders), comma(maxFaultHeaderValue) + " bytes"},
 		"tenants":                                  {comma(MaxTenants), "409"},
 		"request journal": {comma(journalLimit) + " requests", fmt.Sprintf("%d MiB", journalMaxBytes>>20),
 			fmt.Sprintf("%d KiB, field errors at %d KiB, bodies at %d KiB", journalText>>10, journalErrors>>10, bodyLimit>>10)},

@@ -259,6 +259,8 @@ function describeFault(f) {
   if (f.latency) bits.push("waits " + f.latency);
   if (f.count) bits.push(`next ${f.count} calls`);
   if (f.fraction) bits.push(`${Math.round(f.fraction * 100)}% of calls`);
+  const when = Object.entries(f.requestHeaders || {}).map(([k, v]) => `${k}: ${v}`);
+  if (when.length) bits.push("only calls with " + when.join(", "));
   return bits.join(", ");
 }
 

@@ -33,12 +33,14 @@ func parseBudget(v string) ([]time.Duration, error) {
 	return out, nil
 }
 
-// measureBudget measures the reference server with each amount of work of --budget.
-func measureBudget(c config, root, tmp, refBin string, canned []cannedResponse) ([]budgetRun, error) {
+// measureBudget measures the reference server with each amount of work of --budget; with paced
+// runs (pc not nil), at the mock's paced rates too, so that its latency at an equal offered rate
+// can be set beside the mock's.
+func measureBudget(c config, root, tmp, refBin string, canned []cannedResponse, pc *pacing) ([]budgetRun, error) {
 	var runs []budgetRun
 	for _, w := range c.budget {
 		s, err := measureRef(c, root, tmp, refBin, canned, "net/http reference + "+w.String()+" of work", []string{"--work", w.String()},
-			nil, func(string, []request) {})
+			pc.follow(), func(string, []request) {})
 		if err != nil {
 			return nil, err
 		}
@@ -86,6 +88,12 @@ func writeBudget(w io.Writer, res *results, md bool) {
 		text:     "work budget: the reference with CPU work added to every request (timed alone in process)",
 		markdown: "Work budget: the reference server with CPU work added to every request (SHA-256 rounds timed alone in its process)."}
 	t.write(w, md)
+	if header, body = budgetPacedRows(res.Servers[0], res.Servers[1], res.Budget); len(body) > 0 {
+		t = table{header: header, body: body, firstWidth: 26, width: 14,
+			text:     "work budget at a fixed rate: p99 over the bare reference's at the same offered rate",
+			markdown: "Work budget at a fixed rate: each server's p99 over the bare reference's at the same offered rate (the mock's paced rates)."}
+		t.write(w, md)
+	}
 }
 
 // table is a report's table with its title, written as aligned text or as Markdown.
@@ -118,4 +126,32 @@ func (t table) write(w io.Writer, md bool) {
 	for _, r := range t.body {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
 	}
+}
+
+// budgetPacedRows is the budget's table at a fixed rate: per case and share, the p99 of the mock
+// and of the reference with each amount of work, over the bare reference's p99 at the same
+// offered rate, beside each server's CPU per request. It says whether the mock's latency at an
+// equal rate is what its extra work per request costs any server, or more.
+func budgetPacedRows(mock, ref *serverResults, runs []budgetRun) (header []string, body [][]string) {
+	header = []string{"case", "share", "reference p99 µs", "CPU µs/req", "mock p99 / ref", "CPU µs/req"}
+	for _, r := range runs {
+		header = append(header, "+"+r.Work+" p99 / ref", "CPU µs/req")
+	}
+	for _, base := range ref.Paced {
+		m := findPaced(mock.Paced, base.Name, base.Share)
+		if m == nil {
+			continue
+		}
+		row := []string{caseLabel(base.Name), percent(base.Share), fmt.Sprintf("%.0f", base.P99us), fmt.Sprintf("%.1f", base.ServerCPUus),
+			fmt.Sprintf("%.2fx", ratio(m.P99us, base.P99us)), fmt.Sprintf("%.1f", m.ServerCPUus)}
+		for _, r := range runs {
+			if got := findPaced(r.Server.Paced, base.Name, base.Share); got != nil {
+				row = append(row, fmt.Sprintf("%.2fx", ratio(got.P99us, base.P99us)), fmt.Sprintf("%.1f", got.ServerCPUus))
+			} else {
+				row = append(row, "–", "–")
+			}
+		}
+		body = append(body, row)
+	}
+	return header, body
 }

@@ -204,7 +204,7 @@ func run(c config) error {
 		return err
 	}
 	res.Servers = append(res.Servers, ref)
-	if res.Budget, err = measureBudget(c, root, tmp, bins.ref, canned); err != nil {
+	if res.Budget, err = measureBudget(c, root, tmp, bins.ref, canned, pc); err != nil {
 		return err
 	}
 

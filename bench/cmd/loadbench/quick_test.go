@@ -118,6 +118,15 @@ func TestQuickRun(t *testing.T) {
 	if !strings.Contains(string(md), "| +2µs req/s | CPU µs/req | / reference | p99 / reference |") || !strings.Contains(string(md), "| mixed | ") {
 		t.Errorf("latest.md has no budget table:\n%s", md)
 	}
+	// ... and at the mock's paced rates, every case at every share, with its table.
+	for _, m := range res.Servers[0].Paced {
+		if r := findPaced(res.Budget[0].Server.Paced, m.Name, m.Share); r == nil || r.OfferedRPS != m.OfferedRPS || r.Requests == 0 {
+			t.Errorf("budget run at %s: case %s: %+v, want the mock's rate %.0f", percent(m.Share), m.Name, r, m.OfferedRPS)
+		}
+	}
+	if !strings.Contains(string(md), "| mock p99 / ref | CPU µs/req | +2µs p99 / ref | CPU µs/req |") || !strings.Contains(string(md), "| mixed | 50% | ") {
+		t.Errorf("latest.md has no budget table at a fixed rate:\n%s", md)
+	}
 	if tg := res.Targets[len(res.Targets)-1]; tg.Name != targetBodiesName || !tg.Met {
 		t.Errorf("body target: %+v", tg)
 	}

@@ -194,6 +194,7 @@ func (fs *faults) add(f Fault) error {
 	}
 	fs.seq++
 	op := operationID(f.Operation)
+	f.RequestHeaders = maps.Clone(f.RequestHeaders) // the caller's map stays the caller's
 	fs.byOp[op] = append(fs.byOp[op], &activeFault{Fault: f, op: op, seq: fs.seq})
 	fs.total++
 	fs.n.Store(int32(fs.total))
@@ -211,7 +212,9 @@ func (fs *faults) list() []Fault {
 	slices.SortFunc(all, func(a, b *activeFault) int { return cmp.Compare(a.seq, b.seq) })
 	out := make([]Fault, 0, len(all))
 	for _, f := range all {
-		out = append(out, f.Fault)
+		g := f.Fault
+		g.RequestHeaders = maps.Clone(g.RequestHeaders)
+		out = append(out, g)
 	}
 	return out
 }

@@ -140,3 +140,21 @@ func TestFaultsMatchRequestHeaders(t *testing.T) {
 		t.Errorf("the refused faults were kept: %+v", f)
 	}
 }
+
+// TestFaultRequestHeadersAreCopied: the map given to AddFault, and the maps Faults returns, are
+// the caller's: changing them changes no fault.
+func TestFaultRequestHeadersAreCopied(t *testing.T) {
+	c := newCtlEnv(t, mockserver.Options{})
+	given := map[string]string{"X-Suite": "a"}
+	if err := c.mock.AddFault(mockserver.Fault{Operation: "getHealth", Status: 503, RequestHeaders: given}); err != nil {
+		t.Fatal(err)
+	}
+	given["X-Suite"] = "changed"
+	c.mock.Faults()[0].RequestHeaders["X-Suite"] = "changed too"
+	if got := c.mock.Faults()[0].RequestHeaders; !reflect.DeepEqual(got, map[string]string{"X-Suite": "a"}) {
+		t.Errorf("the fault's headers are %v, want X-Suite: a", got)
+	}
+	if s := ctlSend(t, http.DefaultClient, http.MethodGet, c.base+"/v1/healthz", "", "X-Suite", "a").status; s != http.StatusServiceUnavailable {
+		t.Errorf("healthz with X-Suite: a: %d, want 503", s)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -125,6 +126,34 @@ func (t table) write(w io.Writer, md bool) {
 	fmt.Fprintf(w, "| %s |\n", strings.Join(seps, " | "))
 	for _, r := range t.body {
 		fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
+	}
+}
+
+// budgetTargets are the closed-loop targets that compare a server's speed with the reference's,
+// which compareBudget also measures for the reference with work (and the paced ones, by their
+// prefix).
+var budgetTargets = []string{targetOpShareName, targetGetAllName, targetP99Name}
+
+// compareBudget adds to the notes of the targets that compare the mock's speed with the
+// reference's the same figure for the reference with each amount of work (--budget), so that
+// one run's report says whether a bare server doing that much work per request would meet each.
+func compareBudget(ts []target, ref *serverResults, runs []budgetRun) {
+	for _, r := range runs {
+		theirs := map[string]target{}
+		for _, t := range evaluate(r.Server, ref, nil, nil) {
+			theirs[t.Name] = t
+		}
+		for i, t := range ts {
+			b, ok := theirs[t.Name]
+			if !ok || b.Unit == "" || !slices.Contains(budgetTargets, t.Name) && !strings.HasPrefix(t.Name, targetPacedPrefix) {
+				continue
+			}
+			met := "not met"
+			if b.Met {
+				met = "met"
+			}
+			ts[i].Note += fmt.Sprintf("; reference + %s of work: %.2f%s, %s", r.Work, b.Value, b.Unit, met)
+		}
 	}
 }
 

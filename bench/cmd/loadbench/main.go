@@ -217,6 +217,7 @@ func run(c config) error {
 	}
 
 	res.Targets = evaluate(mock, ref, prism, res.BodyChecks)
+	compareBudget(res.Targets, ref, res.Budget)
 	if prism == nil {
 		res.Notes = append(res.Notes, "Prism was not measured (run with --prism, which needs npm).")
 	}

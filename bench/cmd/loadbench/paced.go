@@ -120,8 +120,11 @@ func findPaced(rs []*runResult, name string, share float64) *runResult {
 // targetPacedName is the paced runs' latency comparison at a share of the mock's throughput: the
 // p99 target, at an equal offered rate instead of in a closed loop.
 func targetPacedName(share float64) string {
-	return "p99 vs reference at the same fixed rate (" + percent(share) + " of the mock's req/s), every case and mixed"
+	return targetPacedPrefix + " (" + percent(share) + " of the mock's req/s), every case and mixed"
 }
+
+// targetPacedPrefix begins the name of every paced target.
+const targetPacedPrefix = "p99 vs reference at the same fixed rate"
 
 // pacedTargets are the worst ratios of the mock's p99 to the reference's over the paced runs,
 // one for each share, in the order run.

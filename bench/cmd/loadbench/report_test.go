@@ -88,3 +88,41 @@ func TestShape(t *testing.T) {
 		t.Error("two times differ in shape")
 	}
 }
+
+// TestCompareBudget: each speed target's note gains the same figure for the reference with each
+// amount of work, judged by the same bar; the other targets' notes stay as they were.
+func TestCompareBudget(t *testing.T) {
+	server := func(rps, p99 float64, paced ...float64) *serverResults {
+		s := &serverResults{StartupMs: []float64{5}, StartupMed: 5, Mixed: &runResult{Name: "mixed", RPS: rps, P99us: p99}}
+		for _, name := range []string{"get", getAll100} {
+			s.Ops = append(s.Ops, &runResult{Name: name, RPS: rps, P99us: p99})
+		}
+		for i, p := range paced {
+			s.Paced = append(s.Paced, &runResult{Name: "get", Share: []float64{0.1, 0.5}[i], P99us: p})
+		}
+		return s
+	}
+	ref := server(40000, 1000, 300, 1000)
+	mock := server(24000, 1500, 330, 2000)
+	ts := evaluate(mock, ref, nil, nil)
+	before := map[string]string{}
+	for _, tg := range ts {
+		before[tg.Name] = tg.Note
+	}
+	compareBudget(ts, ref, []budgetRun{
+		{Work: "5µs", Server: server(36000, 1100, 300, 1200)},
+		{Work: "20µs", Server: server(32400, 1200, 600, 3000)},
+	})
+	want := map[string]string{
+		targetOpShareName:    "; reference + 5µs of work: 0.90x, met; reference + 20µs of work: 0.81x, not met",
+		targetGetAllName:     "; reference + 5µs of work: 0.90x, met; reference + 20µs of work: 0.81x, met",
+		targetP99Name:        "; reference + 5µs of work: 1.10x, met; reference + 20µs of work: 1.20x, met",
+		targetPacedName(0.1): "; reference + 5µs of work: 1.00x, met; reference + 20µs of work: 2.00x, not met",
+		targetPacedName(0.5): "; reference + 5µs of work: 1.20x, met; reference + 20µs of work: 3.00x, not met",
+	}
+	for _, tg := range ts {
+		if added := strings.TrimPrefix(tg.Note, before[tg.Name]); added != want[tg.Name] {
+			t.Errorf("%s: the note gained %q, want %q", tg.Name, added, want[tg.Name])
+		}
+	}
+}

@@ -372,6 +372,10 @@ func (sc *Scope) AddFault(f Fault) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if op := operationID(f.Operation); sc.acc != nil && isPublicOperation(op) {
+		// Accepted, it would wait for a call that never comes: the operation has no account.
+		return fieldError("operation", op+" takes no credentials, so an account's fault never reaches it; add the fault without credentials (for every account's calls), with requestHeaders to keep it to calls that carry them")
+	}
 	if wt := sc.s.writeTimeout; wt > 0 && time.Duration(f.Latency) >= wt {
 		// The answer would come after the server has given up on the response: the client
 		// would read nothing at all, not the fault's status.

@@ -152,6 +152,17 @@ func operationID(op string) string {
 	return ""
 }
 
+// isPublicOperation reports whether the operation (a route id) is served without credentials,
+// so that no account's fault reaches it.
+func isPublicOperation(op string) bool {
+	for _, rt := range apiRoutes {
+		if rt.id == op {
+			return rt.public
+		}
+	}
+	return false
+}
+
 // MaxFaults bounds the faults active in one scope (the mock's own, or one account's): adding one
 // more fails with ErrTooManyFaults. A call looks only at the faults of its operation and those
 // for every operation, so matching stays cheap, but a list this long is already far past what a

@@ -158,3 +158,22 @@ func TestFaultRequestHeadersAreCopied(t *testing.T) {
 		t.Errorf("healthz with X-Suite: a: %d, want 503", s)
 	}
 }
+
+// TestAccountFaultsRefuseGetHealth: getHealth takes no credentials, so an account's fault for it
+// would wait for ever; adding one is a 400 that names the operation and the way that works.
+func TestAccountFaultsRefuseGetHealth(t *testing.T) {
+	c := newCtlEnv(t, mockserver.Options{})
+	auth := []string{"Authorization", "ApiKey " + mockserver.DevAPIKey}
+	for _, op := range []string{"getHealth", "GETHEALTH"} {
+		p := c.call(http.MethodPost, "/_mock/faults", `{"operation":"`+op+`","status":503}`, auth...).problem(t, http.StatusBadRequest)
+		if !p.names("operation") || !p.mentions("getHealth takes no credentials") || !p.mentions("requestHeaders") {
+			t.Errorf("%s: problem %+v", op, p)
+		}
+	}
+	// Every operation ("*") is the account's other operations, and the mock's own scope takes it.
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"*","status":503,"count":1}`, auth...).ok(t, nil)
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getHealth","status":503,"count":1}`).ok(t, nil)
+	if n := len(c.mock.Faults()); n != 1 {
+		t.Errorf("the mock holds %d faults, want 1", n)
+	}
+}

@@ -306,7 +306,10 @@ func (tn *Tenant) FaceCollections() []mockserver.FaceCollection {
 
 // --- faults
 
-// InjectFault makes an operation misbehave for the tenant's calls only.
+// InjectFault makes an operation misbehave for the tenant's calls only. getHealth, which takes
+// no credentials, is no tenant's: the mock refuses it here, and the test fails. Fault it with a
+// fault of the whole mock (POST /_mock/faults without credentials) that asks for requestHeaders
+// only your calls carry.
 func (tn *Tenant) InjectFault(f mockserver.Fault) {
 	tn.tb.Helper()
 	tn.must(http.MethodPost, "faults", f, nil)

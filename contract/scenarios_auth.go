@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"time"
 
 	"net/http"
@@ -139,13 +140,22 @@ func init() {
 			byToken := ids("Bearer "+token, "the Bearer token")
 			t.Equal(opGetAll, "verificationIds with the Bearer token (against those with the API key)", strings.Join(byToken, ","), strings.Join(byKey, ","))
 		}},
-		Scenario{Name: "health/format", Needs: []Need{ReadOnly}, Run: func(t *T) {
+		Scenario{Name: "health/format", Needs: []Need{ReadOnly}, Probes: []string{probeHealthNewline}, Run: func(t *T) {
 			status, header, body := t.Raw(http.MethodGet, "/v1/healthz", nil, nil)
 			t.Status("getHealth", status, body, http.StatusOK)
 			t.True(strings.HasPrefix(header.Get("Content-Type"), "text/plain"), "getHealth", "Content-Type", header.Get("Content-Type"), "text/plain")
-			t.True(healthzFormat.MatchString(strings.TrimSpace(string(body))), "getHealth", "body", string(body), "a UTC time with 7 fractional digits, like 2026-02-08T11:34:54.3015450Z")
+			at := strings.TrimSpace(string(body))
+			t.True(healthzFormat.MatchString(at), "getHealth", "body", string(body), "a UTC time with 7 fractional digits, like 2026-02-08T11:34:54.3015450Z")
+			// The mock's newline is its own choice: whether the target sends one is recorded, not
+			// failed, since a client reads the time trimmed either way.
+			if status == http.StatusOK && healthzFormat.MatchString(at) {
+				t.Decide(probeHealthNewline, string(body) == at+"\n", fmt.Sprintf("the body is %q", body))
+			}
 		}},
 	)
 }
+
+// probeHealthNewline is the assumption that healthz's time ends with a newline.
+const probeHealthNewline = "health.trailing-newline"
 
 var healthzFormat = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$`)

@@ -233,6 +233,22 @@ func TestStandInNineFractionalDigits(t *testing.T) {
 	wantVerdict(t, rep, "dates.dotnet-seven-digits", contract.VerdictContradicted)
 }
 
+// TestStandInHealthzWithoutNewline: a server whose healthz sends the time alone, as an ASP.NET
+// string result is written, fails no scenario (a client reads the time trimmed), and the run
+// says that health.trailing-newline does not hold, with the body it saw; against the mock it
+// holds.
+func TestStandInHealthzWithoutNewline(t *testing.T) {
+	rep := runStandIn(t, mockserver.Options{}, func(m *mockserver.Server) httpHandler {
+		return rewrite(m, func(r *http.Request) bool { return r.URL.Path == "/v1/healthz" },
+			func(status int, body []byte) (int, []byte) { return status, bytes.TrimSuffix(body, []byte("\n")) })
+	}, `^health/`)
+	wantOnlyFailures(t, rep)
+	wantVerdict(t, rep, "health.trailing-newline", contract.VerdictContradicted, `the body is "20`, `Z"`)
+
+	rep = runStandIn(t, mockserver.Options{}, nil, `^health/`)
+	wantVerdict(t, rep, "health.trailing-newline", contract.VerdictConfirmed, `Z\n"`)
+}
+
 // copyAnswer writes a recorded answer with another body.
 func copyAnswer(w http.ResponseWriter, rec *httptest.ResponseRecorder, status int, body []byte) {
 	for k, v := range rec.Header() {

@@ -249,6 +249,48 @@ func TestStandInHealthzWithoutNewline(t *testing.T) {
 	wantVerdict(t, rep, "health.trailing-newline", contract.VerdictConfirmed, `Z\n"`)
 }
 
+// TestStandInContentTypesWithCharset: a server that appends "; charset=utf-8" to every
+// Content-Type of the API, as ASP.NET Core does to some, fails no scenario of the whole suite,
+// and the run says that responses.content-type-parameters does not hold, with what it saw.
+func TestStandInContentTypesWithCharset(t *testing.T) {
+	rep := runStandIn(t, mockserver.Options{}, func(m *mockserver.Server) httpHandler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/_mock/") {
+				m.ServeHTTP(w, r)
+				return
+			}
+			m.ServeHTTP(&charsetWriter{ResponseWriter: w}, r)
+		})
+	}, `.`)
+	wantOnlyFailures(t, rep)
+	wantVerdict(t, rep, "responses.content-type-parameters", contract.VerdictContradicted,
+		`a JSON answer, 200: "application/json; charset=utf-8"`, `healthz's time, 200: "text/plain; charset=utf-8"`)
+
+	rep = runStandIn(t, mockserver.Options{}, nil, `^responses/`)
+	wantVerdict(t, rep, "responses.content-type-parameters", contract.VerdictConfirmed, `a problem (without credentials), 401: "application/problem+json"`)
+}
+
+// charsetWriter appends "; charset=utf-8" to a Content-Type without parameters.
+type charsetWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *charsetWriter) WriteHeader(code int) {
+	if ct := w.Header().Get("Content-Type"); !w.wrote && ct != "" && !strings.Contains(ct, ";") {
+		w.Header().Set("Content-Type", ct+"; charset=utf-8")
+	}
+	w.wrote = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *charsetWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 // copyAnswer writes a recorded answer with another body.
 func copyAnswer(w http.ResponseWriter, rec *httptest.ResponseRecorder, status int, body []byte) {
 	for k, v := range rec.Header() {

@@ -192,3 +192,24 @@ func TestFaultScenarioLeavesOtherSuitesAlone(t *testing.T) {
 		t.Errorf("the other suite's healthz calls: %d of %d got a fault, want 0 of at least 1", got[1], got[0])
 	}
 }
+
+// TestFaultScenarioRemovesItsLeftoverFaults: when the calls a healthz fault was tagged for never
+// reach the mock with their tag (here a proxy drops the header), the faults stay unused; the run
+// removes them at its end, so none of the whole mock's faults outlives it.
+func TestFaultScenarioRemovesItsLeftoverFaults(t *testing.T) {
+	var mock *mockserver.Server
+	target := inProcessTarget(t, func(m *mockserver.Server) httpHandler {
+		mock = m
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Header.Del("X-Contract-Fault")
+			m.ServeHTTP(w, r)
+		})
+	})
+	rep := contract.Run(context.Background(), target, contract.Options{Run: regexp.MustCompile(`^errors/throttling-and-failures-are-problems$`)})
+	if len(rep.Scenarios) != 1 || rep.Scenarios[0].Status != contract.StatusFail {
+		t.Fatalf("the scenario should fail when its healthz calls lose their tag: %+v", rep.Scenarios)
+	}
+	if f := mock.Faults(); len(f) != 0 {
+		t.Errorf("the run left %d faults of the whole mock behind: %+v", len(f), f)
+	}
+}

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
 	"strconv"
@@ -50,8 +51,14 @@ func init() {
 						only = map[string]string{faultTagHeader: t.Unique("fault-" + rand.Text())}
 						c.headers = only
 					}
-					if err := control.AddFaultFor(t.Context(), c.op, status, only); err != nil {
+					id, err := control.AddFaultFor(t.Context(), c.op, status, only)
+					if err != nil {
 						t.Fatalf("add a %d fault to %s: %v", status, c.op, err)
+					}
+					if only != nil {
+						// A fault of the whole mock outlives the run's tenants: if its call never
+						// reached the mock, it goes now.
+						t.Cleanup(func() { _ = control.RemoveFault(context.WithoutCancel(t.Context()), id) })
 					}
 					var body []byte
 					if c.body != "" {

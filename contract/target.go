@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -233,19 +235,35 @@ func (c *Control) QueueSubject(ctx context.Context, preset string) error {
 // AddFault makes the next call of operation (an operationId) answer status with a problem body,
 // for the control API's account only.
 func (c *Control) AddFault(ctx context.Context, operation string, status int) error {
-	return c.AddFaultFor(ctx, operation, status, nil)
+	_, err := c.AddFaultFor(ctx, operation, status, nil)
+	return err
 }
 
 // AddFaultFor is AddFault for the next call that carries every one of requestHeaders with that
 // value only (none: the next call); other calls leave the fault to it. With a Control without
 // an APIKey, whose faults apply to every account's calls, that keeps other suites sharing the
-// mock from taking the fault.
-func (c *Control) AddFaultFor(ctx context.Context, operation string, status int, requestHeaders map[string]string) error {
+// mock from taking the fault. It returns the fault's id, for RemoveFault.
+func (c *Control) AddFaultFor(ctx context.Context, operation string, status int, requestHeaders map[string]string) (uint64, error) {
 	f := map[string]any{"operation": operation, "status": status, "count": 1}
 	if len(requestHeaders) > 0 {
 		f["requestHeaders"] = requestHeaders
 	}
-	return c.do(ctx, http.MethodPost, "faults", f, nil)
+	var added struct {
+		ID uint64 `json:"id"`
+	}
+	err := c.do(ctx, http.MethodPost, "faults", f, &added)
+	return added.ID, err
+}
+
+// RemoveFault removes the fault with this id, if it is still there (a used-up fault is gone
+// already): the others, this run's or anyone's, stay.
+func (c *Control) RemoveFault(ctx context.Context, id uint64) error {
+	err := c.do(ctx, http.MethodDelete, "faults/"+strconv.FormatUint(id, 10), nil, nil)
+	var ce *ControlError
+	if errors.As(err, &ce) && ce.Status == http.StatusNotFound {
+		return nil
+	}
+	return err
 }
 
 // AimSubject queues a subject preset for the next hosted session of one verification only, so

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -358,6 +359,10 @@ func (s *Server) Faults() []Fault { return s.faults.list() }
 // ClearFaults removes the faults active for every account (an account's own stay).
 func (s *Server) ClearFaults() { s.faults.clear() }
 
+// RemoveFault removes the fault for every account with this id (Fault.ID), and reports
+// whether there was one.
+func (s *Server) RemoveFault(id uint64) bool { _, ok := s.Global().RemoveFault(id); return ok }
+
 func (sc *Scope) faults() *faults {
 	if sc.acc != nil {
 		return sc.acc.state.faults
@@ -369,20 +374,30 @@ func (sc *Scope) faults() *faults {
 // every account. A latency must be shorter than Options.WriteTimeout, when set. It fails with
 // ErrTooManyFaults when the scope already holds MaxFaults.
 func (sc *Scope) AddFault(f Fault) error {
+	_, err := sc.addFault(f)
+	return err
+}
+
+// addFault is AddFault, returning the fault as kept, with its id.
+func (sc *Scope) addFault(f Fault) (Fault, error) {
 	if err := f.check(); err != nil {
-		return err
+		return Fault{}, err
 	}
 	if op := operationID(f.Operation); sc.acc != nil && isPublicOperation(op) {
 		// Accepted, it would wait for a call that never comes: the operation has no account.
-		return fieldError("operation", op+" takes no credentials, so an account's fault never reaches it; add the fault without credentials (for every account's calls), with requestHeaders to keep it to calls that carry them")
+		return Fault{}, fieldError("operation", op+" takes no credentials, so an account's fault never reaches it; add the fault without credentials (for every account's calls), with requestHeaders to keep it to calls that carry them")
 	}
 	if wt := sc.s.writeTimeout; wt > 0 && time.Duration(f.Latency) >= wt {
 		// The answer would come after the server has given up on the response: the client
 		// would read nothing at all, not the fault's status.
-		return fieldError("latency", fmt.Sprintf("must be shorter than the mock's write timeout, %s: a response after it is cut", wt))
+		return Fault{}, fieldError("latency", fmt.Sprintf("must be shorter than the mock's write timeout, %s: a response after it is cut", wt))
 	}
 	return sc.faults().add(f)
 }
+
+// RemoveFault removes the scope's fault with this id (Fault.ID) and returns it, or reports that
+// the scope holds none: another scope's faults are not looked at.
+func (sc *Scope) RemoveFault(id uint64) (Fault, bool) { return sc.faults().remove(id) }
 
 // Faults returns the scope's active faults.
 func (sc *Scope) Faults() []Fault { return sc.faults().list() }
@@ -396,12 +411,28 @@ func (s *Server) ctlAddFault(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, perr)
 		return
 	}
-	sc := s.scopeOf(r)
-	if err := sc.AddFault(f); err != nil {
+	added, err := s.scopeOf(r).addFault(f)
+	if err != nil {
 		s.writeProblem(w, r, err)
 		return
 	}
-	// The fault added, not the whole list: a list of MaxFaults would be sent back on every add.
+	// The fault added, with its id, not the whole list: a list of MaxFaults would be sent back
+	// on every add.
+	writeJSON(w, http.StatusOK, added)
+}
+
+func (s *Server) ctlRemoveFault(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil || id == 0 {
+		s.writeProblem(w, r, fieldError("id", fmt.Sprintf("must be a fault's id, a whole number from 1 (got %q)", r.PathValue("id"))))
+		return
+	}
+	f, ok := s.scopeOf(r).RemoveFault(id)
+	if !ok {
+		s.writeProblem(w, r, &apiError{status: http.StatusNotFound, detail: fmt.Sprintf("no fault with id %d in this scope (GET /_mock/faults lists them)", id),
+			fields: fieldErrors{"id": {"names no fault of this scope"}}})
+		return
+	}
 	writeJSON(w, http.StatusOK, f)
 }
 

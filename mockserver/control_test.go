@@ -785,7 +785,7 @@ func TestCtlFaults(t *testing.T) {
 	t.Run("forced 503 for the next 2 calls, then normal", func(t *testing.T) {
 		var f mockserver.Fault
 		c.call(http.MethodPost, "/_mock/faults", `{"operation":"getAllVerifications","status":503,"count":2}`).ok(t, &f)
-		if want := (mockserver.Fault{Operation: "getAllVerifications", Status: 503, Count: 2}); !reflect.DeepEqual(f, want) {
+		if want := (mockserver.Fault{ID: 1, Operation: "getAllVerifications", Status: 503, Count: 2}); !reflect.DeepEqual(f, want) {
 			t.Fatalf("POST answered %+v, want the fault added, %+v", f, want)
 		}
 		if s := health().StatusCode(); s != http.StatusOK {
@@ -1005,7 +1005,7 @@ func TestCtlOpenAPIDocument(t *testing.T) {
 	}
 	slices.Sort(ops)
 	want := []string{
-		"DELETE /_mock/faults", "DELETE /_mock/subjects", "GET /_mock/clock", "GET /_mock/collections", "GET /_mock/faults",
+		"DELETE /_mock/faults", "DELETE /_mock/faults/{id}", "DELETE /_mock/subjects", "GET /_mock/clock", "GET /_mock/collections", "GET /_mock/faults",
 		"GET /_mock/openapi.yaml", "GET /_mock/requests", "GET /_mock/sessions", "GET /_mock/subjects", "GET /_mock/webhooks", "POST /_mock/clock",
 		"POST /_mock/faults", "POST /_mock/reset", "POST /_mock/sessions/{verificationSessionId}/complete", "POST /_mock/subjects",
 		"GET /_mock/tenants", "POST /_mock/tenants", "DELETE /_mock/tenants/{accountId}",

@@ -21,6 +21,10 @@ import (
 // state) for the next Count calls, or for a Fraction of calls, or both (the next Count calls
 // that the fraction picks).
 type Fault struct {
+	// ID is the fault's number in its scope, given by the mock when the fault is added and never
+	// given again there; DELETE /_mock/faults/{id} (Scope.RemoveFault) removes that fault alone.
+	// A fault to add must not carry one.
+	ID uint64 `json:"id,omitempty"`
 	// Operation is the operationId from openapi.yaml (createSession, getSessionResult, ...), or
 	// "*" for every operation.
 	Operation string `json:"operation"`
@@ -69,6 +73,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 func (f Fault) check() error {
 	switch {
+	case f.ID != 0:
+		return fieldError("id", "is given by the mock when the fault is added; leave it out")
 	case f.Operation == "":
 		return fieldError("operation", `is required (an operationId such as "createSession", or "*")`)
 	case operationID(f.Operation) == "":
@@ -196,20 +202,38 @@ func newFaults(seed uint64) *faults {
 	return &faults{rng: rand.New(rand.NewPCG(seed, 0x6661756c7473)), byOp: map[string][]*activeFault{}}
 }
 
-// add keeps f (checked: its operation is known), or fails with ErrTooManyFaults.
-func (fs *faults) add(f Fault) error {
+// add keeps f (checked: its operation is known) under the scope's next id and returns it as
+// kept, or fails with ErrTooManyFaults.
+func (fs *faults) add(f Fault) (Fault, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.total >= MaxFaults {
-		return fmt.Errorf("%w: this scope holds %d faults, the limit; remove them with DELETE /_mock/faults (ClearFaults) first", ErrTooManyFaults, MaxFaults)
+		return Fault{}, fmt.Errorf("%w: this scope holds %d faults, the limit; remove them with DELETE /_mock/faults (ClearFaults) or one by one with DELETE /_mock/faults/{id} first", ErrTooManyFaults, MaxFaults)
 	}
 	fs.seq++
 	op := operationID(f.Operation)
+	f.ID = fs.seq
 	f.RequestHeaders = maps.Clone(f.RequestHeaders) // the caller's map stays the caller's
 	fs.byOp[op] = append(fs.byOp[op], &activeFault{Fault: f, op: op, seq: fs.seq})
 	fs.total++
 	fs.n.Store(int32(fs.total))
-	return nil
+	f.RequestHeaders = maps.Clone(f.RequestHeaders)
+	return f, nil
+}
+
+// remove drops the fault with this id and returns it, or reports that the scope holds none.
+func (fs *faults) remove(id uint64) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for _, l := range fs.byOp {
+		for _, f := range l {
+			if f.seq == id {
+				fs.removeLocked(f)
+				return f.Fault, true
+			}
+		}
+	}
+	return Fault{}, false
 }
 
 // list returns the active faults in the order they were added.

@@ -10,10 +10,10 @@ func BenchmarkFaultsTake(b *testing.B) {
 	other := newFaults(1)
 	own := newFaults(1)
 	for range MaxFaults {
-		if err := other.add(Fault{Operation: "getHealth", Status: 503}); err != nil {
+		if _, err := other.add(Fault{Operation: "getHealth", Status: 503}); err != nil {
 			b.Fatal(err)
 		}
-		if err := own.add(Fault{Operation: "getAllVerifications", Status: 503, Fraction: 1e-9}); err != nil {
+		if _, err := own.add(Fault{Operation: "getAllVerifications", Status: 503, Fraction: 1e-9}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -35,7 +35,7 @@ func TestFaultsLimit(t *testing.T) {
 	// The development account's own faults are another scope.
 	var f mockserver.Fault
 	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getToken","status":502}`, "Authorization", "ApiKey "+mockserver.DevAPIKey).ok(t, &f)
-	if !reflect.DeepEqual(f, mockserver.Fault{Operation: "getToken", Status: 502}) {
+	if !reflect.DeepEqual(f, mockserver.Fault{ID: 1, Operation: "getToken", Status: 502}) {
 		t.Errorf("the account's POST answered %+v", f)
 	}
 
@@ -82,7 +82,7 @@ func TestFaultsMatchRequestHeaders(t *testing.T) {
 	}
 	var added mockserver.Fault
 	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getHealth","status":503,"count":1,"requestHeaders":{"X-Suite":"a"}}`).ok(t, &added)
-	if want := (mockserver.Fault{Operation: "getHealth", Status: 503, Count: 1, RequestHeaders: map[string]string{"X-Suite": "a"}}); !reflect.DeepEqual(added, want) {
+	if want := (mockserver.Fault{ID: 1, Operation: "getHealth", Status: 503, Count: 1, RequestHeaders: map[string]string{"X-Suite": "a"}}); !reflect.DeepEqual(added, want) {
 		t.Errorf("POST answered %+v, want %+v", added, want)
 	}
 	passers := [][]string{nil, {"X-Suite", "b"}, {"X-Suite", "A"}, {"X-Suite", "ab"}, {"X-Other", "a"}}
@@ -175,5 +175,68 @@ func TestAccountFaultsRefuseGetHealth(t *testing.T) {
 	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getHealth","status":503,"count":1}`).ok(t, nil)
 	if n := len(c.mock.Faults()); n != 1 {
 		t.Errorf("the mock holds %d faults, want 1", n)
+	}
+}
+
+// TestFaultsRemoveOne: each fault added has an id of its scope, never given again there; DELETE
+// /_mock/faults/{id} removes that one and leaves the others, in their order; another scope's
+// fault of the same id is not touched; an unknown id is a 404, a malformed one and an id given
+// on add are 400s naming id.
+func TestFaultsRemoveOne(t *testing.T) {
+	c := newCtlEnv(t, mockserver.Options{})
+	auth := []string{"Authorization", "ApiKey " + mockserver.DevAPIKey}
+	var ids []uint64
+	for _, body := range []string{`{"operation":"getHealth","status":500}`, `{"operation":"getHealth","status":502}`, `{"operation":"getToken","status":503}`} {
+		var f mockserver.Fault
+		c.call(http.MethodPost, "/_mock/faults", body).ok(t, &f)
+		ids = append(ids, f.ID)
+	}
+	if !slices.Equal(ids, []uint64{1, 2, 3}) {
+		t.Fatalf("ids %v, want 1 2 3", ids)
+	}
+	var mine mockserver.Fault
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getToken","status":429}`, auth...).ok(t, &mine)
+	if mine.ID != 1 {
+		t.Errorf("the account's first fault has id %d, want 1 (its own scope)", mine.ID)
+	}
+
+	var removed mockserver.Fault
+	c.call(http.MethodDelete, "/_mock/faults/2", "").ok(t, &removed)
+	if removed.ID != 2 || removed.Status != 502 {
+		t.Errorf("DELETE answered %+v, want fault 2", removed)
+	}
+	statuses := func(fs []mockserver.Fault) (out []int) {
+		for _, f := range fs {
+			out = append(out, f.Status)
+		}
+		return out
+	}
+	if got := statuses(c.mock.Faults()); !slices.Equal(got, []int{500, 503}) {
+		t.Errorf("the mock's faults after removing 2: %v, want 500 503", got)
+	}
+	// The account's id 1 is its own: removing it leaves the mock's fault 1.
+	c.call(http.MethodDelete, "/_mock/faults/1", "", auth...).ok(t, &removed)
+	if removed.Status != 429 || len(c.mock.Faults()) != 2 {
+		t.Errorf("the account's DELETE removed %+v; the mock holds %v", removed, statuses(c.mock.Faults()))
+	}
+	if !c.mock.RemoveFault(1) || c.mock.RemoveFault(1) {
+		t.Error("Server.RemoveFault(1) should remove the mock's fault 1 once")
+	}
+	for path, want := range map[string]int{"/_mock/faults/2": http.StatusNotFound, "/_mock/faults/99": http.StatusNotFound,
+		"/_mock/faults/abc": http.StatusBadRequest, "/_mock/faults/0": http.StatusBadRequest, "/_mock/faults/-1": http.StatusBadRequest} {
+		if p := c.call(http.MethodDelete, path, "").problem(t, want); !p.names("id") {
+			t.Errorf("DELETE %s: problem %+v does not name id", path, p)
+		}
+	}
+	if p := c.call(http.MethodPost, "/_mock/faults", `{"id":7,"operation":"getToken","status":503}`).problem(t, http.StatusBadRequest); !p.names("id") {
+		t.Errorf("an add with an id: %+v", p)
+	}
+
+	// Ids are never given again in a scope, even after a clear.
+	c.call(http.MethodDelete, "/_mock/faults", "").ok(t, nil)
+	var next mockserver.Fault
+	c.call(http.MethodPost, "/_mock/faults", `{"operation":"getHealth","status":503}`).ok(t, &next)
+	if next.ID != 4 {
+		t.Errorf("the next fault after a clear has id %d, want 4", next.ID)
 	}
 }

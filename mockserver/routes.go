@@ -71,6 +71,7 @@ var controlRoutes = []serverRoute{
 	{"GET /_mock/faults", "", (*Server).ctlListFaults},
 	{"POST /_mock/faults", "", (*Server).ctlAddFault},
 	{"DELETE /_mock/faults", "", (*Server).ctlClearFaults},
+	{"DELETE /_mock/faults/{id}", "", (*Server).ctlRemoveFault},
 	{"GET /_mock/collections", "", (*Server).ctlCollections},
 	{"GET /_mock/tenants", "", (*Server).ctlListTenants},
 	{"POST /_mock/tenants", "", (*Server).ctlCreateTenant},

@@ -178,12 +178,11 @@ const MaxFaults = 1000
 // ErrTooManyFaults: the scope already holds MaxFaults faults.
 var ErrTooManyFaults = errors.New("too many faults")
 
-// activeFault is a fault as the set keeps it: the operation's route id, and the order it was
-// added in, which decides which fault a call takes when several apply.
+// activeFault is a fault as the set keeps it, with the operation's route id. Its ID is also the
+// order it was added in, which decides which fault a call takes when several apply.
 type activeFault struct {
 	Fault
-	op  string // operationID(Fault.Operation)
-	seq uint64
+	op string // operationID(Fault.Operation)
 }
 
 // faults holds the active faults of one scope, indexed by operation.
@@ -191,7 +190,7 @@ type faults struct {
 	mu    sync.Mutex
 	byOp  map[string][]*activeFault // route id, or "*", to its faults in the order added
 	total int
-	seq   uint64
+	seq   uint64 // the last id given
 	rng   *rand.Rand
 	// n is total, read without the lock so that a call with no fault active (nearly every
 	// call) costs one atomic load per set of faults, not a lock.
@@ -214,7 +213,7 @@ func (fs *faults) add(f Fault) (Fault, error) {
 	op := operationID(f.Operation)
 	f.ID = fs.seq
 	f.RequestHeaders = maps.Clone(f.RequestHeaders) // the caller's map stays the caller's
-	fs.byOp[op] = append(fs.byOp[op], &activeFault{Fault: f, op: op, seq: fs.seq})
+	fs.byOp[op] = append(fs.byOp[op], &activeFault{Fault: f, op: op})
 	fs.total++
 	fs.n.Store(int32(fs.total))
 	f.RequestHeaders = maps.Clone(f.RequestHeaders)
@@ -227,7 +226,7 @@ func (fs *faults) remove(id uint64) (Fault, bool) {
 	defer fs.mu.Unlock()
 	for _, l := range fs.byOp {
 		for _, f := range l {
-			if f.seq == id {
+			if f.ID == id {
 				fs.removeLocked(f)
 				return f.Fault, true
 			}
@@ -244,7 +243,7 @@ func (fs *faults) list() []Fault {
 	for _, l := range fs.byOp {
 		all = append(all, l...)
 	}
-	slices.SortFunc(all, func(a, b *activeFault) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(all, func(a, b *activeFault) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]Fault, 0, len(all))
 	for _, f := range all {
 		g := f.Fault
@@ -275,7 +274,7 @@ func (fs *faults) take(operation string, h http.Header) (Fault, bool) {
 	own, every := fs.byOp[operation], fs.byOp["*"]
 	for len(own) > 0 || len(every) > 0 {
 		var f *activeFault
-		if len(every) == 0 || (len(own) > 0 && own[0].seq < every[0].seq) {
+		if len(every) == 0 || (len(own) > 0 && own[0].ID < every[0].ID) {
 			f, own = own[0], own[1:]
 		} else {
 			f, every = every[0], every[1:]
